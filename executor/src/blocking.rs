@@ -1,0 +1,205 @@
+//! The blocking pool: closures that block (file I/O, DNS, CPU work) run on
+//! threads of their own, so they never hold up a worker.
+//!
+//! Jobs wait in one queue. A job wakes an idle thread when there is one, else
+//! starts a thread while fewer than `max_threads` exist, else waits for a thread
+//! to free up. Idle threads exit after `keep_alive`. Each job is a task (so its
+//! `JoinHandle` works like any other) that is polled once, to completion.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::sync::lock;
+use crate::task::{self, JoinHandle, Notified, Schedule};
+
+/// Called on each new pool thread, before its first job (enters the runtime context).
+pub(crate) type ThreadStart = Arc<dyn Fn() + Send + Sync>;
+
+/// A pool of threads for blocking work.
+pub(crate) struct BlockingPool {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled for each job handed to an idle thread, and at shutdown.
+    work: Condvar,
+    /// Signalled when a thread exits, for `shutdown`.
+    exited: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    thread_name: String,
+    on_thread_start: ThreadStart,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Notified>,
+    threads: usize,
+    /// Threads waiting for a job and not yet handed one.
+    idle: usize,
+    /// Jobs handed to idle threads that have not woken for them yet.
+    handed: usize,
+    shutdown: bool,
+}
+
+/// The scheduler of a blocking job: it is polled once and never woken.
+struct NoSchedule;
+
+impl Schedule for NoSchedule {
+    fn schedule(&self, _task: Notified) {
+        unreachable!("a blocking job runs once and registers no waker")
+    }
+
+    fn release(&self, _task: std::ptr::NonNull<crate::task::Header>) -> Option<crate::task::Task> {
+        None
+    }
+}
+
+/// A closure as a future that completes on its first poll.
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("a blocking job is polled once");
+        Poll::Ready(f())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        keep_alive: Duration,
+        thread_name: String,
+        on_thread_start: ThreadStart,
+    ) -> Self {
+        let shared = Shared {
+            state: Mutex::new(State::default()),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            max_threads: max_threads.max(1),
+            keep_alive,
+            thread_name,
+            on_thread_start,
+        };
+        BlockingPool { shared: Arc::new(shared) }
+    }
+
+    /// Queues `f` to run on a pool thread.
+    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (notified, handle) = task::new_unowned(BlockingTask(Some(f)), NoSchedule);
+        if let Err(notified) = Shared::submit(&self.shared, notified) {
+            // The pool is shut down: the job is cancelled.
+            notified.shutdown();
+        }
+        handle
+    }
+
+    /// (threads alive, threads idle)
+    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+        let state = lock(&self.shared.state);
+        (state.threads, state.idle)
+    }
+
+    /// Stops the pool: cancels queued jobs and waits up to `timeout` for running
+    /// ones. Threads still running a job then are left to finish on their own.
+    pub(crate) fn shutdown(&self, timeout: Duration) {
+        let queued = {
+            let mut state = lock(&self.shared.state);
+            state.shutdown = true;
+            std::mem::take(&mut state.queue)
+        };
+        self.shared.work.notify_all();
+        // Cancelling runs destructors: do it outside the lock.
+        queued.into_iter().for_each(Notified::shutdown);
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = lock(&self.shared.state);
+        while state.threads > 0 {
+            let wait = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(wait) if !wait.is_zero() => wait,
+                    _ => break,
+                },
+                None => Duration::from_secs(3600),
+            };
+            state = self.shared.exited.wait_timeout(state, wait).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+}
+
+impl Shared {
+    fn submit(this: &Arc<Shared>, job: Notified) -> Result<(), Notified> {
+        let mut state = lock(&this.state);
+        if state.shutdown {
+            return Err(job);
+        }
+        state.queue.push_back(job);
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.handed += 1;
+            this.work.notify_one();
+        } else if state.threads < this.max_threads {
+            state.threads += 1;
+            let pool = this.clone();
+            let spawned = std::thread::Builder::new().name(this.thread_name.clone()).spawn(move || pool.run());
+            if spawned.is_err() {
+                // The OS refused a thread (EAGAIN): the job stays queued for a
+                // running thread, or for the next submit to try again.
+                state.threads -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&self) {
+        (self.on_thread_start)();
+        let mut state = lock(&self.state);
+        'work: loop {
+            while let Some(job) = state.queue.pop_front() {
+                drop(state);
+                job.run();
+                state = lock(&self.state);
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            loop {
+                let (next, waited) =
+                    self.work.wait_timeout(state, self.keep_alive).unwrap_or_else(std::sync::PoisonError::into_inner);
+                state = next;
+                if state.handed > 0 {
+                    // A submitter took us off the idle count and handed us a job.
+                    state.handed -= 1;
+                    continue 'work;
+                }
+                if state.shutdown || waited.timed_out() {
+                    state.idle -= 1;
+                    break 'work;
+                }
+            }
+        }
+        state.threads -= 1;
+        drop(state);
+        self.exited.notify_all();
+    }
+}
+
+impl std::fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (threads, idle) = self.thread_counts();
+        f.debug_struct("BlockingPool").field("threads", &threads).field("idle", &idle).finish()
+    }
+}

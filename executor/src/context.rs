@@ -1,0 +1,58 @@
+//! The thread-local runtime context: which runtime `spawn` reaches from this
+//! thread, and whether this thread may block.
+
+use std::cell::{Cell, RefCell};
+
+use crate::Handle;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    /// Set on worker threads and inside `block_on`: blocking here would stall tasks.
+    static DRIVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The handle of the runtime this thread runs in, if any.
+pub(crate) fn current() -> Option<Handle> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+/// Restores the previous context when dropped. Returned by [`Handle::enter`].
+#[derive(Debug)]
+#[must_use = "the context is left when the guard is dropped"]
+pub struct EnterGuard {
+    previous: Option<Handle>,
+    previous_driving: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Makes `handle` this thread's runtime; `driving` marks a thread that runs
+/// tasks (a worker, or `block_on`), where blocking is forbidden.
+pub(crate) fn enter(handle: Handle, driving: bool) -> EnterGuard {
+    let previous = CURRENT.with(|current| current.replace(Some(handle)));
+    let previous_driving = DRIVING.with(|d| d.replace(driving || d.get()));
+    EnterGuard { previous, previous_driving, _not_send: std::marker::PhantomData }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // Drop the replaced handle outside the borrow: dropping a runtime's last
+        // handle may run destructors that look at the context.
+        let replaced = CURRENT.with(|current| current.replace(previous));
+        DRIVING.with(|d| d.set(self.previous_driving));
+        drop(replaced);
+    }
+}
+
+/// Panics, saying what to do instead, when this thread drives tasks.
+#[track_caller]
+pub(crate) fn assert_may_block() {
+    if DRIVING.with(Cell::get) {
+        panic!(
+            "`block_on` was called on a thread that is running asynchronous tasks (a runtime worker, \
+             or inside another `block_on`); blocking it would stall those tasks. Inside async code, \
+             `.await` the future, or run it as a task with `spawn` and await its JoinHandle; for \
+             blocking code use `spawn_blocking`."
+        );
+    }
+}

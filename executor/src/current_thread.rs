@@ -1,0 +1,189 @@
+//! The current-thread scheduler: every task runs inside `block_on`, on the
+//! thread that calls it.
+//!
+//! One thread at a time drives the scheduler (holds `driver`). Another thread
+//! calling `block_on` meanwhile polls its own future and takes over driving
+//! once the driver leaves. The main future is polled whenever it was woken and
+//! at least every [`EVENT_INTERVAL`] task polls, so a busy queue cannot starve it.
+
+use std::future::Future;
+use std::pin::pin;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
+use std::task::{Context, Poll};
+use std::thread::Thread;
+
+use crate::metrics::Counter;
+use crate::park::Parker;
+use crate::queue::inject::Inject;
+use crate::sync::lock;
+use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+
+/// Task polls between two polls of the main future.
+const EVENT_INTERVAL: usize = 61;
+
+/// The scheduler; tasks hold it as their scheduler.
+pub(crate) struct Shared {
+    queue: Inject<Notified>,
+    pub(crate) owned: OwnedTasks,
+    /// Wakes the driving thread: a task was queued or the main future woken.
+    parker: Parker,
+    /// Held by the thread that runs the tasks.
+    driver: Mutex<()>,
+    /// Threads in `block_on` waiting to drive.
+    waiting: Mutex<Vec<Thread>>,
+    polls: Counter,
+    parks: Counter,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Arc<Shared> {
+        Arc::new(Shared {
+            queue: Inject::new(),
+            owned: OwnedTasks::new(),
+            parker: Parker::new(),
+            driver: Mutex::new(()),
+            waiting: Mutex::new(Vec::new()),
+            polls: Counter::default(),
+            parks: Counter::default(),
+        })
+    }
+
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, handle) = task::new_owned(future, self.clone());
+        match self.owned.insert(task) {
+            Ok(()) => self.schedule(notified),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        handle
+    }
+
+    /// Runs tasks until `future` completes.
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        let woken = Arc::new(AtomicBool::new(true));
+        let waker = {
+            let (woken, this) = (woken.clone(), self.clone());
+            let thread = std::thread::current();
+            waker_fn::waker_fn(move || {
+                woken.store(true, Ordering::Release);
+                // Whoever drives, and this thread if it only waits to drive.
+                this.parker.unpark();
+                thread.unpark();
+            })
+        };
+        let mut cx = Context::from_waker(&waker);
+        let me = std::thread::current();
+        loop {
+            // Register before trying the lock: either the lock is free now, or the
+            // driver sees us when it leaves (it unlocks, then wakes the waiters).
+            {
+                let mut waiting = lock(&self.waiting);
+                if !waiting.iter().any(|thread| thread.id() == me.id()) {
+                    waiting.push(me.clone());
+                }
+            }
+            let guard = match self.driver.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(guard) = guard {
+                let _driving = Driving { guard: Some(guard), shared: self };
+                return self.drive(future.as_mut(), &mut cx, &woken);
+            }
+            // Another thread drives: poll our own future meanwhile.
+            if woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            std::thread::park();
+        }
+    }
+
+    fn drive<F: Future>(
+        &self,
+        mut future: std::pin::Pin<&mut F>,
+        cx: &mut Context<'_>,
+        woken: &AtomicBool,
+    ) -> F::Output {
+        loop {
+            // Acquire: pairs with the waker's Release.
+            if woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return output;
+                }
+            }
+            let mut ran = 0;
+            while ran < EVENT_INTERVAL {
+                let Some(task) = self.queue.pop() else { break };
+                self.polls.incr();
+                task.run();
+                ran += 1;
+            }
+            if ran == 0 && !woken.load(Ordering::Acquire) {
+                self.parks.incr();
+                self.parker.park();
+            }
+        }
+    }
+
+    /// Cancels every task and empties the queue.
+    pub(crate) fn shutdown_tasks(&self) {
+        self.owned.close_and_shutdown_all();
+        drop(self.queue.close());
+    }
+
+    pub(crate) fn fill_metrics(&self, metrics: &mut crate::RuntimeMetrics) {
+        metrics.workers = 1;
+        metrics.tasks_alive = self.owned.len();
+        metrics.worker_polls = vec![self.polls.get()];
+        metrics.worker_steals = vec![0];
+        metrics.worker_parks = vec![self.parks.get()];
+        metrics.injector_pushes = self.queue.pushes();
+    }
+}
+
+/// Leaves the driver's seat (also on panic): unlocks, then wakes the threads
+/// waiting to drive.
+struct Driving<'a> {
+    guard: Option<std::sync::MutexGuard<'a, ()>>,
+    shared: &'a Shared,
+}
+
+impl Drop for Driving<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        for thread in lock(&self.shared.waiting).drain(..) {
+            thread.unpark();
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        // A refused task (shutdown) is dropped here, outside the queue's lock.
+        if self.queue.push(task).is_ok() {
+            self.parker.unpark();
+        }
+    }
+
+    fn release(&self, task: NonNull<Header>) -> Option<Task> {
+        self.owned.remove(task)
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CurrentThread").field("queue", &self.queue).field("owned", &self.owned).finish()
+    }
+}

@@ -1,0 +1,123 @@
+//! The executor of `runtime`: tasks, the work-stealing scheduler, the
+//! current-thread scheduler and the blocking pool.
+//!
+//! It knows `std::task::Waker` and nothing of file descriptors: the reactor and
+//! the timers reach it only by waking tasks.
+//!
+//! # Examples
+//! ```
+//! let rt = runtime_executor::Runtime::new()?;
+//! let total = rt.block_on(async {
+//!     let handles: Vec<_> = (0..10u64).map(|i| runtime_executor::spawn(async move { i * i })).collect();
+//!     let mut total = 0;
+//!     for handle in handles {
+//!         total += handle.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 285);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+mod sync;
+
+mod idle;
+mod park;
+mod queue;
+mod task;
+
+#[cfg(not(loom))]
+mod block_on;
+#[cfg(not(loom))]
+mod blocking;
+#[cfg(not(loom))]
+mod context;
+#[cfg(not(loom))]
+mod current_thread;
+mod metrics;
+#[cfg(not(loom))]
+mod runtime;
+#[cfg(not(loom))]
+mod worker;
+#[cfg(not(loom))]
+mod yield_now;
+
+#[cfg(not(loom))]
+pub use context::EnterGuard;
+pub use metrics::RuntimeMetrics;
+#[cfg(not(loom))]
+pub use runtime::{Builder, Handle, Runtime};
+pub use task::{JoinError, JoinHandle};
+#[cfg(not(loom))]
+pub use yield_now::{yield_now, YieldNow};
+
+#[cfg(not(loom))]
+pub use free::*;
+
+#[cfg(not(loom))]
+mod free {
+    use std::future::Future;
+    use std::sync::OnceLock;
+
+    use crate::{Builder, Handle, JoinHandle, Runtime};
+
+    /// The current runtime's handle, or the default runtime's, started on first use.
+    fn current_or_default() -> Handle {
+        static DEFAULT: OnceLock<Runtime> = OnceLock::new();
+        Handle::try_current().unwrap_or_else(|| {
+            DEFAULT
+                .get_or_init(|| {
+                    Builder::new_multi_thread()
+                        .thread_name("runtime-default")
+                        .build()
+                        .expect("the OS refused to start the default runtime's worker threads")
+                })
+                .handle()
+                .clone()
+        })
+    }
+
+    /// Spawns a task on the current runtime (or the default one, started on
+    /// first use, when called outside any runtime).
+    ///
+    /// # Examples
+    /// ```
+    /// let handle = runtime_executor::spawn(async { 40 + 2 });
+    /// assert_eq!(runtime_executor::block_on(handle).unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        current_or_default().spawn(future)
+    }
+
+    /// Runs `f` on the current runtime's blocking pool (or the default runtime's).
+    ///
+    /// # Examples
+    /// ```
+    /// let handle = runtime_executor::spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(runtime_executor::block_on(handle).unwrap());
+    /// ```
+    pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        current_or_default().spawn_blocking(f)
+    }
+
+    /// Runs `future` to completion on this thread, in the current runtime's
+    /// context (or the default runtime's).
+    ///
+    /// # Panics
+    /// When called from a thread that runs asynchronous tasks (a worker, or
+    /// inside another `block_on`): use `spawn`, or `spawn_blocking`, instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        current_or_default().block_on(future)
+    }
+}

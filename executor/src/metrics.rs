@@ -1,0 +1,78 @@
+//! Runtime metrics: per-worker counters written only by their worker, summed
+//! when read, so keeping them on costs a plain load and store per event.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::sync::AtomicU64;
+
+/// One worker's counters. Each is written by its worker only.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerMetrics {
+    pub(crate) polls: Counter,
+    pub(crate) steals: Counter,
+    pub(crate) parks: Counter,
+}
+
+/// A counter with a single writer: increments need no atomic read-modify-write.
+#[derive(Debug)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Default for Counter {
+    fn default() -> Counter {
+        Counter(AtomicU64::new(0))
+    }
+}
+
+impl Counter {
+    /// Adds one. Only the owning thread calls this.
+    pub(crate) fn incr(&self) {
+        // Relaxed: a statistic; the single writer makes load+store exact.
+        self.0.store(self.0.load(Relaxed) + 1, Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
+
+/// A snapshot of a runtime's counters, from [`Handle::metrics`](crate::Handle::metrics).
+///
+/// Counters only grow; subtract two snapshots to measure an interval.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RuntimeMetrics {
+    /// Worker threads (1 for the current-thread flavor: the thread in `block_on`).
+    pub workers: usize,
+    /// Spawned tasks that have not completed yet.
+    pub tasks_alive: usize,
+    /// Task polls, per worker.
+    pub worker_polls: Vec<u64>,
+    /// Successful steals, per worker.
+    pub worker_steals: Vec<u64>,
+    /// Times each worker went to sleep.
+    pub worker_parks: Vec<u64>,
+    /// Tasks pushed to the global injector (spawned or woken from outside a
+    /// worker, or overflowing a local queue).
+    pub injector_pushes: u64,
+    /// Threads in the blocking pool.
+    pub blocking_threads: usize,
+    /// Blocking-pool threads waiting for a job.
+    pub idle_blocking_threads: usize,
+}
+
+impl RuntimeMetrics {
+    /// Task polls over all workers.
+    pub fn polls(&self) -> u64 {
+        self.worker_polls.iter().sum()
+    }
+
+    /// Steals over all workers.
+    pub fn steals(&self) -> u64 {
+        self.worker_steals.iter().sum()
+    }
+
+    /// Parks over all workers.
+    pub fn parks(&self) -> u64 {
+        self.worker_parks.iter().sum()
+    }
+}

@@ -1,0 +1,362 @@
+//! `Builder`, `Runtime` and `Handle`: starting, reaching and stopping a runtime.
+
+use std::future::Future;
+use std::io;
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle as ThreadHandle;
+use std::time::Duration;
+
+use crate::blocking::BlockingPool;
+use crate::context::{self, EnterGuard};
+use crate::sync::lock;
+use crate::task::JoinHandle;
+use crate::{block_on, current_thread, worker, RuntimeMetrics};
+
+/// Configures and starts a [`Runtime`].
+///
+/// # Examples
+/// ```
+/// let rt = runtime_executor::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .build()?;
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    thread_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    MultiThread,
+    CurrentThread,
+}
+
+impl Builder {
+    /// A runtime with a pool of worker threads (one per CPU unless
+    /// [`worker_threads`](Builder::worker_threads) says otherwise).
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Flavor::MultiThread)
+    }
+
+    /// A runtime that runs every task on the thread that calls `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Flavor::CurrentThread)
+    }
+
+    fn new(flavor: Flavor) -> Builder {
+        Builder {
+            flavor,
+            worker_threads: None,
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            thread_name: "runtime-worker".to_string(),
+        }
+    }
+
+    /// The number of worker threads (multi-thread flavor; ignored by the
+    /// current-thread flavor). Defaults to the number of CPUs.
+    ///
+    /// # Panics
+    /// When `n` is zero.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "a runtime needs at least one worker thread");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The most threads the blocking pool grows to (default 512). Further jobs
+    /// wait in its queue.
+    ///
+    /// # Panics
+    /// When `n` is zero.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "the blocking pool needs at least one thread");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for a job before it exits
+    /// (default 10 s).
+    pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
+        self.blocking_keep_alive = keep_alive;
+        self
+    }
+
+    /// The name of the runtime's threads (default `runtime-worker`; blocking
+    /// threads get `-blocking` appended).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Starts the runtime.
+    ///
+    /// # Errors
+    /// When the OS refuses to start a worker thread.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = match self.flavor {
+            Flavor::CurrentThread => 0,
+            Flavor::MultiThread => {
+                self.worker_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            }
+        };
+        let (scheduler, locals) = if workers == 0 {
+            (Scheduler::CurrentThread(current_thread::Shared::new()), Vec::new())
+        } else {
+            let (shared, locals) = worker::new(workers);
+            (Scheduler::MultiThread(shared), locals)
+        };
+        let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);
+        let blocking_name = format!("{}-blocking", self.thread_name);
+        let inner = Arc::new_cyclic(|weak: &Weak<HandleInner>| {
+            let weak = weak.clone();
+            // Blocking threads run inside the runtime's context (they may spawn).
+            let on_start = Arc::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    std::mem::forget(context::enter(Handle { inner }, false));
+                }
+            });
+            HandleInner { scheduler, blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start) }
+        });
+        let handle = Handle { inner };
+        let mut threads = Vec::with_capacity(workers);
+        for (index, local) in locals.into_iter().enumerate() {
+            let Scheduler::MultiThread(shared) = &handle.inner.scheduler else {
+                unreachable!("locals exist only for multi-thread")
+            };
+            let (shared, worker_handle) = (shared.clone(), handle.clone());
+            let spawned = std::thread::Builder::new().name(self.thread_name.clone()).spawn(move || {
+                let _context = context::enter(worker_handle, true);
+                worker::run(shared, index, local);
+            });
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(error) => {
+                    // Stop the workers already started before reporting.
+                    drop(Runtime { handle, threads: Mutex::new(threads), blocking_timeout: None });
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Runtime { handle, threads: Mutex::new(threads), blocking_timeout: None })
+    }
+}
+
+/// The async runtime: scheduler, worker threads and blocking pool.
+///
+/// Dropping it stops the workers, cancels every task it still holds (their
+/// destructors run) and waits for running blocking jobs; see
+/// [`Runtime::shutdown_timeout`] to bound that wait.
+///
+/// # Examples
+/// ```
+/// let rt = runtime_executor::Runtime::new()?;
+/// let handle = rt.spawn(async { "hello" });
+/// assert_eq!(rt.block_on(handle).unwrap(), "hello");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Runtime {
+    handle: Handle,
+    threads: Mutex<Vec<ThreadHandle<()>>>,
+    blocking_timeout: Option<Duration>,
+}
+
+/// A cheap, cloneable reference to a runtime, valid on any thread.
+#[derive(Clone)]
+pub struct Handle {
+    inner: Arc<HandleInner>,
+}
+
+struct HandleInner {
+    scheduler: Scheduler,
+    blocking: BlockingPool,
+}
+
+enum Scheduler {
+    MultiThread(Arc<worker::Shared>),
+    CurrentThread(Arc<current_thread::Shared>),
+}
+
+impl Runtime {
+    /// A multi-thread runtime with one worker per CPU.
+    ///
+    /// # Errors
+    /// When the OS refuses to start a worker thread.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    /// Runs `future` to completion on this thread, inside the runtime's context.
+    ///
+    /// # Panics
+    /// When called from a thread that runs asynchronous tasks (a worker, or
+    /// inside another `block_on`).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task; see [`Handle::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Shuts the runtime down, waiting at most `timeout` for running blocking
+    /// jobs (those still running are left to finish on their own threads).
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.blocking_timeout = Some(timeout);
+        drop(self);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let inner = &self.handle.inner;
+        match &inner.scheduler {
+            Scheduler::MultiThread(shared) => {
+                shared.signal_shutdown();
+                let me = std::thread::current().id();
+                for thread in std::mem::take(&mut *lock(&self.threads)) {
+                    // A runtime dropped on one of its own workers cannot wait for itself.
+                    if thread.thread().id() != me {
+                        let _ = thread.join();
+                    }
+                }
+                shared.shutdown_tasks();
+            }
+            Scheduler::CurrentThread(shared) => shared.shutdown_tasks(),
+        }
+        inner.blocking.shutdown(self.blocking_timeout.unwrap_or(Duration::MAX));
+    }
+}
+
+impl Handle {
+    /// The handle of the runtime this thread runs in.
+    ///
+    /// # Panics
+    /// Outside a runtime; see [`Handle::try_current`].
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::try_current().expect(
+            "`Handle::current` was called outside a runtime: call it from a task, from \
+             `block_on`, or from a blocking-pool thread",
+        )
+    }
+
+    /// The handle of the runtime this thread runs in, if any.
+    pub fn try_current() -> Option<Handle> {
+        context::current()
+    }
+
+    /// Makes this runtime the current one on this thread until the guard drops,
+    /// so `spawn` and `Handle::current` reach it.
+    pub fn enter(&self) -> EnterGuard {
+        context::enter(self.clone(), false)
+    }
+
+    /// Spawns a task onto this runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime_executor::Runtime::new()?;
+    /// let handle = rt.handle().clone();
+    /// let sum = std::thread::spawn(move || handle.block_on(handle.spawn(async { 2 + 2 })))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(sum.unwrap(), 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(shared) => shared.spawn(future),
+            Scheduler::CurrentThread(shared) => shared.spawn(future),
+        }
+    }
+
+    /// Runs `f` on the blocking pool and returns a handle to its result.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking.spawn(f)
+    }
+
+    /// Runs `future` to completion on this thread, inside the runtime's context.
+    /// On a current-thread runtime this thread also runs the runtime's tasks.
+    ///
+    /// # Panics
+    /// When called from a thread that runs asynchronous tasks (a worker, or
+    /// inside another `block_on`).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        context::assert_may_block();
+        let _context = context::enter(self.clone(), true);
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(_) => block_on::park_on(future),
+            Scheduler::CurrentThread(shared) => shared.block_on(future),
+        }
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let mut metrics = RuntimeMetrics::default();
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(shared) => shared.fill_metrics(&mut metrics),
+            Scheduler::CurrentThread(shared) => shared.fill_metrics(&mut metrics),
+        }
+        (metrics.blocking_threads, metrics.idle_blocking_threads) = self.inner.blocking.thread_counts();
+        metrics
+    }
+
+    /// The number of worker threads (1 for the current-thread flavor).
+    pub fn num_workers(&self) -> usize {
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(shared) => shared.num_workers(),
+            Scheduler::CurrentThread(_) => 1,
+        }
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("Handle");
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(shared) => debug.field("scheduler", shared),
+            Scheduler::CurrentThread(shared) => debug.field("scheduler", shared),
+        };
+        debug.field("blocking", &self.inner.blocking).finish()
+    }
+}

@@ -1,0 +1,62 @@
+//! The synchronisation primitives of this crate: `std`'s, or loom's under `--cfg loom`.
+//!
+//! Every lock-free structure imports its atomics from here so that its loom model
+//! checks the very code that ships.
+
+#[cfg(loom)]
+pub(crate) use loom::{
+    sync::{
+        atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize},
+        Arc, Condvar, Mutex, MutexGuard,
+    },
+    thread,
+};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+#[cfg(all(not(loom), test))]
+pub(crate) use std::thread;
+
+/// Locks `mutex`, ignoring poison: every structure behind our locks stays
+/// consistent across a panic because no user code runs while they are held.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    #[cfg(loom)]
+    return mutex.lock().unwrap();
+    #[cfg(not(loom))]
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An `UnsafeCell` with loom's closure-based access, so loom can check that
+/// no two threads touch the cell at once.
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(#[cfg(loom)] loom::cell::UnsafeCell<T>, #[cfg(not(loom))] std::cell::UnsafeCell<T>);
+
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(loom)]
+        return Self(loom::cell::UnsafeCell::new(value));
+        #[cfg(not(loom))]
+        Self(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a shared pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(loom)]
+        return self.0.with(f);
+        #[cfg(not(loom))]
+        f(self.0.get())
+    }
+
+    /// Runs `f` with an exclusive pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        #[cfg(loom)]
+        return self.0.with_mut(f);
+        #[cfg(not(loom))]
+        f(self.0.get())
+    }
+}

@@ -1,0 +1,191 @@
+//! `JoinHandle`, the owned right to a task's output, and `JoinError`.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use super::Header;
+
+/// An owned permission to await a spawned task's output.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] when the task panicked or
+/// was cancelled. Dropping it detaches the task, which runs on to completion.
+///
+/// # Examples
+/// ```
+/// let rt = runtime_executor::Runtime::new()?;
+/// let answer = rt.block_on(async {
+///     let handle = runtime_executor::spawn(async { 6 * 7 });
+///     handle.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct JoinHandle<T> {
+    ptr: NonNull<Header>,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only reads the output (a T) and touches the header's atomics.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` only offers `abort` and `is_finished`, which are atomic.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    pub(super) fn from_raw(ptr: NonNull<Header>) -> JoinHandle<T> {
+        JoinHandle { ptr, _output: PhantomData }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the handle's reference keeps the task alive (raw.rs invariant 1).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Cancels the task. A task that has not completed yet is dropped the next
+    /// time its scheduler reaches it (at once if it is idle, after the current
+    /// poll if it is running), and awaiting the handle then gives a cancelled
+    /// [`JoinError`]. Aborting a finished task does nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime_executor::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let handle = runtime_executor::spawn(std::future::pending::<()>());
+    ///     handle.abort();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn abort(&self) {
+        if self.header().state.transition_to_notified_and_cancel() {
+            // SAFETY: the transition took a reference for the Notified.
+            unsafe { (self.header().vtable.schedule)(self.ptr) };
+        }
+    }
+
+    /// True once the task has completed, cancelled or panicked; awaiting the
+    /// handle then returns without waiting.
+    pub fn is_finished(&self) -> bool {
+        self.header().state.load().is_complete()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut output = Poll::Pending;
+        // SAFETY: we hold a reference and JOIN_INTEREST; `output` has the type the
+        // vtable writes (Poll<Result<T, JoinError>>).
+        unsafe {
+            (self.header().vtable.try_read_output)(self.ptr, &mut output as *mut _ as *mut (), cx.waker());
+        }
+        output
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: the handle's reference and interest are handed over once.
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("task", &self.ptr).field("state", &self.header().state).finish()
+    }
+}
+
+/// Why a task did not produce its output: it panicked, or it was cancelled by
+/// [`JoinHandle::abort`] or by the runtime shutting down.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    // A Mutex makes the payload Sync without unsafe; it is only ever taken by value.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError { repr: Repr::Cancelled }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError { repr: Repr::Panic(Mutex::new(payload)) }
+    }
+
+    /// True when the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True when the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic's payload, to resume it with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// When the task was cancelled rather than panicking; see [`JoinError::try_into_panic`].
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().expect("`JoinError::into_panic` on a cancelled task: check `is_panic` first")
+    }
+
+    /// The panic's payload, or the error itself when the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(payload) = &self.repr else { return None };
+        let payload = payload.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        payload
+            .downcast_ref::<&'static str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panic(_), Some(message)) => write!(f, "task panicked with message {message:?}"),
+            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
+            (Repr::Panic(_), Some(message)) => write!(f, "JoinError::Panic({message:?})"),
+            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for io::Error {
+    fn from(error: JoinError) -> io::Error {
+        let kind = if error.is_cancelled() { io::ErrorKind::Interrupted } else { io::ErrorKind::Other };
+        io::Error::new(kind, error.to_string())
+    }
+}

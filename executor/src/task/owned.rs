@@ -1,0 +1,117 @@
+//! The owner list: every live task of a scheduler, so shutdown can reach the
+//! ones that sit idle behind a waker nobody will wake.
+//!
+//! A sharded slab under mutexes (no unsafe): a task's shard comes from its
+//! address and its index within the shard is stored in its header, so insert
+//! and remove are O(1) and spawns on different workers rarely share a lock.
+
+use std::ptr::NonNull;
+
+use super::{Header, Task};
+use crate::sync::{lock, Mutex};
+
+const SHARDS: usize = if cfg!(loom) { 2 } else { 64 };
+
+/// The live tasks of one scheduler.
+pub(crate) struct OwnedTasks {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+#[derive(Default)]
+struct Shard {
+    slots: Vec<Slot>,
+    /// Head of the free-slot list, `usize::MAX` when empty.
+    free: usize,
+    len: usize,
+    closed: bool,
+}
+
+enum Slot {
+    Occupied(Task),
+    Vacant { next_free: usize },
+}
+
+impl OwnedTasks {
+    pub(crate) fn new() -> OwnedTasks {
+        let shards = (0..SHARDS).map(|_| Mutex::new(Shard { free: usize::MAX, ..Shard::default() })).collect();
+        OwnedTasks { shards }
+    }
+
+    fn shard(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
+        // Fibonacci hashing of the address spreads consecutive allocations.
+        let hash = (ptr.as_ptr() as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        &self.shards[(hash >> 58) as usize % SHARDS]
+    }
+
+    /// Adds a new task; gives it back when the list is closed (the runtime is
+    /// shutting down), and the caller must shut it down.
+    pub(crate) fn insert(&self, task: Task) -> Result<(), Task> {
+        let mut shard = lock(self.shard(task.as_ptr()));
+        if shard.closed {
+            return Err(task);
+        }
+        shard.len += 1;
+        let index = shard.free;
+        if index == usize::MAX {
+            task.set_owner_slot(shard.slots.len());
+            shard.slots.push(Slot::Occupied(task));
+        } else {
+            let Slot::Vacant { next_free } = shard.slots[index] else {
+                unreachable!("the free list holds only vacant slots")
+            };
+            shard.free = next_free;
+            task.set_owner_slot(index);
+            shard.slots[index] = Slot::Occupied(task);
+        }
+        Ok(())
+    }
+
+    /// Removes a completed task and returns the list's reference to it, or `None`
+    /// when shutdown already took it.
+    pub(crate) fn remove(&self, ptr: NonNull<Header>) -> Option<Task> {
+        let mut shard = lock(self.shard(ptr));
+        // SAFETY: the caller's running reference keeps the task alive.
+        let index = unsafe { ptr.as_ref() }.owner_slot.load(std::sync::atomic::Ordering::Relaxed);
+        match shard.slots.get(index) {
+            Some(Slot::Occupied(task)) if task.as_ptr() == ptr => {}
+            _ => return None,
+        }
+        let next_free = shard.free;
+        let Slot::Occupied(task) = std::mem::replace(&mut shard.slots[index], Slot::Vacant { next_free }) else {
+            unreachable!("checked above")
+        };
+        shard.free = index;
+        shard.len -= 1;
+        Some(task)
+    }
+
+    /// Closes the list to new tasks and shuts down every task in it. Locks are
+    /// released before any task is touched, since cancelling runs user destructors.
+    pub(crate) fn close_and_shutdown_all(&self) {
+        for shard in self.shards.iter() {
+            let slots = {
+                let mut shard = lock(shard);
+                shard.closed = true;
+                shard.len = 0;
+                shard.free = usize::MAX;
+                std::mem::take(&mut shard.slots)
+            };
+            for slot in slots {
+                if let Slot::Occupied(task) = slot {
+                    task.shutdown();
+                }
+            }
+        }
+    }
+
+    /// The number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| lock(shard).len).sum()
+    }
+}
+
+impl std::fmt::Debug for OwnedTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnedTasks").field("len", &self.len()).finish()
+    }
+}

@@ -1,0 +1,341 @@
+//! One task allocation (`Cell`), the harness that polls it, and its waker.
+//!
+//! A task is one heap allocation: header, scheduler handle, the future or its
+//! output (the stage), and the `JoinHandle`'s waker. References to it (`Task`,
+//! `Notified`, `JoinHandle`, each `Waker`) are pointers to the header that count
+//! in the state word.
+//!
+//! # Invariants
+//! 1. A `NonNull<Header>` handed to any function here points to a live `Cell<F, S>`
+//!    of the types its vtable was made for, and the caller holds one reference.
+//! 2. The stage cell is touched only by the thread that set RUNNING in the state
+//!    word, or, once COMPLETE is set, by the `JoinHandle` (when JOIN_INTEREST is set)
+//!    or by the completing thread (when it is not) — state.rs invariants 2 and 3.
+//! 3. The join-waker cell is touched as state.rs invariant 4 says.
+//! 4. The allocation is freed exactly once, by whoever drops the last reference.
+//! 5. A task whose future is not `Send` is only polled and dropped on the thread
+//!    that made it (`new_local`'s contract).
+
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use super::header::{Header, Vtable};
+use super::join::JoinError;
+use super::state::TransitionToRunning;
+use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
+use super::{Notified, Schedule, Task};
+use crate::sync::{AtomicUsize, UnsafeCell};
+
+/// The whole task allocation.
+#[repr(C)]
+struct Cell<F: Future, S> {
+    header: Header,
+    scheduler: S,
+    stage: UnsafeCell<Stage<F>>,
+    join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// What the task holds: its future, then its output, then nothing.
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// Allocates a task holding `future` with `refs` references, SCHEDULED.
+///
+/// # Safety
+/// If `F` or `F::Output` is not `Send`, the caller must poll, cancel and drop the
+/// task and its output only on the current thread (invariant 5).
+pub(super) unsafe fn allocate<F, S>(future: F, scheduler: S, refs: usize) -> NonNull<Header>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let cell = Box::new(Cell {
+        header: Header { state: State::new(refs), vtable: vtable::<F, S>(), owner_slot: AtomicUsize::new(usize::MAX) },
+        scheduler,
+        stage: UnsafeCell::new(Stage::Running(future)),
+        join_waker: UnsafeCell::new(None),
+    });
+    // `Cell` is repr(C) with the header first, so the cast keeps the address.
+    NonNull::from(Box::leak(cell)).cast()
+}
+
+fn vtable<F: Future + 'static, S: Schedule>() -> &'static Vtable {
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        shutdown: shutdown::<F, S>,
+    }
+}
+
+/// # Safety
+/// Invariant 1.
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the pointer is a live Cell<F, S> and the caller's reference keeps it
+    // alive for as long as it uses the borrow (invariant 1).
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller gives us a Notified reference (invariant 1).
+    let cell = unsafe { cell::<F, S>(ptr) };
+    match cell.header.state.transition_to_running() {
+        TransitionToRunning::Success => {}
+        TransitionToRunning::Cancelled => return cancel_and_complete(cell),
+        TransitionToRunning::Failed => return,
+        // SAFETY: the Notified held the last reference (invariant 4).
+        TransitionToRunning::Dealloc => return unsafe { dealloc::<F, S>(ptr) },
+    }
+    // The waker borrows the poller's reference; ManuallyDrop keeps its count.
+    // SAFETY: data and vtable form a task waker (see WAKER_VTABLE).
+    let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(ptr)) });
+    let mut cx = Context::from_waker(&waker);
+    let polled = catch_unwind(AssertUnwindSafe(|| {
+        cell.stage.with_mut(|stage| {
+            // SAFETY: we set RUNNING, so the stage is ours (invariant 2), and the
+            // future never moves out of the allocation while in `Running`.
+            match unsafe { &mut *stage } {
+                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                _ => unreachable!("a RUNNING task holds its future"),
+            }
+        })
+    }));
+    let output = match polled {
+        Ok(Poll::Pending) => {
+            match cell.header.state.transition_to_idle() {
+                TransitionToIdle::Ok => {}
+                TransitionToIdle::OkNotified => {
+                    // Woken while running: the poller's reference becomes the Notified.
+                    cell.scheduler.reschedule(Notified(Task::from_raw(ptr)));
+                }
+                // SAFETY: the poller held the last reference (invariant 4).
+                TransitionToIdle::OkDealloc => unsafe { dealloc::<F, S>(ptr) },
+                TransitionToIdle::Cancelled => cancel_and_complete(cell),
+            }
+            return;
+        }
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(panic) => Err(JoinError::panic(panic)),
+    };
+    // A panic while dropping the spent future is dropped: the output is already known.
+    let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+    set_stage(cell, Stage::Finished(output));
+    complete(cell);
+}
+
+/// Replaces the stage. The caller has set RUNNING (invariant 2).
+fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
+    // SAFETY: the caller owns the stage (invariant 2).
+    cell.stage.with_mut(|slot| unsafe { *slot = stage });
+}
+
+/// Drops the future of a task this thread set RUNNING on and completes it with
+/// a cancellation (or the panic its destructor raised).
+fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+    let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
+        Ok(()) => JoinError::cancelled(),
+        Err(panic) => JoinError::panic(panic),
+    };
+    set_stage(cell, Stage::Finished(Err(error)));
+    complete(cell);
+}
+
+/// Publishes the stored output, wakes the `JoinHandle`, releases the task from
+/// its owner list and drops the running reference.
+fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+    let snapshot = cell.header.state.transition_to_complete();
+    if !snapshot.is_join_interested() {
+        // No JoinHandle: the output is ours to drop (state.rs invariant 3).
+        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+    } else if snapshot.is_join_waker_set() {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: JOIN_WAKER and COMPLETE are set: the runtime may read the
+            // cell, and the handle no longer writes it (invariant 3).
+            cell.join_waker.with(|waker| match unsafe { &*waker } {
+                Some(waker) => waker.wake_by_ref(),
+                None => unreachable!("JOIN_WAKER is set only over a stored waker"),
+            })
+        }));
+        if !cell.header.state.unset_join_waker_after_complete().is_join_interested() {
+            // The handle was dropped while we woke it: the waker is ours to drop.
+            // SAFETY: JOIN_WAKER is clear and the handle is gone (invariant 3).
+            cell.join_waker.with_mut(|waker| unsafe { *waker = None });
+        }
+    }
+    let ptr = NonNull::from(&cell.header);
+    let released = cell.scheduler.release(ptr);
+    let refs = if let Some(task) = released {
+        // Drop the owner list's reference together with the running one.
+        std::mem::forget(task);
+        2
+    } else {
+        1
+    };
+    if cell.header.state.ref_dec_by(refs) {
+        // SAFETY: those were the last references (invariant 4).
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller gives us a reference (invariant 1), which becomes the Notified.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.scheduler.schedule(Notified(Task::from_raw(ptr)));
+}
+
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the reference count reached zero (invariant 4); the box was made in
+    // `allocate` with the same types.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: the JoinHandle holds a reference (invariant 1).
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if !can_read_output(cell, waker) {
+        return;
+    }
+    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the stage is ours (invariant 2).
+    let stage = cell.stage.with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
+    let Stage::Finished(output) = stage else {
+        panic!("JoinHandle polled after it returned Ready");
+    };
+    // SAFETY: the JoinHandle<F::Output> passes a `*mut Poll<Result<F::Output, JoinError>>`.
+    unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(output) };
+}
+
+/// True when the output can be read; otherwise stores `waker` for completion.
+fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
+    let state = &cell.header.state;
+    let snapshot = state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    let stored = if !snapshot.is_join_waker_set() {
+        set_join_waker(cell, waker)
+    } else {
+        // SAFETY: JOIN_WAKER is set: the runtime only reads the cell, and so do we.
+        let same = cell.join_waker.with(|stored| match unsafe { &*stored } {
+            Some(stored) => stored.will_wake(waker),
+            None => unreachable!("JOIN_WAKER is set only over a stored waker"),
+        });
+        if same {
+            return false;
+        }
+        state.unset_join_waker().and_then(|()| set_join_waker(cell, waker))
+    };
+    match stored {
+        Ok(()) => false,
+        Err(snapshot) => {
+            debug_assert!(snapshot.is_complete());
+            true
+        }
+    }
+}
+
+/// Writes `waker` into the join-waker cell, which the handle owns now, and
+/// publishes it with JOIN_WAKER; takes it back if the task completed first.
+fn set_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> Result<(), super::state::Snapshot> {
+    // SAFETY: JOIN_WAKER is clear and the task is not complete: the cell is the
+    // handle's (invariant 3).
+    cell.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+    let result = cell.header.state.set_join_waker();
+    if result.is_err() {
+        // SAFETY: the bit was not set, so the cell is still the handle's.
+        cell.join_waker.with_mut(|slot| unsafe { *slot = None });
+    }
+    result
+}
+
+unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the JoinHandle holds a reference (invariant 1).
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let dropped = cell.header.state.transition_to_join_handle_dropped();
+    if dropped.drop_output {
+        // SAFETY: the task is complete and the handle had interest: the output is ours.
+        let _ = catch_unwind(AssertUnwindSafe(|| cell.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed })));
+    }
+    if dropped.drop_waker {
+        // SAFETY: JOIN_WAKER is clear after our transition: the cell is ours.
+        cell.join_waker.with_mut(|waker| unsafe { *waker = None });
+    }
+    if cell.header.state.ref_dec() {
+        // SAFETY: that was the last reference (invariant 4).
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller gives us a reference (invariant 1).
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if cell.header.state.transition_to_shutdown() {
+        // We set RUNNING: our reference is now the running one.
+        cancel_and_complete(cell);
+    } else if cell.header.state.ref_dec() {
+        // SAFETY: that was the last reference (invariant 4).
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+/// The waker of every task: its data pointer is the header, and each waker holds
+/// one reference.
+static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
+    RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE)
+}
+
+/// # Safety
+/// `data` is the header pointer of a task waker that holds a reference.
+unsafe fn header<'a>(data: *const ()) -> &'a Header {
+    // SAFETY: the waker's reference keeps the task alive (invariant 1).
+    unsafe { &*(data as *const Header) }
+}
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: called through a live waker.
+    unsafe { header(data) }.state.ref_inc();
+    // SAFETY: wakers are made only from non-null header pointers.
+    raw_waker(unsafe { NonNull::new_unchecked(data as *mut Header) })
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: called through a live waker, whose reference this consumes.
+    let header = unsafe { header(data) };
+    let ptr = NonNull::from(header);
+    match header.state.transition_to_notified_by_val() {
+        TransitionToNotifiedByVal::DoNothing => {}
+        // SAFETY: the waker's reference becomes the Notified.
+        TransitionToNotifiedByVal::Submit => unsafe { (header.vtable.schedule)(ptr) },
+        // SAFETY: that was the last reference (invariant 4).
+        TransitionToNotifiedByVal::Dealloc => unsafe { (header.vtable.dealloc)(ptr) },
+    }
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: called through a live waker.
+    let header = unsafe { header(data) };
+    if header.state.transition_to_notified_by_ref() == TransitionToNotifiedByRef::Submit {
+        // SAFETY: the transition took a new reference for the Notified.
+        unsafe { (header.vtable.schedule)(NonNull::from(header)) };
+    }
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: called through a live waker, whose reference this drops.
+    let header = unsafe { header(data) };
+    if header.state.ref_dec() {
+        // SAFETY: that was the last reference (invariant 4).
+        unsafe { (header.vtable.dealloc)(NonNull::from(header)) };
+    }
+}

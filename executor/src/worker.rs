@@ -1,0 +1,341 @@
+//! The multi-thread scheduler: workers with local queues, a LIFO slot, the
+//! global injector, work stealing and parking.
+//!
+//! # Scheduling
+//! - A task woken by the task running on a worker goes to that worker's LIFO
+//!   slot (message ping-pong stays in cache); the task it displaces goes to the
+//!   back of the local queue. A task that woke itself (it yielded) goes to the
+//!   back of the local queue, never the LIFO slot.
+//! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
+//!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
+//! - Tasks spawned or woken from other threads go to the injector, which every
+//!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] ticks, and whenever its
+//!   local queue is empty.
+//! - A worker with no work steals half of another's queue, starting at a random
+//!   victim, then parks (idle.rs decides who wakes).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::ptr::NonNull;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::idle::Idle;
+use crate::metrics::WorkerMetrics;
+use crate::park::Parker;
+use crate::queue::{inject::Inject, local, local::Local, local::Steal};
+use crate::sync::Arc;
+use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+
+/// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
+/// it does not fall into step with a program's own periods).
+pub(crate) const GLOBAL_POLL_INTERVAL: u32 = 61;
+/// LIFO-slot tasks run in a row before the slot's task goes to the back of the queue.
+pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// State shared by all workers of one runtime; tasks hold it as their scheduler.
+pub(crate) struct Shared {
+    remotes: Box<[Remote]>,
+    inject: Inject<Notified>,
+    idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    shutdown: AtomicBool,
+}
+
+/// What other threads may touch of one worker.
+struct Remote {
+    steal: Steal<Notified>,
+    parker: Parker,
+    metrics: WorkerMetrics,
+}
+
+/// One worker thread's own state, reachable from its wakers through a thread-local.
+struct Worker {
+    shared: Arc<Shared>,
+    index: usize,
+    core: RefCell<Core>,
+}
+
+struct Core {
+    local: Local<Notified>,
+    tick: u32,
+    searching: bool,
+    rand: u32,
+}
+
+thread_local! {
+    static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
+}
+
+/// Builds the shared state and the local queues, one per worker thread to start.
+pub(crate) fn new(workers: usize) -> (Arc<Shared>, Vec<Local<Notified>>) {
+    let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
+        .map(|_| {
+            let (local, steal) = local::new();
+            (local, Remote { steal, parker: Parker::new(), metrics: WorkerMetrics::default() })
+        })
+        .unzip();
+    let shared = Shared {
+        remotes: remotes.into_boxed_slice(),
+        inject: Inject::new(),
+        idle: Idle::new(workers),
+        owned: OwnedTasks::new(),
+        shutdown: AtomicBool::new(false),
+    };
+    (Arc::new(shared), locals)
+}
+
+impl Shared {
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, handle) = task::new_owned(future, self.clone());
+        match self.owned.insert(task) {
+            Ok(()) => self.schedule_task(notified, false),
+            Err(task) => {
+                // Shutting down: the task is cancelled before it ever runs.
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        handle
+    }
+
+    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        let task = WORKER.with(|worker| match &*worker.borrow() {
+            Some(worker) if Arc::ptr_eq(&worker.shared, self) => worker.schedule_local(task, is_yield),
+            _ => Some(task),
+        });
+        if let Some(task) = task {
+            self.schedule_remote(task);
+        }
+    }
+
+    fn schedule_remote(&self, task: Notified) {
+        // A refused task (shutdown) is dropped here, outside the injector's lock.
+        if self.inject.push(task).is_ok() {
+            self.notify_parked();
+        }
+    }
+
+    fn notify_parked(&self) {
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.remotes[worker].parker.unpark();
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.steal.is_empty())
+    }
+
+    fn overflow(&self, batch: &mut dyn Iterator<Item = Notified>) {
+        // A refused batch (shutdown) is dropped here, outside the injector's lock.
+        let _ = self.inject.push_batch(batch);
+    }
+
+    /// Tells the workers to stop and wakes them.
+    pub(crate) fn signal_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+    }
+
+    /// After the workers stopped: cancels every task and empties the injector.
+    pub(crate) fn shutdown_tasks(&self) {
+        self.owned.close_and_shutdown_all();
+        drop(self.inject.close());
+    }
+
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn fill_metrics(&self, metrics: &mut crate::RuntimeMetrics) {
+        metrics.workers = self.remotes.len();
+        metrics.tasks_alive = self.owned.len();
+        metrics.worker_polls = self.remotes.iter().map(|r| r.metrics.polls.get()).collect();
+        metrics.worker_steals = self.remotes.iter().map(|r| r.metrics.steals.get()).collect();
+        metrics.worker_parks = self.remotes.iter().map(|r| r.metrics.parks.get()).collect();
+        metrics.injector_pushes = self.inject.pushes();
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn reschedule(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> Option<Task> {
+        self.owned.remove(task)
+    }
+}
+
+/// The body of worker thread `index`.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
+    let rand = 0x9E37_79B9u32.wrapping_mul(index as u32 + 1) | 1;
+    let core = RefCell::new(Core { local, tick: 0, searching: false, rand });
+    let worker = Rc::new(Worker { shared, index, core });
+    WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
+    worker.run();
+    WORKER.with(|slot| slot.borrow_mut().take());
+    // Drop the references in our queue; shutdown cancels the tasks through the owner list.
+    let mut core = worker.core.borrow_mut();
+    while let Some(task) = core.local.pop() {
+        drop(task);
+    }
+    drop(core.local.pop_lifo());
+}
+
+impl Worker {
+    fn remote(&self) -> &Remote {
+        &self.shared.remotes[self.index]
+    }
+
+    fn run(&self) {
+        while !self.shared.is_shutdown() {
+            if let Some(task) = self.next_task().or_else(|| self.steal_work()) {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    /// Queues a task woken on this worker; returns it when the core is busy
+    /// (a wake from inside the worker's own bookkeeping), for the injector.
+    fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
+        let task = if is_yield {
+            task
+        } else {
+            match core.local.push_lifo(task) {
+                None => return None,
+                Some(displaced) => displaced,
+            }
+        };
+        core.local.push_back(task, |batch| self.shared.overflow(batch));
+        drop(core);
+        self.shared.notify_parked();
+        None
+    }
+
+    fn next_task(&self) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        core.tick = core.tick.wrapping_add(1);
+        if core.tick % GLOBAL_POLL_INTERVAL == 0 {
+            if let Some(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = core.local.pop().or_else(|| core.local.pop_lifo()) {
+            return Some(task);
+        }
+        self.pop_inject_batch(&mut core)
+    }
+
+    /// Takes a task from the injector, and a fair share more into the local queue.
+    fn pop_inject_batch(&self, core: &mut Core) -> Option<Notified> {
+        let share = self.shared.inject.len() / self.shared.remotes.len();
+        let more = share.min(core.local.remaining_slots()).min(local::CAPACITY / 2);
+        self.shared.inject.pop_batch(more, |task| {
+            core.local.push_back(task, |_| unreachable!("the batch fits in the free slots"));
+        })
+    }
+
+    fn steal_work(&self) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        if !core.searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.searching = true;
+        }
+        let workers = self.shared.remotes.len();
+        let start = core.next_rand() as usize % workers;
+        for i in 0..workers {
+            let victim = (start + i) % workers;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = self.shared.remotes[victim].steal.steal_into(&mut core.local) {
+                self.remote().metrics.steals.incr();
+                return Some(task);
+            }
+        }
+        self.pop_inject_batch(&mut core)
+    }
+
+    fn run_task(&self, task: Notified) {
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().searching, false);
+        if was_searching && self.shared.idle.transition_worker_from_searching() {
+            // We were the last searcher and found work: there may be more.
+            self.shared.notify_parked();
+        }
+        self.remote().metrics.polls.incr();
+        task.run();
+        for _ in 0..MAX_LIFO_POLLS_PER_TICK {
+            let Some(task) = self.core.borrow_mut().local.pop_lifo() else { return };
+            self.remote().metrics.polls.incr();
+            task.run();
+        }
+        let mut core = self.core.borrow_mut();
+        if let Some(task) = core.local.pop_lifo() {
+            // LIFO budget spent: the task waits its turn like the others.
+            core.local.push_back(task, |batch| self.shared.overflow(batch));
+        }
+    }
+
+    fn park(&self) {
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().searching, false);
+        let idle = &self.shared.idle;
+        if idle.transition_worker_to_parked(self.index, was_searching) && self.shared.has_work() {
+            // We were the last searcher: work queued meanwhile must not wait (idle.rs invariant 1).
+            self.shared.notify_parked();
+        }
+        self.remote().metrics.parks.incr();
+        loop {
+            self.remote().parker.park();
+            if self.shared.is_shutdown() {
+                return;
+            }
+            if !idle.is_parked(self.index) {
+                break;
+            }
+        }
+        // The waker counted us as searching.
+        self.core.borrow_mut().searching = true;
+    }
+}
+
+impl Core {
+    /// xorshift32: cheap victim selection.
+    fn next_rand(&mut self) -> u32 {
+        let mut x = self.rand;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rand = x;
+        x
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiThread")
+            .field("workers", &self.remotes.len())
+            .field("inject", &self.inject)
+            .field("owned", &self.owned)
+            .finish()
+    }
+}

@@ -1,0 +1,267 @@
+//! `#[runtime::main]` and `#[runtime::test]`: run an `async fn` on a runtime.
+//!
+//! Written on `proc_macro` alone: the function's body becomes the future given
+//! to `block_on`, and every mistake becomes a `compile_error!` at the tokens
+//! that caused it. The expansion names only `::runtime::…` paths.
+
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// Runs `async fn main` on a new runtime.
+///
+/// Options: `worker_threads = N` (multi-thread flavor only), and
+/// `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`.
+///
+/// ```
+/// #[runtime::main(worker_threads = 2)]
+/// async fn main() -> std::io::Result<()> {
+///     runtime::spawn(async {}).await?;
+///     Ok(())
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Main).unwrap_or_else(|error| error.into_tokens())
+}
+
+/// Runs an `async fn` test on its own new runtime (current-thread flavor unless
+/// `flavor = "multi_thread"` is given, as in tokio). Takes the same options as
+/// [`macro@main`].
+///
+/// ```
+/// #[runtime::test]
+/// async fn adds() {
+///     assert_eq!(runtime::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Test).unwrap_or_else(|error| error.into_tokens())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Main,
+    Test,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    MultiThread,
+    CurrentThread,
+}
+
+struct Options {
+    flavor: Flavor,
+    worker_threads: Option<(u64, Span)>,
+}
+
+/// A compile error at a span, with a dummy function so that no second error
+/// ("`main` function not found") hides it.
+struct Error {
+    span: Span,
+    message: String,
+    fn_name: Option<Ident>,
+}
+
+impl Error {
+    fn new(span: Span, message: impl Into<String>) -> Error {
+        Error { span, message: message.into(), fn_name: None }
+    }
+
+    fn into_tokens(self) -> TokenStream {
+        let mut message = Literal::string(&self.message);
+        message.set_span(self.span);
+        let mut out: TokenStream = [
+            TokenTree::Ident(Ident::new("compile_error", self.span)),
+            punct('!', self.span),
+            TokenTree::Group(with_span(
+                Group::new(Delimiter::Parenthesis, TokenTree::Literal(message).into()),
+                self.span,
+            )),
+            punct(';', self.span),
+        ]
+        .into_iter()
+        .collect();
+        if let Some(name) = self.fn_name {
+            out.extend(tokens(&format!("#[allow(dead_code)] fn {name}() {{}}")));
+        }
+        out
+    }
+}
+
+fn punct(c: char, span: Span) -> TokenTree {
+    let mut p = Punct::new(c, Spacing::Alone);
+    p.set_span(span);
+    TokenTree::Punct(p)
+}
+
+fn with_span(mut group: Group, span: Span) -> Group {
+    group.set_span(span);
+    group
+}
+
+fn tokens(source: &str) -> TokenStream {
+    source.parse().expect("the macro's own tokens parse")
+}
+
+fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
+    let mut options = Options {
+        flavor: if kind == Kind::Test { Flavor::CurrentThread } else { Flavor::MultiThread },
+        worker_threads: None,
+    };
+    let mut flavor_given = false;
+    let args: Vec<TokenTree> = args.into_iter().collect();
+    for option in args.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+        let [key, eq, value] = option else {
+            if option.is_empty() {
+                continue;
+            }
+            return Err(Error::new(
+                option[0].span(),
+                "expected an option like `worker_threads = 4` or `flavor = \"current_thread\"`",
+            ));
+        };
+        let (TokenTree::Ident(key), TokenTree::Punct(eq)) = (key, eq) else {
+            return Err(Error::new(key.span(), "expected `name = value`"));
+        };
+        if eq.as_char() != '=' {
+            return Err(Error::new(eq.span(), "expected `=`"));
+        }
+        match key.to_string().as_str() {
+            "worker_threads" => {
+                let n = value.to_string().replace('_', "").parse::<u64>().ok().filter(|&n| n > 0);
+                let Some(n) = n else {
+                    return Err(Error::new(value.span(), "`worker_threads` takes a whole number above zero, like `4`"));
+                };
+                options.worker_threads = Some((n, value.span()));
+            }
+            "flavor" => {
+                options.flavor = match value.to_string().as_str() {
+                    "\"multi_thread\"" => Flavor::MultiThread,
+                    "\"current_thread\"" => Flavor::CurrentThread,
+                    _ => {
+                        return Err(Error::new(
+                            value.span(),
+                            "unknown flavor: expected \"multi_thread\" or \"current_thread\"",
+                        ))
+                    }
+                };
+                flavor_given = true;
+            }
+            other => {
+                return Err(Error::new(
+                    key.span(),
+                    format!("unknown option `{other}`: expected `worker_threads` or `flavor`"),
+                ))
+            }
+        }
+    }
+    if let (Some((_, span)), Flavor::CurrentThread) = (options.worker_threads, options.flavor) {
+        let hint = if flavor_given { "" } else { " (the default for tests)" };
+        return Err(Error::new(
+            span,
+            format!("`worker_threads` needs the multi-thread flavor; the current-thread flavor{hint} runs everything on one thread"),
+        ));
+    }
+    Ok(options)
+}
+
+fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStream, Error> {
+    let options = parse_options(args, kind)?;
+    let mut item: Vec<TokenTree> = item.into_iter().collect();
+    let is_ident = |t: &TokenTree, name: &str| matches!(t, TokenTree::Ident(i) if i.to_string() == name);
+
+    let fn_index = item
+        .iter()
+        .position(|t| is_ident(t, "fn"))
+        .ok_or_else(|| Error::new(Span::call_site(), "this attribute goes on a function"))?;
+    let name = match item.get(fn_index + 1) {
+        Some(TokenTree::Ident(name)) => name.clone(),
+        _ => return Err(Error::new(item[fn_index].span(), "expected the function's name")),
+    };
+    let attribute = if kind == Kind::Main { "#[runtime::main]" } else { "#[runtime::test]" };
+    let with_name = |error: Error| Error { fn_name: Some(name.clone()), ..error };
+    let Some(async_index) = item[..fn_index].iter().position(|t| is_ident(t, "async")) else {
+        return Err(with_name(Error::new(
+            item[fn_index].span(),
+            format!("{attribute} goes on an `async fn`: add the `async` keyword"),
+        )));
+    };
+    if kind == Kind::Test && has_test_attribute(&item[..fn_index]) {
+        return Err(with_name(Error::new(
+            item[0].span(),
+            "remove the `#[test]` attribute: #[runtime::test] already makes the function a test",
+        )));
+    }
+    let Some(TokenTree::Group(body)) = item.last().cloned() else {
+        return Err(with_name(Error::new(name.span(), "expected the function's body")));
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return Err(with_name(Error::new(body.span(), "expected the function's body")));
+    }
+    match item.get(fn_index + 2) {
+        Some(TokenTree::Group(params)) if params.delimiter() == Delimiter::Parenthesis => {
+            if !params.stream().is_empty() {
+                return Err(with_name(Error::new(params.span(), format!("{attribute} functions take no arguments"))));
+            }
+        }
+        Some(other) => {
+            return Err(with_name(Error::new(other.span(), format!("{attribute} functions cannot be generic"))))
+        }
+        None => return Err(with_name(Error::new(name.span(), "expected the function's parameters"))),
+    }
+    // The return type: the tokens between `->` and the body (or a `where`).
+    let signature_end = item.len() - 1;
+    let output: Option<TokenStream> = match (item.get(fn_index + 3), item.get(fn_index + 4)) {
+        (Some(TokenTree::Punct(dash)), Some(TokenTree::Punct(gt))) if dash.as_char() == '-' && gt.as_char() == '>' => {
+            let ty = &item[fn_index + 5..signature_end];
+            let end = ty.iter().position(|t| is_ident(t, "where")).unwrap_or(ty.len());
+            Some(ty[..end].iter().cloned().collect())
+        }
+        _ => None,
+    };
+
+    let builder = match options.flavor {
+        Flavor::MultiThread => "::runtime::Builder::new_multi_thread()",
+        Flavor::CurrentThread => "::runtime::Builder::new_current_thread()",
+    };
+    let mut new_body = TokenStream::new();
+    new_body.extend(tokens("let body = async"));
+    new_body.extend([TokenTree::Group(body.clone())]);
+    new_body.extend(tokens(";"));
+    if let Some(output) = &output {
+        // Names the future's output type, so `?` in the body infers its error type.
+        new_body.extend(tokens("let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = "));
+        new_body.extend(output.clone());
+        new_body.extend(tokens(">> = ::core::pin::pin!(body);"));
+    }
+    let mut build = format!("{builder}");
+    if let Some((n, _)) = options.worker_threads {
+        build.push_str(&format!(".worker_threads({n})"));
+    }
+    new_body.extend(tokens(&format!(
+        "#[allow(clippy::expect_used, clippy::needless_return)] \
+         return {build}.build().expect(\"failed to start the runtime\").block_on(body);"
+    )));
+
+    item.remove(async_index);
+    let last = item.len() - 1;
+    item[last] = TokenTree::Group(with_span(Group::new(Delimiter::Brace, new_body), body.span()));
+    let mut out = TokenStream::new();
+    if kind == Kind::Test {
+        out.extend(tokens("#[::core::prelude::v1::test]"));
+    }
+    out.extend(item);
+    Ok(out)
+}
+
+/// True when the attributes include a plain `#[test]`.
+fn has_test_attribute(attributes: &[TokenTree]) -> bool {
+    attributes.iter().any(|t| match t {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
+            let inner: Vec<String> = g.stream().into_iter().map(|t| t.to_string()).collect();
+            inner == ["test"]
+        }
+        _ => false,
+    })
+}
