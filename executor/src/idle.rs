@@ -120,7 +120,7 @@ impl Idle {
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
     use crate::park::Parker;

@@ -19,6 +19,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]
+// Under loom only the lock-free modules and their models are built.
+#![cfg_attr(loom, allow(dead_code, unused_imports))]
 
 mod sync;
 

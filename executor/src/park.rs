@@ -84,7 +84,7 @@ impl Parker {
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
     use crate::sync::{thread, Arc};

@@ -17,8 +17,6 @@ pub(crate) use std::sync::{
     atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize},
     Arc, Condvar, Mutex, MutexGuard,
 };
-#[cfg(all(not(loom), test))]
-pub(crate) use std::thread;
 
 /// Locks `mutex`, ignoring poison: every structure behind our locks stays
 /// consistent across a panic because no user code runs while they are held.

@@ -216,14 +216,8 @@ impl Worker {
     /// (a wake from inside the worker's own bookkeeping), for the injector.
     fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
-        let task = if is_yield {
-            task
-        } else {
-            match core.local.push_lifo(task) {
-                None => return None,
-                Some(displaced) => displaced,
-            }
-        };
+        // The LIFO slot takes the woken task; the one it displaces queues up.
+        let task = if is_yield { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
         self.shared.notify_parked();

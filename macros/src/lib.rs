@@ -167,7 +167,6 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
 }
 
 fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStream, Error> {
-    let options = parse_options(args, kind)?;
     let mut item: Vec<TokenTree> = item.into_iter().collect();
     let is_ident = |t: &TokenTree, name: &str| matches!(t, TokenTree::Ident(i) if i.to_string() == name);
 
@@ -181,15 +180,16 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
     };
     let attribute = if kind == Kind::Main { "#[runtime::main]" } else { "#[runtime::test]" };
     let with_name = |error: Error| Error { fn_name: Some(name.clone()), ..error };
+    let options = parse_options(args, kind).map_err(with_name)?;
     let Some(async_index) = item[..fn_index].iter().position(|t| is_ident(t, "async")) else {
         return Err(with_name(Error::new(
             item[fn_index].span(),
             format!("{attribute} goes on an `async fn`: add the `async` keyword"),
         )));
     };
-    if kind == Kind::Test && has_test_attribute(&item[..fn_index]) {
+    if let (Kind::Test, Some(span)) = (kind, test_attribute(&item[..fn_index])) {
         return Err(with_name(Error::new(
-            item[0].span(),
+            span,
             "remove the `#[test]` attribute: #[runtime::test] already makes the function a test",
         )));
     }
@@ -235,7 +235,7 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
         new_body.extend(output.clone());
         new_body.extend(tokens(">> = ::core::pin::pin!(body);"));
     }
-    let mut build = format!("{builder}");
+    let mut build = builder.to_string();
     if let Some((n, _)) = options.worker_threads {
         build.push_str(&format!(".worker_threads({n})"));
     }
@@ -255,13 +255,13 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
     Ok(out)
 }
 
-/// True when the attributes include a plain `#[test]`.
-fn has_test_attribute(attributes: &[TokenTree]) -> bool {
-    attributes.iter().any(|t| match t {
+/// The span of a plain `#[test]` among the attributes.
+fn test_attribute(attributes: &[TokenTree]) -> Option<Span> {
+    attributes.iter().find_map(|t| match t {
         TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
             let inner: Vec<String> = g.stream().into_iter().map(|t| t.to_string()).collect();
-            inner == ["test"]
+            (inner == ["test"]).then(|| g.span())
         }
-        _ => false,
+        _ => None,
     })
 }

@@ -115,7 +115,7 @@ impl<T> std::fmt::Debug for Inject<T> {
     }
 }
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
     use crate::sync::{thread, Arc};

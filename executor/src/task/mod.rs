@@ -10,6 +10,8 @@
 
 mod header;
 mod join;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod owned;
 mod raw;
 pub(crate) mod state;

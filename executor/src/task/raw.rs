@@ -102,9 +102,9 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     let mut cx = Context::from_waker(&waker);
     let polled = catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
-            // SAFETY: we set RUNNING, so the stage is ours (invariant 2), and the
-            // future never moves out of the allocation while in `Running`.
+            // SAFETY: we set RUNNING, so the stage is ours (invariant 2).
             match unsafe { &mut *stage } {
+                // SAFETY: the future never moves out of the allocation while `Running`.
                 Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
                 _ => unreachable!("a RUNNING task holds its future"),
             }

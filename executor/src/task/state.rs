@@ -124,7 +124,7 @@ impl State {
     /// A new task: SCHEDULED (its first `Notified` exists), with a `JoinHandle`
     /// and `refs` references (the `Notified`, the `JoinHandle`, maybe the owner list).
     pub(crate) fn new(refs: usize) -> State {
-        State { word: AtomicUsize::new(refs * REF_ONE | SCHEDULED | JOIN_INTEREST) }
+        State { word: AtomicUsize::new((refs * REF_ONE) | SCHEDULED | JOIN_INTEREST) }
     }
 
     pub(crate) fn load(&self) -> Snapshot {

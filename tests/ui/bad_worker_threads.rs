@@ -1,0 +1,2 @@
+#[runtime::main(worker_threads = "four")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[runtime::main(threads = 4)]
+async fn main() {}
