@@ -1,1 +1,338 @@
-fn main() {}
+//! The comparison harness: each workload on runtime, tokio (multi-thread, 2
+//! workers) and smol (async-executor on 2 threads), interleaved over rounds,
+//! reporting medians and the ratios runtime/tokio and runtime/smol.
+//!
+//! `cargo run --release -p runtime-benches -- [--rounds N] [WORKLOAD ...]`
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_channel::{mpsc, oneshot};
+use futures_util::{SinkExt, StreamExt};
+
+const WORKERS: usize = 2;
+
+/// What a workload needs from a runtime.
+trait Rt: Sync + 'static {
+    type Join<T: Send + 'static>: Future<Output = T> + Send + 'static;
+    fn new() -> Self;
+    fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
+    where
+        F::Output: Send;
+    fn spawn<F>(&'static self, future: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+    fn yield_now() -> impl Future<Output = ()> + Send;
+    fn abort<T: Send + 'static>(join: Self::Join<T>);
+    /// Lets the task run on without its handle.
+    fn detach<T: Send + 'static>(join: Self::Join<T>) {
+        drop(join);
+    }
+}
+
+/// A join future that unwraps the runtime's Result.
+struct Unwrap<H>(H);
+
+impl<H: Future<Output = Result<T, E>> + Unpin, T, E: std::fmt::Debug> Future for Unwrap<H> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0).poll(cx).map(|r| r.expect("benchmark task failed"))
+    }
+}
+
+struct Ours(runtime::Runtime);
+impl Rt for Ours {
+    type Join<T: Send + 'static> = Unwrap<runtime::JoinHandle<T>>;
+    fn new() -> Self {
+        Ours(runtime::Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap())
+    }
+    fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        self.0.block_on(self.0.spawn(future)).unwrap()
+    }
+    fn spawn<F: Future + Send + 'static>(&'static self, future: F) -> Self::Join<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        Unwrap(self.0.spawn(future))
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        runtime::task::yield_now()
+    }
+    fn abort<T: Send + 'static>(join: Self::Join<T>) {
+        join.0.abort();
+    }
+}
+
+struct Tokio(tokio::runtime::Runtime);
+impl Rt for Tokio {
+    type Join<T: Send + 'static> = Unwrap<tokio::task::JoinHandle<T>>;
+    fn new() -> Self {
+        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap())
+    }
+    fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        self.0.block_on(self.0.spawn(future)).unwrap()
+    }
+    fn spawn<F: Future + Send + 'static>(&'static self, future: F) -> Self::Join<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        Unwrap(self.0.spawn(future))
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+    fn abort<T: Send + 'static>(join: Self::Join<T>) {
+        join.0.abort();
+    }
+}
+
+struct Smol(Arc<smol::Executor<'static>>);
+impl Rt for Smol {
+    type Join<T: Send + 'static> = smol::Task<T>;
+    fn new() -> Self {
+        let executor = Arc::new(smol::Executor::new());
+        for _ in 0..WORKERS {
+            let executor = executor.clone();
+            std::thread::spawn(move || smol::block_on(executor.run(std::future::pending::<()>())));
+        }
+        Smol(executor)
+    }
+    fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        smol::block_on(self.0.spawn(future))
+    }
+    fn spawn<F: Future + Send + 'static>(&'static self, future: F) -> Self::Join<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(future)
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        smol::future::yield_now()
+    }
+    fn abort<T: Send + 'static>(join: Self::Join<T>) {
+        drop(join);
+    }
+    fn detach<T: Send + 'static>(join: Self::Join<T>) {
+        join.detach();
+    }
+}
+
+async fn spawn_many<R: Rt>(rt: &'static R) {
+    let handles: Vec<_> = (0..100_000).map(|_| rt.spawn(async {})).collect();
+    for handle in handles {
+        handle.await;
+    }
+}
+
+async fn yield_many<R: Rt>(rt: &'static R) {
+    let handles: Vec<_> = (0..1_000)
+        .map(|_| {
+            rt.spawn(async {
+                for _ in 0..100 {
+                    R::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await;
+    }
+}
+
+async fn ping_pong<R: Rt>(rt: &'static R) {
+    let handles: Vec<_> = (0..1_000)
+        .map(|_| {
+            let (mut ping_tx, mut ping_rx) = mpsc::channel::<u32>(1);
+            let (mut pong_tx, mut pong_rx) = mpsc::channel::<u32>(1);
+            let ponger = rt.spawn(async move {
+                while let Some(n) = ping_rx.next().await {
+                    pong_tx.send(n).await.unwrap();
+                }
+            });
+            let pinger = rt.spawn(async move {
+                for i in 0..100 {
+                    ping_tx.send(i).await.unwrap();
+                    assert_eq!(pong_rx.next().await, Some(i));
+                }
+            });
+            (pinger, ponger)
+        })
+        .collect();
+    for (pinger, ponger) in handles {
+        pinger.await;
+        ponger.await;
+    }
+}
+
+fn chain<R: Rt>(rt: &'static R, left: usize, done: oneshot::Sender<()>) {
+    if left == 0 {
+        let _ = done.send(());
+        return;
+    }
+    R::detach(rt.spawn(async move { chain(rt, left - 1, done) }));
+}
+
+async fn chained_spawn<R: Rt>(rt: &'static R) {
+    let (tx, rx) = oneshot::channel();
+    chain(rt, 100_000, tx);
+    rx.await.unwrap();
+}
+
+type Workload<R> = fn(&'static R) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn workloads<R: Rt>() -> Vec<(&'static str, Workload<R>)> {
+    vec![
+        ("spawn_many", |rt| Box::pin(spawn_many(rt))),
+        ("yield_many", |rt| Box::pin(yield_many(rt))),
+        ("ping_pong", |rt| Box::pin(ping_pong(rt))),
+        ("chained_spawn", |rt| Box::pin(chained_spawn(rt))),
+    ]
+}
+
+fn time<R: Rt>(rt: &'static R, workload: Workload<R>) -> Duration {
+    let start = Instant::now();
+    rt.block_on(workload(rt));
+    start.elapsed()
+}
+
+/// Resident memory in bytes, from /proc/self/statm.
+fn rss() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+const MEM_TASKS: usize = 100_000;
+
+/// A small future that parks forever after its first poll.
+struct Parked(Arc<AtomicUsize>, bool);
+impl Future for Parked {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if !self.1 {
+            self.1 = true;
+            self.0.fetch_add(1, Ordering::Release);
+        }
+        Poll::Pending
+    }
+}
+
+/// Bytes of resident memory per parked task (run in a fresh process).
+fn mem_tasks<R: Rt>() -> f64 {
+    let rt: &'static R = Box::leak(Box::new(R::new()));
+    let polled = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::with_capacity(MEM_TASKS);
+    // Warm the runtime (threads, queues) before the baseline.
+    rt.block_on(async {});
+    let before = rss();
+    for _ in 0..MEM_TASKS {
+        handles.push(rt.spawn(Parked(polled.clone(), false)));
+    }
+    while polled.load(Ordering::Acquire) < MEM_TASKS {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let per_task = (rss() - before) as f64 / MEM_TASKS as f64;
+    handles.into_iter().for_each(R::abort);
+    per_task
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn run_mem_child(name: &str) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--mem-child", name])
+        .output()
+        .expect("start the mem_tasks child");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("the child prints bytes per task")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--mem-child") {
+        let bytes = match args[1].as_str() {
+            "runtime" => mem_tasks::<Ours>(),
+            "tokio" => mem_tasks::<Tokio>(),
+            _ => mem_tasks::<Smol>(),
+        };
+        println!("{bytes}");
+        std::process::exit(0);
+    }
+    let mut rounds = 5;
+    let mut selected = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--rounds" => rounds = iter.next().and_then(|n| n.parse().ok()).expect("--rounds N"),
+            name => selected.push(name.to_string()),
+        }
+    }
+    let wanted = |name: &str| selected.is_empty() || selected.iter().any(|s| s == name);
+
+    let ours: &'static Ours = Box::leak(Box::new(Ours::new()));
+    let tokio: &'static Tokio = Box::leak(Box::new(Tokio::new()));
+    let smol: &'static Smol = Box::leak(Box::new(Smol::new()));
+    let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
+    // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
+    let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            // Rotate the order each round so no runtime always runs first.
+            for k in 0..3 {
+                let which = (k + round) % 3;
+                let elapsed = match which {
+                    0 => time(ours, workloads::<Ours>().into_iter().find(|(n, _)| n == name).unwrap().1),
+                    1 => time(tokio, workloads::<Tokio>().into_iter().find(|(n, _)| n == name).unwrap().1),
+                    _ => time(smol, workloads::<Smol>().into_iter().find(|(n, _)| n == name).unwrap().1),
+                };
+                samples[w][which].push(ms(elapsed));
+            }
+        }
+        if wanted("mem_tasks") {
+            for k in 0..3 {
+                let which = (k + round) % 3;
+                let name = ["runtime", "tokio", "smol"][which];
+                samples[names.len()][which].push(run_mem_child(name));
+            }
+        }
+        eprintln!("round {}/{rounds} done", round + 1);
+    }
+    println!("{rounds} rounds, {WORKERS} workers each; medians (ms; mem_tasks: bytes per parked task)");
+    println!(
+        "{:<14} {:>10} {:>10} {:>10} {:>13} {:>12}",
+        "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
+    );
+    let mut rows: Vec<(&str, &mut Vec<Vec<f64>>)> = Vec::new();
+    for (name, s) in names.iter().copied().chain(["mem_tasks"]).zip(samples.iter_mut()) {
+        rows.push((name, s));
+    }
+    for (name, s) in rows {
+        if s[0].is_empty() {
+            continue;
+        }
+        let (r, t, m) = (median(&mut s[0]), median(&mut s[1]), median(&mut s[2]));
+        println!("{name:<14} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+    }
+}
