@@ -112,8 +112,9 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    // A Mutex makes the payload Sync without unsafe; it is only ever taken by value.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    // A Mutex makes the payload Sync without unsafe; the outer Box keeps
+    // `Result<(), JoinError>` one pointer wide inside every task.
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
 
 impl JoinError {
@@ -122,7 +123,7 @@ impl JoinError {
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { repr: Repr::Panic(Mutex::new(payload)) }
+        JoinError { repr: Repr::Panic(Box::new(Mutex::new(payload))) }
     }
 
     /// True when the task was cancelled.

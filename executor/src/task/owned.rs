@@ -19,21 +19,17 @@ pub(crate) struct OwnedTasks {
 
 #[derive(Default)]
 struct Shard {
-    slots: Vec<Slot>,
-    /// Head of the free-slot list, `usize::MAX` when empty.
-    free: usize,
+    /// One pointer per slot: a live task costs the list 8 bytes.
+    slots: Vec<Option<Task>>,
+    /// Indices of the empty slots.
+    free: Vec<u32>,
     len: usize,
     closed: bool,
 }
 
-enum Slot {
-    Occupied(Task),
-    Vacant { next_free: usize },
-}
-
 impl OwnedTasks {
     pub(crate) fn new() -> OwnedTasks {
-        let shards = (0..SHARDS).map(|_| Mutex::new(Shard { free: usize::MAX, ..Shard::default() })).collect();
+        let shards = (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect();
         OwnedTasks { shards }
     }
 
@@ -51,17 +47,15 @@ impl OwnedTasks {
             return Err(task);
         }
         shard.len += 1;
-        let index = shard.free;
-        if index == usize::MAX {
-            task.set_owner_slot(shard.slots.len());
-            shard.slots.push(Slot::Occupied(task));
-        } else {
-            let Slot::Vacant { next_free } = shard.slots[index] else {
-                unreachable!("the free list holds only vacant slots")
-            };
-            shard.free = next_free;
-            task.set_owner_slot(index);
-            shard.slots[index] = Slot::Occupied(task);
+        match shard.free.pop() {
+            Some(index) => {
+                task.set_owner_slot(index as usize);
+                shard.slots[index as usize] = Some(task);
+            }
+            None => {
+                task.set_owner_slot(shard.slots.len());
+                shard.slots.push(Some(task));
+            }
         }
         Ok(())
     }
@@ -73,16 +67,13 @@ impl OwnedTasks {
         // SAFETY: the caller's running reference keeps the task alive.
         let index = unsafe { ptr.as_ref() }.owner_slot.load(std::sync::atomic::Ordering::Relaxed);
         match shard.slots.get(index) {
-            Some(Slot::Occupied(task)) if task.as_ptr() == ptr => {}
+            Some(Some(task)) if task.as_ptr() == ptr => {}
             _ => return None,
         }
-        let next_free = shard.free;
-        let Slot::Occupied(task) = std::mem::replace(&mut shard.slots[index], Slot::Vacant { next_free }) else {
-            unreachable!("checked above")
-        };
-        shard.free = index;
+        let task = shard.slots[index].take();
+        shard.free.push(u32::try_from(index).expect("fewer than 2^32 tasks per shard"));
         shard.len -= 1;
-        Some(task)
+        task
     }
 
     /// Closes the list to new tasks and shuts down every task in it. Locks are
@@ -93,14 +84,10 @@ impl OwnedTasks {
                 let mut shard = lock(shard);
                 shard.closed = true;
                 shard.len = 0;
-                shard.free = usize::MAX;
+                shard.free = Vec::new();
                 std::mem::take(&mut shard.slots)
             };
-            for slot in slots {
-                if let Slot::Occupied(task) = slot {
-                    task.shutdown();
-                }
-            }
+            slots.into_iter().flatten().for_each(Task::shutdown);
         }
     }
 
