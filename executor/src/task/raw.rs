@@ -63,8 +63,10 @@ where
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
     });
-    // `Cell` is repr(C) with the header first, so the cast keeps the address.
-    NonNull::from(Box::leak(cell)).cast()
+    // SAFETY: Box::into_raw never returns null. `Cell` is repr(C) with the header
+    // first, so the cast keeps the address, and the pointer keeps the provenance
+    // of the whole allocation for `dealloc`.
+    unsafe { NonNull::new_unchecked(Box::into_raw(cell)) }.cast()
 }
 
 fn vtable<F: Future + 'static, S: Schedule>() -> &'static Vtable {
@@ -91,7 +93,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     match cell.header.state.transition_to_running() {
         TransitionToRunning::Success => {}
-        TransitionToRunning::Cancelled => return cancel_and_complete(cell),
+        // SAFETY: we set RUNNING; the Notified reference is ours.
+        TransitionToRunning::Cancelled => return unsafe { cancel_and_complete::<F, S>(ptr) },
         TransitionToRunning::Failed => return,
         // SAFETY: the Notified held the last reference (invariant 4).
         TransitionToRunning::Dealloc => return unsafe { dealloc::<F, S>(ptr) },
@@ -120,7 +123,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
                 }
                 // SAFETY: the poller held the last reference (invariant 4).
                 TransitionToIdle::OkDealloc => unsafe { dealloc::<F, S>(ptr) },
-                TransitionToIdle::Cancelled => cancel_and_complete(cell),
+                // SAFETY: RUNNING is still ours; so is the reference.
+                TransitionToIdle::Cancelled => unsafe { cancel_and_complete::<F, S>(ptr) },
             }
             return;
         }
@@ -130,7 +134,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // A panic while dropping the spent future is dropped: the output is already known.
     let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
     set_stage(cell, Stage::Finished(output));
-    complete(cell);
+    // SAFETY: we set RUNNING and stored the output.
+    unsafe { complete::<F, S>(ptr) };
 }
 
 /// Replaces the stage. The caller has set RUNNING (invariant 2).
@@ -141,18 +146,30 @@ fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
 
 /// Drops the future of a task this thread set RUNNING on and completes it with
 /// a cancellation (or the panic its destructor raised).
-fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+///
+/// # Safety
+/// Invariant 1, and the caller set RUNNING.
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: per the caller's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
     let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
         Ok(()) => JoinError::cancelled(),
         Err(panic) => JoinError::panic(panic),
     };
     set_stage(cell, Stage::Finished(Err(error)));
-    complete(cell);
+    // SAFETY: per the caller's contract.
+    unsafe { complete::<F, S>(ptr) };
 }
 
 /// Publishes the stored output, wakes the `JoinHandle`, releases the task from
 /// its owner list and drops the running reference.
-fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+///
+/// # Safety
+/// Invariant 1, and the caller set RUNNING and stored the output. The cell is
+/// borrowed locally, never as an argument, since this may free it.
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: per the caller's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // No JoinHandle: the output is ours to drop (state.rs invariant 3).
@@ -172,7 +189,6 @@ fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
             cell.join_waker.with_mut(|waker| unsafe { *waker = None });
         }
     }
-    let ptr = NonNull::from(&cell.header);
     let released = cell.scheduler.release(ptr);
     let refs = if let Some(task) = released {
         // Drop the owner list's reference together with the running one.
@@ -279,8 +295,8 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller gives us a reference (invariant 1).
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_shutdown() {
-        // We set RUNNING: our reference is now the running one.
-        cancel_and_complete(cell);
+        // SAFETY: we set RUNNING: our reference is now the running one.
+        unsafe { cancel_and_complete::<F, S>(ptr) };
     } else if cell.header.state.ref_dec() {
         // SAFETY: that was the last reference (invariant 4).
         unsafe { dealloc::<F, S>(ptr) };
@@ -305,14 +321,20 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
     // SAFETY: called through a live waker.
     unsafe { header(data) }.state.ref_inc();
+    raw_waker(header_ptr(data))
+}
+
+/// The header pointer with the allocation's provenance (never derived from a
+/// `&Header`, which would only cover the header and could not free the cell).
+fn header_ptr(data: *const ()) -> NonNull<Header> {
     // SAFETY: wakers are made only from non-null header pointers.
-    raw_waker(unsafe { NonNull::new_unchecked(data as *mut Header) })
+    unsafe { NonNull::new_unchecked(data as *mut Header) }
 }
 
 unsafe fn waker_wake(data: *const ()) {
     // SAFETY: called through a live waker, whose reference this consumes.
     let header = unsafe { header(data) };
-    let ptr = NonNull::from(header);
+    let ptr = header_ptr(data);
     match header.state.transition_to_notified_by_val() {
         TransitionToNotifiedByVal::DoNothing => {}
         // SAFETY: the waker's reference becomes the Notified.
@@ -327,7 +349,7 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     let header = unsafe { header(data) };
     if header.state.transition_to_notified_by_ref() == TransitionToNotifiedByRef::Submit {
         // SAFETY: the transition took a new reference for the Notified.
-        unsafe { (header.vtable.schedule)(NonNull::from(header)) };
+        unsafe { (header.vtable.schedule)(header_ptr(data)) };
     }
 }
 
@@ -336,6 +358,6 @@ unsafe fn waker_drop(data: *const ()) {
     let header = unsafe { header(data) };
     if header.state.ref_dec() {
         // SAFETY: that was the last reference (invariant 4).
-        unsafe { (header.vtable.dealloc)(NonNull::from(header)) };
+        unsafe { (header.vtable.dealloc)(header_ptr(data)) };
     }
 }
