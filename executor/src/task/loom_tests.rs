@@ -79,6 +79,18 @@ fn two_polls(queue: &Queue) -> (super::JoinHandle<Output>, Arc<Mutex<Option<Wake
     (handle, waker, drops)
 }
 
+/// A thread that wakes the task through its stored waker (if the first poll
+/// stored one yet), then drains the queue.
+fn wake_and_run(queue: &Queue, waker: &Arc<Mutex<Option<Waker>>>) -> thread::JoinHandle<()> {
+    let (queue, waker) = (queue.clone(), waker.clone());
+    thread::spawn(move || {
+        if let Some(waker) = lock(&waker).take() {
+            waker.wake();
+        }
+        queue.run_all();
+    })
+}
+
 fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
 }
@@ -116,15 +128,7 @@ fn loom_task_abort_racing_completion() {
         let queue = Queue::default();
         let (mut handle, waker, drops) = two_polls(&queue);
         queue.run_all();
-        let completing = {
-            let (queue, waker) = (queue.clone(), waker.clone());
-            thread::spawn(move || {
-                if let Some(waker) = lock(&waker).take() {
-                    waker.wake();
-                }
-                queue.run_all();
-            })
-        };
+        let completing = wake_and_run(&queue, &waker);
         handle.abort();
         queue.run_all();
         completing.join().unwrap();
@@ -146,15 +150,7 @@ fn loom_task_join_handle_dropped_racing_completion() {
         let queue = Queue::default();
         let (handle, waker, drops) = two_polls(&queue);
         queue.run_all();
-        let completing = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                if let Some(waker) = lock(&waker).take() {
-                    waker.wake();
-                }
-                queue.run_all();
-            })
-        };
+        let completing = wake_and_run(&queue, &waker);
         drop(handle);
         completing.join().unwrap();
         assert_eq!(drops.load(SeqCst), 2, "the future and the output each dropped exactly once");
@@ -167,15 +163,7 @@ fn loom_task_join_waker_registration_racing_completion() {
         let queue = Queue::default();
         let (mut handle, waker, _drops) = two_polls(&queue);
         queue.run_all();
-        let completing = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                if let Some(waker) = lock(&waker).take() {
-                    waker.wake();
-                }
-                queue.run_all();
-            })
-        };
+        let completing = wake_and_run(&queue, &waker);
         let woken = Arc::new(AtomicUsize::new(0));
         let join_waker = {
             let woken = woken.clone();
