@@ -22,3 +22,8 @@ pub use runtime_macros::{main, test};
 pub mod task {
     pub use runtime_executor::{spawn, spawn_blocking, yield_now, JoinError, JoinHandle, YieldNow};
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
