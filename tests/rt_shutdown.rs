@@ -87,13 +87,15 @@ fn queued_blocking_jobs_are_cancelled_at_shutdown() {
         started.wait();
         // The only thread is busy: this job waits in the queue.
         let queued = rt.spawn_blocking(|| 2);
-        let releaser = std::thread::spawn(move || {
-            // Let shutdown begin (it cancels the queue first), then free the thread.
-            std::thread::sleep(Duration::from_millis(20));
-            release.wait();
+        std::thread::scope(|scope| {
+            // Free the busy thread only once shutdown has cancelled the queue,
+            // so the queued job can never run first.
+            scope.spawn(|| {
+                support::wait_until(LIMIT, || queued.is_finished());
+                release.wait();
+            });
+            drop(rt);
         });
-        drop(rt);
-        releaser.join().unwrap();
         assert!(futures_util::FutureExt::now_or_never(queued).unwrap().unwrap_err().is_cancelled());
         assert_eq!(futures_util::FutureExt::now_or_never(running).unwrap().unwrap(), 1);
     });

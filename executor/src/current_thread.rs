@@ -18,7 +18,7 @@ use crate::metrics::Counter;
 use crate::park::Parker;
 use crate::queue::inject::Inject;
 use crate::sync::lock;
-use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
 
 /// Task polls between two polls of the main future.
 const EVENT_INTERVAL: usize = 61;
@@ -55,13 +55,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, handle) = task::new_owned(future, self.clone());
-        match self.owned.insert(task) {
-            Ok(()) => self.schedule(notified),
-            Err(task) => {
-                drop(notified);
-                task.shutdown();
-            }
+        let (handle, notified) = self.owned.bind(future, self.clone());
+        if let Some(notified) = notified {
+            self.schedule(notified);
         }
         handle
     }

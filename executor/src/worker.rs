@@ -25,7 +25,7 @@ use crate::metrics::WorkerMetrics;
 use crate::park::Parker;
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
 use crate::sync::Arc;
-use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
 
 /// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
 /// it does not fall into step with a program's own periods).
@@ -91,14 +91,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, handle) = task::new_owned(future, self.clone());
-        match self.owned.insert(task) {
-            Ok(()) => self.schedule_task(notified, false),
-            Err(task) => {
-                // Shutting down: the task is cancelled before it ever runs.
-                drop(notified);
-                task.shutdown();
-            }
+        let (handle, notified) = self.owned.bind(future, self.clone());
+        if let Some(notified) = notified {
+            self.schedule_task(notified, false);
         }
         handle
     }

@@ -5,9 +5,10 @@
 //! address and its index within the shard is stored in its header, so insert
 //! and remove are O(1) and spawns on different workers rarely share a lock.
 
+use std::future::Future;
 use std::ptr::NonNull;
 
-use super::{Header, Task};
+use super::{new_owned, Header, JoinHandle, Notified, Schedule, Task};
 use crate::sync::{lock, Mutex};
 
 const SHARDS: usize = if cfg!(loom) { 2 } else { 64 };
@@ -39,9 +40,29 @@ impl OwnedTasks {
         &self.shards[(hash >> 58) as usize % SHARDS]
     }
 
+    /// Makes a task of `future` owned by this list. Returns the `Notified` to
+    /// queue, or `None` when the list is closed (shutdown): then the task is
+    /// already cancelled and the handle reports it.
+    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S) -> (JoinHandle<F::Output>, Option<Notified>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let (task, notified, handle) = new_owned(future, scheduler);
+        match self.insert(task) {
+            Ok(()) => (handle, Some(notified)),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+                (handle, None)
+            }
+        }
+    }
+
     /// Adds a new task; gives it back when the list is closed (the runtime is
     /// shutting down), and the caller must shut it down.
-    pub(crate) fn insert(&self, task: Task) -> Result<(), Task> {
+    fn insert(&self, task: Task) -> Result<(), Task> {
         let mut shard = lock(self.shard(task.as_ptr()));
         if shard.closed {
             return Err(task);
