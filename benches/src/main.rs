@@ -2,7 +2,10 @@
 //! workers) and smol (async-executor on 2 threads), interleaved over rounds,
 //! reporting medians and the ratios runtime/tokio and runtime/smol.
 //!
-//! `cargo run --release -p runtime-benches -- [--rounds N] [WORKLOAD ...]`
+//! `cargo run --release -p runtime-benches -- [--rounds N] [--only RUNTIME[,RUNTIME]] [WORKLOAD ...]`
+//!
+//! `--only runtime,tokio` runs only the runtimes named (comma-separated), for
+//! profiling one or comparing two.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -281,10 +284,12 @@ fn main() {
     }
     let mut rounds = 5;
     let mut selected = Vec::new();
+    let mut only: Option<Vec<String>> = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--rounds" => rounds = iter.next().and_then(|n| n.parse().ok()).expect("--rounds N"),
+            "--only" => only = Some(iter.next().expect("--only RUNTIME,...").split(',').map(String::from).collect()),
             name => selected.push(name.to_string()),
         }
     }
@@ -302,6 +307,9 @@ fn main() {
             // Rotate the order each round so no runtime always runs first.
             for k in 0..3 {
                 let which = (k + round) % 3;
+                if only.as_ref().is_some_and(|o| !o.iter().any(|o| o == ["runtime", "tokio", "smol"][which])) {
+                    continue;
+                }
                 let elapsed = match which {
                     0 => time(ours, workloads::<Ours>().into_iter().find(|(n, _)| n == name).unwrap().1),
                     1 => time(tokio, workloads::<Tokio>().into_iter().find(|(n, _)| n == name).unwrap().1),
@@ -314,6 +322,9 @@ fn main() {
             for k in 0..3 {
                 let which = (k + round) % 3;
                 let name = ["runtime", "tokio", "smol"][which];
+                if only.as_ref().is_some_and(|o| !o.iter().any(|o| o == name)) {
+                    continue;
+                }
                 samples[names.len()][which].push(run_mem_child(name));
             }
         }
@@ -329,10 +340,10 @@ fn main() {
         rows.push((name, s));
     }
     for (name, s) in rows {
-        if s[0].is_empty() {
+        if s.iter().all(Vec::is_empty) {
             continue;
         }
-        let (r, t, m) = (median(&mut s[0]), median(&mut s[1]), median(&mut s[2]));
+        let [r, t, m] = [0, 1, 2].map(|i| if s[i].is_empty() { f64::NAN } else { median(&mut s[i]) });
         println!("{name:<14} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
     }
 }

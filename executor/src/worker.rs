@@ -4,7 +4,8 @@
 //! # Scheduling
 //! - A task woken by the task running on a worker goes to that worker's LIFO
 //!   slot (message ping-pong stays in cache); the task it displaces goes to the
-//!   back of the local queue. A task that woke itself (it yielded) goes to the
+//!   back of the local queue. Only a push to the local queue wakes a parked
+//!   worker; a searching worker may still steal the LIFO task. A task that woke itself (it yielded) goes to the
 //!   back of the local queue, never the LIFO slot.
 //! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
 //!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
@@ -211,7 +212,10 @@ impl Worker {
     /// (a wake from inside the worker's own bookkeeping), for the injector.
     fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
-        // The LIFO slot takes the woken task; the one it displaces queues up.
+        // The LIFO slot takes the woken task; the one it displaces queues up. A
+        // task that only filled the LIFO slot wakes nobody (as in tokio): this
+        // worker runs it as soon as the current task returns, and saving the
+        // notification's fence matters on the message-passing path.
         let task = if is_yield { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
