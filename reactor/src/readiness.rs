@@ -1,0 +1,189 @@
+//! Readiness: what epoll reported for a source, packed with a tick so that an
+//! operation clears only the readiness it observed.
+//!
+//! # Readiness word
+//! | tick (bits 16..32) | SHUTDOWN | ERROR | WRITE_CLOSED | READ_CLOSED | WRITABLE | READABLE |
+//!
+//! Every event the reactor stores bumps the tick. An operation that saw
+//! readiness, tried the syscall and got EAGAIN clears the bit it saw only if
+//! the tick is still the one it saw: an event that arrived in between (a new
+//! edge, which epoll never repeats) keeps its bit, so no edge is lost.
+//! Only SHUTDOWN is sticky. The other bits are cleared by an operation that
+//! got EAGAIN: EAGAIN proves the condition is gone (a closed socket reads 0,
+//! never EAGAIN), and a sticky ERROR would spin a UDP socket forever after its
+//! one ICMP error.
+
+use std::ops::{BitAnd, BitOr};
+
+/// A set of readiness bits.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ready(usize);
+
+impl Ready {
+    /// Nothing is ready.
+    pub const EMPTY: Ready = Ready(0);
+    /// Data (or a connection, or end of stream) can be read.
+    pub const READABLE: Ready = Ready(1 << 0);
+    /// There is room to write.
+    pub const WRITABLE: Ready = Ready(1 << 1);
+    /// The peer shut down its write half (EPOLLRDHUP), or both (EPOLLHUP).
+    pub const READ_CLOSED: Ready = Ready(1 << 2);
+    /// Writing can no longer succeed (EPOLLHUP).
+    pub const WRITE_CLOSED: Ready = Ready(1 << 3);
+    /// The socket has a pending error (EPOLLERR): the next syscall reports it.
+    pub const ERROR: Ready = Ready(1 << 4);
+    /// The reactor has stopped: no more events will come.
+    pub const SHUTDOWN: Ready = Ready(1 << 5);
+
+    const MASK: usize = (1 << 6) - 1;
+    const STICKY: Ready = Self::SHUTDOWN;
+
+    /// Translates epoll's event bits.
+    pub(crate) fn from_epoll(events: u32) -> Ready {
+        let mut ready = Ready::EMPTY;
+        if events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0 {
+            ready = ready | Ready::READABLE;
+        }
+        if events & libc::EPOLLOUT as u32 != 0 {
+            ready = ready | Ready::WRITABLE;
+        }
+        if events & libc::EPOLLRDHUP as u32 != 0 {
+            ready = ready | Ready::READ_CLOSED;
+        }
+        if events & libc::EPOLLHUP as u32 != 0 {
+            ready = ready | Ready::READ_CLOSED | Ready::WRITE_CLOSED;
+        }
+        if events & libc::EPOLLERR as u32 != 0 {
+            ready = ready | Ready::ERROR;
+        }
+        ready
+    }
+
+    /// True when no bit is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True when every bit of `other` is set in `self`.
+    pub fn contains(self, other: Ready) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// True when any bit of `other` is set in `self`.
+    pub fn intersects(self, other: Ready) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// True for hang-ups and errors, which wake both directions.
+    pub(crate) fn is_hangup(self) -> bool {
+        self.intersects(Ready(Self::READ_CLOSED.0 | Self::WRITE_CLOSED.0 | Self::ERROR.0 | Self::SHUTDOWN.0))
+    }
+
+    fn without(self, other: Ready) -> Ready {
+        Ready(self.0 & !other.0)
+    }
+}
+
+impl BitOr for Ready {
+    type Output = Ready;
+    fn bitor(self, other: Ready) -> Ready {
+        Ready(self.0 | other.0)
+    }
+}
+
+impl BitAnd for Ready {
+    type Output = Ready;
+    fn bitand(self, other: Ready) -> Ready {
+        Ready(self.0 & other.0)
+    }
+}
+
+impl std::fmt::Debug for Ready {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = ["READABLE", "WRITABLE", "READ_CLOSED", "WRITE_CLOSED", "ERROR", "SHUTDOWN"];
+        let set: Vec<_> = names.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, n)| *n).collect();
+        write!(f, "Ready({})", if set.is_empty() { "EMPTY".to_string() } else { set.join(" | ") })
+    }
+}
+
+/// One direction of a source: operations wait on one or the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Reading (and accepting, receiving).
+    Read,
+    /// Writing (and connecting, sending).
+    Write,
+}
+
+impl Direction {
+    /// The readiness bits that end a wait in this direction.
+    pub fn mask(self) -> Ready {
+        match self {
+            Direction::Read => Ready::READABLE | Ready::READ_CLOSED | Ready::ERROR | Ready::SHUTDOWN,
+            Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR | Ready::SHUTDOWN,
+        }
+    }
+}
+
+/// Readiness an operation observed, with the tick it was observed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadyEvent {
+    pub(crate) ready: Ready,
+    pub(crate) tick: u16,
+}
+
+impl ReadyEvent {
+    /// The readiness observed.
+    pub fn ready(&self) -> Ready {
+        self.ready
+    }
+}
+
+const TICK_SHIFT: u32 = 16;
+
+/// Packs readiness and tick into one word.
+pub(crate) fn pack(ready: Ready, tick: u16) -> usize {
+    (ready.0 & Ready::MASK) | (usize::from(tick) << TICK_SHIFT)
+}
+
+/// Splits a readiness word.
+pub(crate) fn unpack(word: usize) -> ReadyEvent {
+    ReadyEvent { ready: Ready(word & Ready::MASK), tick: (word >> TICK_SHIFT) as u16 }
+}
+
+/// The word after the reactor stores `ready`: bits added, tick bumped.
+pub(crate) fn with_event(word: usize, ready: Ready) -> usize {
+    let current = unpack(word);
+    pack(current.ready | ready, current.tick.wrapping_add(1))
+}
+
+/// The word after an operation clears what it observed in `event`, or `None`
+/// when an event arrived since (the tick moved) and nothing may be cleared.
+pub(crate) fn cleared(word: usize, event: ReadyEvent) -> Option<usize> {
+    let current = unpack(word);
+    (current.tick == event.tick).then(|| pack(current.ready.without(event.ready.without(Ready::STICKY)), current.tick))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clearing_keeps_shutdown_and_respects_the_tick() {
+        let word = with_event(0, Ready::READABLE | Ready::ERROR | Ready::SHUTDOWN);
+        let seen = unpack(word);
+        let after = cleared(word, seen).unwrap();
+        assert_eq!(unpack(after).ready, Ready::SHUTDOWN);
+        // A new event between observation and clearing: nothing is cleared.
+        let raced = with_event(word, Ready::READABLE);
+        assert_eq!(cleared(raced, seen), None);
+    }
+
+    #[test]
+    fn epoll_bits_translate() {
+        let ready = Ready::from_epoll((libc::EPOLLIN | libc::EPOLLHUP) as u32);
+        assert!(ready.contains(Ready::READABLE | Ready::READ_CLOSED | Ready::WRITE_CLOSED));
+        assert!(ready.is_hangup());
+        assert!(!Ready::from_epoll(libc::EPOLLOUT as u32).is_hangup());
+    }
+}

@@ -1,0 +1,119 @@
+//! epoll and eventfd, FFI only.
+//!
+//! # Invariants
+//! 1. Every descriptor here is an `OwnedFd` this module opened; it is valid for
+//!    the life of its wrapper and closed exactly once, by `OwnedFd`'s drop.
+//! 2. Pointers handed to the kernel point to live, properly sized buffers owned
+//!    by the caller for the duration of the call.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+/// Turns the C convention (-1 and errno) into `io::Result`.
+fn cvt<T: Copy + PartialEq + From<i8>>(result: T) -> io::Result<T> {
+    if result == T::from(-1) {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(result)
+    }
+}
+
+/// An epoll instance.
+#[derive(Debug)]
+pub(crate) struct Epoll {
+    fd: OwnedFd,
+}
+
+/// The buffer `epoll_wait` fills.
+pub(crate) struct Events {
+    buffer: Vec<libc::epoll_event>,
+    len: usize,
+}
+
+impl Events {
+    pub(crate) fn with_capacity(capacity: usize) -> Events {
+        Events { buffer: vec![libc::epoll_event { events: 0, u64: 0 }; capacity], len: 0 }
+    }
+
+    /// The (token, epoll event bits) pairs of the last wait.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.buffer[..self.len].iter().map(|event| (event.u64, event.events))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl Epoll {
+    pub(crate) fn new() -> io::Result<Epoll> {
+        // SAFETY: no pointers; the flag is valid.
+        let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: the kernel just gave us this descriptor; nobody else owns it (invariant 1).
+        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Registers `fd` with `events` and `token`.
+    pub(crate) fn add(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+        let mut event = libc::epoll_event { events, u64: token };
+        // SAFETY: `event` lives across the call (invariant 2); a bad `fd` is an error, not UB.
+        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) }).map(drop)
+    }
+
+    /// Removes `fd` from the interest list.
+    pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
+        // SAFETY: a null event is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
+        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) })
+            .map(drop)
+    }
+
+    /// Waits up to `timeout_ms` (-1: no limit) for events. An interrupted wait
+    /// (EINTR) returns no events: the caller's loop simply waits again.
+    pub(crate) fn wait(&self, events: &mut Events, timeout_ms: i32) -> io::Result<()> {
+        let capacity = events.buffer.len().min(i32::MAX as usize) as i32;
+        // SAFETY: the buffer holds `capacity` initialised events and outlives the call (invariant 2).
+        let result =
+            cvt(unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.buffer.as_mut_ptr(), capacity, timeout_ms) });
+        events.len = match result {
+            Ok(n) => n as usize,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => 0,
+            Err(error) => return Err(error),
+        };
+        Ok(())
+    }
+}
+
+/// An eventfd: another thread's way to interrupt `epoll_wait`.
+#[derive(Debug)]
+pub(crate) struct EventFd {
+    fd: OwnedFd,
+}
+
+impl EventFd {
+    pub(crate) fn new() -> io::Result<EventFd> {
+        // SAFETY: no pointers; the flags are valid.
+        let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        // SAFETY: the kernel just gave us this descriptor (invariant 1).
+        Ok(EventFd { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Makes the eventfd readable. A full counter (EAGAIN) is readable already.
+    pub(crate) fn wake(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 (invariant 2).
+        let _ = unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// Resets the counter so the next `wake` is a new edge.
+    pub(crate) fn drain(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 (invariant 2). EAGAIN: already drained.
+        let _ = unsafe { libc::read(self.fd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+    }
+}
+
+impl AsRawFd for EventFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
