@@ -1,7 +1,8 @@
 //! `runtime`: a stackless async runtime for Rust.
 //!
-//! A work-stealing executor polls tasks; blocking work runs on a pool of its
-//! own. Applications start with `#[runtime::main]`:
+//! A work-stealing executor polls tasks; a reactor thread waits on epoll
+//! (edge-triggered) and wakes the tasks whose sockets became ready; blocking
+//! work runs on a pool of its own. Applications start with `#[runtime::main]`:
 //!
 //! ```
 //! #[runtime::main(worker_threads = 2)]
@@ -13,14 +14,32 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod runtime;
+
+pub use runtime::{Builder, Runtime};
 pub use runtime_executor::{
-    block_on, spawn, spawn_blocking, Builder, EnterGuard, Handle, JoinError, JoinHandle, Runtime, RuntimeMetrics,
+    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeMetrics,
 };
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning, joining, yielding.
 pub mod task {
     pub use runtime_executor::{spawn, spawn_blocking, yield_now, JoinError, JoinHandle, YieldNow};
+}
+
+/// Async TCP, UDP and Unix sockets, drop-in async versions of `std::net` and
+/// `std::os::unix::net`.
+pub mod net {
+    pub use runtime_io::net::*;
+}
+
+/// Async I/O traits and helpers, and [`AsyncFd`] for any non-blocking descriptor.
+pub mod io {
+    pub use futures_util::io::{
+        copy, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,
+        AsyncWriteExt, BufReader, BufWriter,
+    };
+    pub use runtime_io::{AsyncFd, AsyncFdReadyGuard};
 }
 
 /// The README's examples, compiled and run as doctests so they stay true.

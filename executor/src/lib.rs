@@ -2,7 +2,8 @@
 //! current-thread scheduler and the blocking pool.
 //!
 //! It knows `std::task::Waker` and nothing of file descriptors: the reactor and
-//! the timers reach it only by waking tasks.
+//! the timers reach it only by waking tasks (in batches, with [`wake_all`]),
+//! and attach themselves to a runtime as opaque [`Driver`]s.
 //!
 //! # Examples
 //! ```
@@ -49,8 +50,10 @@ mod yield_now;
 pub use context::EnterGuard;
 pub use metrics::RuntimeMetrics;
 #[cfg(not(loom))]
-pub use runtime::{Builder, Handle, Runtime};
+pub use runtime::{Builder, Driver, Handle, Runtime};
 pub use task::{JoinError, JoinHandle};
+#[cfg(not(loom))]
+pub use worker::wake_all;
 #[cfg(not(loom))]
 pub use yield_now::{yield_now, YieldNow};
 

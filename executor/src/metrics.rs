@@ -58,6 +58,10 @@ pub struct RuntimeMetrics {
     pub blocking_threads: usize,
     /// Blocking-pool threads waiting for a job.
     pub idle_blocking_threads: usize,
+    /// I/O events the runtime's reactor has handled (filled in by the I/O driver).
+    pub reactor_events: u64,
+    /// I/O sources registered with the runtime's reactor now (filled in by the I/O driver).
+    pub io_registrations: usize,
 }
 
 impl RuntimeMetrics {

@@ -1,5 +1,6 @@
 //! `Builder`, `Runtime` and `Handle`: starting, reaching and stopping a runtime.
 
+use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex, Weak};
@@ -25,6 +26,7 @@ use crate::{block_on, current_thread, worker, RuntimeMetrics};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
+    drivers: Vec<Arc<dyn Driver>>,
     flavor: Flavor,
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
@@ -52,6 +54,7 @@ impl Builder {
 
     fn new(flavor: Flavor) -> Builder {
         Builder {
+            drivers: Vec::new(),
             flavor,
             worker_threads: None,
             max_blocking_threads: 512,
@@ -89,6 +92,18 @@ impl Builder {
         self
     }
 
+    /// Attaches `driver` to the runtime: it lives as long as the runtime's
+    /// handles and is found again with [`Handle::driver`].
+    pub fn driver(&mut self, driver: Arc<dyn Driver>) -> &mut Builder {
+        self.drivers.push(driver);
+        self
+    }
+
+    /// The configured thread name.
+    pub fn get_thread_name(&self) -> &str {
+        &self.thread_name
+    }
+
     /// The name of the runtime's threads (default `runtime-worker`; blocking
     /// threads get `-blocking` appended).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
@@ -123,7 +138,11 @@ impl Builder {
                     std::mem::forget(context::enter(Handle { inner }, false));
                 }
             });
-            HandleInner { scheduler, blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start) }
+            HandleInner {
+                scheduler,
+                blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start),
+                drivers: self.drivers.clone(),
+            }
         });
         let handle = Handle { inner };
         let mut threads = Vec::with_capacity(workers);
@@ -178,6 +197,17 @@ pub struct Handle {
 struct HandleInner {
     scheduler: Scheduler,
     blocking: BlockingPool,
+    drivers: Vec<Arc<dyn Driver>>,
+}
+
+/// A service that the crates above the executor (the reactor's I/O types, the
+/// timers) attach to a runtime with [`Builder::driver`], and find again from
+/// any thread in its context with [`Handle::driver`].
+///
+/// The executor never looks inside a driver; it only asks for its counters.
+pub trait Driver: Any + Send + Sync + std::fmt::Debug {
+    /// Adds this driver's counters to a metrics snapshot.
+    fn fill_metrics(&self, metrics: &mut RuntimeMetrics);
 }
 
 enum Scheduler {
@@ -338,7 +368,15 @@ impl Handle {
             Scheduler::CurrentThread(shared) => shared.fill_metrics(&mut metrics),
         }
         (metrics.blocking_threads, metrics.idle_blocking_threads) = self.inner.blocking.thread_counts();
+        for driver in &self.inner.drivers {
+            driver.fill_metrics(&mut metrics);
+        }
         metrics
+    }
+
+    /// The attached driver of type `T`, if any (see [`Builder::driver`]).
+    pub fn driver<T: Driver>(&self) -> Option<&T> {
+        self.inner.drivers.iter().find_map(|driver| (&**driver as &dyn Any).downcast_ref::<T>())
     }
 
     /// The number of worker threads (1 for the current-thread flavor).

@@ -20,6 +20,7 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Waker;
 
 use crate::idle::Idle;
 use crate::metrics::WorkerMetrics;
@@ -66,6 +67,42 @@ struct Core {
 
 thread_local! {
     static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
+    /// Set while [`wake_all`] runs on this thread: remote wake-ups collect here,
+    /// per runtime, and are queued together.
+    static BATCH: RefCell<Option<Batches>> = const { RefCell::new(None) };
+}
+
+/// Tasks woken during one [`wake_all`], per runtime.
+type Batches = Vec<(Arc<Shared>, Vec<Notified>)>;
+
+/// Wakes every waker in `wakers`, leaving it empty.
+///
+/// Tasks of a multi-thread runtime woken this way from outside its workers (the
+/// reactor thread's batch of ready sources) reach its injector under one lock
+/// with one notification, instead of one lock and one unpark each; the worker
+/// that wakes up rouses another if there is more work than it can take.
+pub fn wake_all(wakers: &mut Vec<Waker>) {
+    if BATCH.with(|batch| batch.borrow().is_some()) {
+        // Called from inside a wake: the outer call queues the batch.
+        wakers.drain(..).for_each(Waker::wake);
+        return;
+    }
+    /// Queues the batch even if a waker panics.
+    struct Flush;
+    impl Drop for Flush {
+        fn drop(&mut self) {
+            let batches = BATCH.with(|batch| batch.borrow_mut().take()).unwrap_or_default();
+            for (shared, tasks) in batches {
+                // A refused batch (shutdown) is dropped here, outside the injector's lock.
+                if shared.inject.push_batch(tasks.into_iter()).is_ok() {
+                    shared.notify_parked();
+                }
+            }
+        }
+    }
+    BATCH.with(|batch| *batch.borrow_mut() = Some(Vec::new()));
+    let _flush = Flush;
+    wakers.drain(..).for_each(Waker::wake);
 }
 
 /// Builds the shared state and the local queues, one per worker thread to start.
@@ -104,9 +141,23 @@ impl Shared {
             Some(worker) if Arc::ptr_eq(&worker.shared, self) => worker.schedule_local(task, is_yield),
             _ => Some(task),
         });
-        if let Some(task) = task {
+        if let Some(task) = task.and_then(|task| self.add_to_batch(task)) {
             self.schedule_remote(task);
         }
+    }
+
+    /// Adds `task` to this thread's [`wake_all`] batch; gives it back when no
+    /// batch is being collected.
+    fn add_to_batch(self: &Arc<Self>, task: Notified) -> Option<Notified> {
+        BATCH.with(|batch| {
+            let mut batch = batch.borrow_mut();
+            let Some(batches) = batch.as_mut() else { return Some(task) };
+            match batches.iter_mut().find(|(shared, _)| Arc::ptr_eq(shared, self)) {
+                Some((_, tasks)) => tasks.push(task),
+                None => batches.push((self.clone(), vec![task])),
+            }
+            None
+        })
     }
 
     fn schedule_remote(&self, task: Notified) {

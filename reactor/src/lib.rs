@@ -50,3 +50,7 @@ pub use driver::{Driver, Handle, WakeBatch};
 pub use readiness::{Direction, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;
+/// Socket system calls for the I/O types: non-blocking and close-on-exec from
+/// birth, MSG_NOSIGNAL on every send.
+#[cfg(not(loom))]
+pub use sys::socket;

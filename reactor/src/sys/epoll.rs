@@ -63,8 +63,7 @@ impl Epoll {
     /// Removes `fd` from the interest list.
     pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: a null event is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
-        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) })
-            .map(drop)
+        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) }).map(drop)
     }
 
     /// Waits up to `timeout_ms` (-1: no limit) for events. An interrupted wait

@@ -1,5 +1,6 @@
-//! The only unsafe code of the reactor: the epoll and eventfd system calls.
+//! The only unsafe code of the reactor: the epoll, eventfd and socket system calls.
 
 mod epoll;
+pub mod socket;
 
 pub(crate) use epoll::{Epoll, EventFd, Events};

@@ -1,0 +1,18 @@
+//! The I/O types of `runtime`: sockets on the reactor, as drop-in async
+//! versions of `std::net` and `std::os::unix::net`, and [`AsyncFd`] for any
+//! other non-blocking descriptor.
+//!
+//! A source registers with the reactor of the runtime it is created in (found
+//! through [`IoDriver`], which the runtime attaches to itself); outside any
+//! runtime, or in one started without a reactor, it uses a process-wide
+//! reactor started on first use, so these types work under any executor.
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod async_fd;
+mod driver;
+mod evented;
+pub mod net;
+
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard};
+pub use driver::IoDriver;

@@ -1,0 +1,83 @@
+//! Async TCP, UDP and Unix sockets.
+//!
+//! Every socket is non-blocking and close-on-exec from the moment it exists,
+//! registered once with the reactor (edge-triggered), and every send passes
+//! MSG_NOSIGNAL: a peer that went away is an `EPIPE` error, never a SIGPIPE.
+//! Any number of tasks may wait on one socket (many `accept()` calls on one
+//! listener, a reader and a writer on `&TcpStream`); all are woken.
+
+/// `AsyncRead` and `AsyncWrite` for a stream type and for a shared reference
+/// to it, through its `poll_*_priv` methods (which take `&self`).
+macro_rules! impl_async_read_write {
+    ($ty:ty) => {
+        impl futures_util::io::AsyncRead for $ty {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.poll_read_priv(cx, buf)
+            }
+        }
+
+        impl futures_util::io::AsyncRead for &$ty {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.poll_read_priv(cx, buf)
+            }
+        }
+
+        impl futures_util::io::AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Unbuffered: written bytes are in the kernel already.
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_close_priv()
+            }
+        }
+
+        impl futures_util::io::AsyncWrite for &$ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_close_priv()
+            }
+        }
+    };
+}
+pub(crate) use impl_async_read_write;
+
+mod addr;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use addr::ToSocketAddrs;
+pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixListener, UnixStream};
+
+use std::io;
+
+/// True for the errors that mean "out of descriptors or memory": an accept
+/// loop should wait a little and try again, not spin or give up.
+pub(crate) fn is_resource_exhaustion(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}

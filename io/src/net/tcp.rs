@@ -1,0 +1,253 @@
+//! `TcpListener` and `TcpStream`.
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use runtime_reactor::{socket, Direction};
+
+use super::addr::{first_working, ToSocketAddrs};
+use super::is_resource_exhaustion;
+use crate::evented::Evented;
+
+/// Pending connections the kernel queues per listener (it caps this at
+/// net.core.somaxconn).
+const BACKLOG: libc::c_int = 1024;
+/// How long [`Incoming`] waits after running out of descriptors before it
+/// tries `accept` again.
+const EXHAUSTION_BACKOFF: Duration = Duration::from_millis(10);
+
+/// A TCP socket listening for connections.
+///
+/// # Examples
+/// ```
+/// use runtime_io::net::{TcpListener, TcpStream};
+///
+/// runtime_executor::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let client = runtime_executor::spawn(async move { TcpStream::connect(addr).await });
+///     let (_server_side, peer) = listener.accept().await?;
+///     assert_eq!(peer, client.await.unwrap()?.local_addr()?);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TcpListener {
+    io: Evented<std::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to the first of `addr`'s addresses that works (SO_REUSEADDR set)
+    /// and listens.
+    ///
+    /// # Errors
+    /// The last address's error (EADDRINUSE, EACCES …), or a resolution error.
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        first_working(addr, |addr| async move {
+            let fd = socket::socket(socket::domain(&addr), libc::SOCK_STREAM)?;
+            socket::set_reuseaddr(fd.as_fd())?;
+            socket::bind(fd.as_fd(), &addr)?;
+            socket::listen(fd.as_fd(), BACKLOG)?;
+            Ok(TcpListener { io: Evented::new(std::net::TcpListener::from(fd))? })
+        })
+        .await
+    }
+
+    /// Waits for a connection. Any number of tasks may wait at once; each
+    /// connection goes to one of them.
+    ///
+    /// # Errors
+    /// What accept4 reports, EMFILE and ENFILE included (the listener keeps
+    /// working once descriptors are free again; [`TcpListener::incoming`] waits
+    /// and retries by itself).
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection, as [`TcpListener::accept`].
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (fd, addr) = match self.io.poll_io(Direction::Read, cx, |listener| socket::accept(listener.as_fd())) {
+            Poll::Ready(Ok(accepted)) => accepted,
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
+        };
+        let stream = std::net::TcpStream::from(fd);
+        let addr = match addr {
+            Some(addr) => addr,
+            None => stream.peer_addr()?,
+        };
+        let io = Evented::with_reactor(stream, self.io.registration().handle())?;
+        Poll::Ready(Ok((TcpStream { io }, addr)))
+    }
+
+    /// The connections, as a stream. Running out of descriptors (EMFILE,
+    /// ENFILE) or memory is not the end of the stream: it waits 10 ms and tries
+    /// again, without spinning. Other errors are yielded.
+    pub fn incoming(&self) -> Incoming<'_> {
+        Incoming { listener: self, backoff: None }
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Takes over a listener made by `std`, setting it non-blocking.
+    ///
+    /// # Errors
+    /// When it cannot be made non-blocking or registered.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener { io: Evented::new(listener)? })
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+/// The stream of connections from [`TcpListener::incoming`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Incoming<'a> {
+    listener: &'a TcpListener,
+    backoff: Option<runtime_executor::JoinHandle<()>>,
+}
+
+impl Stream for Incoming<'_> {
+    type Item = io::Result<TcpStream>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(backoff) = &mut self.backoff {
+                if Pin::new(backoff).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                self.backoff = None;
+            }
+            match self.listener.poll_accept(cx) {
+                Poll::Ready(Err(error)) if is_resource_exhaustion(&error) => {
+                    // Until runtime::time exists underneath io, a pool thread does the waiting.
+                    self.backoff = Some(runtime_executor::spawn_blocking(|| std::thread::sleep(EXHAUSTION_BACKOFF)));
+                }
+                Poll::Ready(result) => return Poll::Ready(Some(result.map(|(stream, _)| stream))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// A TCP connection.
+///
+/// `TcpStream` and `&TcpStream` implement `AsyncRead` and `AsyncWrite`, so one
+/// task can read while another writes. `poll_close` shuts down the write half.
+#[derive(Debug)]
+pub struct TcpStream {
+    io: Evented<std::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to the first of `addr`'s addresses that accepts.
+    ///
+    /// # Errors
+    /// The last address's error (ECONNREFUSED, ETIMEDOUT …), or a resolution error.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        first_working(addr, |addr| async move {
+            let fd = socket::socket(socket::domain(&addr), libc::SOCK_STREAM)?;
+            let done = socket::connect(fd.as_fd(), &addr)?;
+            let stream = TcpStream { io: Evented::new(std::net::TcpStream::from(fd))? };
+            if !done {
+                stream.io.registration().readiness(Direction::Write).await?;
+                if let Some(error) = stream.io.get_ref().take_error()? {
+                    return Err(error);
+                }
+            }
+            // ENOTCONN here means the connection failed without a pending error.
+            stream.peer_addr()?;
+            Ok(stream)
+        })
+        .await
+    }
+
+    /// Takes over a connection made by `std`, setting it non-blocking.
+    ///
+    /// # Errors
+    /// When it cannot be made non-blocking or registered.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream { io: Evented::new(stream)? })
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets TCP_NODELAY (no Nagle delay for small writes).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether TCP_NODELAY is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Shuts down the read half, the write half or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Reads into `buf` without taking the data out of the socket.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |s| socket::recv(s.as_fd(), buf, true)).await
+    }
+
+    /// The underlying std stream (non-blocking).
+    pub fn into_std(self) -> std::net::TcpStream {
+        self.io.into_inner()
+    }
+
+    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_transfer(Direction::Read, cx, buf.len(), |s| socket::recv(s.as_fd(), buf, false))
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_transfer(Direction::Write, cx, buf.len(), |s| socket::send(s.as_fd(), buf))
+    }
+
+    fn poll_write_vectored_priv(&self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.io.poll_transfer(Direction::Write, cx, len, |s| socket::send_vectored(s.as_fd(), bufs))
+    }
+
+    fn poll_close_priv(&self) -> Poll<io::Result<()>> {
+        Poll::Ready(match self.shutdown(Shutdown::Write) {
+            // Already shut down or reset: the write half is closed either way.
+            Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        })
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+super::impl_async_read_write!(TcpStream);
