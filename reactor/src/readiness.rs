@@ -8,10 +8,11 @@
 //! readiness, tried the syscall and got EAGAIN clears the bit it saw only if
 //! the tick is still the one it saw: an event that arrived in between (a new
 //! edge, which epoll never repeats) keeps its bit, so no edge is lost.
-//! Only SHUTDOWN is sticky. The other bits are cleared by an operation that
-//! got EAGAIN: EAGAIN proves the condition is gone (a closed socket reads 0,
-//! never EAGAIN), and a sticky ERROR would spin a UDP socket forever after its
-//! one ICMP error.
+//! READ_CLOSED, WRITE_CLOSED and SHUTDOWN are sticky: a closed half stays
+//! closed (it reads 0 or fails, never EAGAIN), and the edge that reported it
+//! never comes again, so clearing it after a short read would strand the end
+//! of stream. ERROR is cleared like READABLE: the syscall consumes the error,
+//! and a sticky ERROR would spin a UDP socket forever after one ICMP error.
 
 use std::ops::{BitAnd, BitOr};
 
@@ -36,7 +37,7 @@ impl Ready {
     pub const SHUTDOWN: Ready = Ready(1 << 5);
 
     const MASK: usize = (1 << 6) - 1;
-    const STICKY: Ready = Self::SHUTDOWN;
+    const STICKY: Ready = Ready(Self::READ_CLOSED.0 | Self::WRITE_CLOSED.0 | Self::SHUTDOWN.0);
 
     /// Translates epoll's event bits.
     pub(crate) fn from_epoll(events: u32) -> Ready {
@@ -169,11 +170,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clearing_keeps_shutdown_and_respects_the_tick() {
-        let word = with_event(0, Ready::READABLE | Ready::ERROR | Ready::SHUTDOWN);
+    fn clearing_keeps_closed_halves_and_respects_the_tick() {
+        let word = with_event(0, Ready::READABLE | Ready::ERROR | Ready::READ_CLOSED);
         let seen = unpack(word);
         let after = cleared(word, seen).unwrap();
-        assert_eq!(unpack(after).ready, Ready::SHUTDOWN);
+        assert_eq!(unpack(after).ready, Ready::READ_CLOSED);
         // A new event between observation and clearing: nothing is cleared.
         let raced = with_event(word, Ready::READABLE);
         assert_eq!(cleared(raced, seen), None);

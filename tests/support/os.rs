@@ -1,0 +1,41 @@
+//! The few OS knobs the network tests turn: descriptor limits and SIGPIPE.
+#![allow(dead_code)]
+
+use std::io;
+
+fn nofile() -> libc::rlimit {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a live rlimit the kernel fills in.
+    let result = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(result, 0, "getrlimit: {}", io::Error::last_os_error());
+    limit
+}
+
+/// Sets this process's soft limit on open descriptors (capped at the hard limit).
+pub fn set_fd_limit(soft: u64) {
+    let mut limit = nofile();
+    limit.rlim_cur = soft.min(limit.rlim_max);
+    // SAFETY: `limit` is a live, valid rlimit.
+    let result = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    assert_eq!(result, 0, "setrlimit: {}", io::Error::last_os_error());
+}
+
+/// Raises the soft descriptor limit to the hard one, returning the new limit.
+pub fn raise_fd_limit() -> u64 {
+    let hard = nofile().rlim_max;
+    set_fd_limit(hard);
+    hard
+}
+
+/// Descriptors open in this process now.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+}
+
+/// Restores SIGPIPE's default action (kill the process), as a C program or a
+/// Rust program that opted out of std's SIG_IGN would have it.
+pub fn restore_sigpipe_default() {
+    // SAFETY: setting a signal's disposition to SIG_DFL installs no handler code.
+    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR);
+}
