@@ -27,6 +27,14 @@ pub fn raise_fd_limit() -> u64 {
     hard
 }
 
+/// Lowers the soft descriptor limit to the lowest free descriptor number, so
+/// the next descriptor anything opens fails with EMFILE.
+pub fn exhaust_fds() {
+    use std::os::fd::AsRawFd;
+    let lowest_free = std::fs::File::open("/dev/null").expect("/dev/null").as_raw_fd();
+    set_fd_limit(lowest_free as u64);
+}
+
 /// Descriptors open in this process now.
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
