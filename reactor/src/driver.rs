@@ -184,3 +184,72 @@ fn run(inner: &Inner, wake: WakeBatch) {
     }
     inner.fail_all();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readiness::Direction;
+    use crate::registration::Registration;
+    use crate::sys::socket;
+    use std::fs::File;
+    use std::io::{Read, Write};
+    use std::sync::Arc as StdArc;
+    use std::task::{Context, Poll, Wake};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: StdArc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let waker = Waker::from(StdArc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
+    fn driver() -> Driver {
+        Driver::start("test-reactor".into(), |wakers| wakers.drain(..).for_each(Waker::wake)).unwrap()
+    }
+
+    #[test]
+    fn a_registered_socket_wakes_its_reader_and_deregisters() {
+        let driver = driver();
+        // File: read/write rather than recv/send, which Miri emulates on socket pairs.
+        let (a, b) = socket::pair().unwrap();
+        let (mut a, b) = (File::from(a), File::from(b));
+        let registration = Registration::new(b.as_raw_fd(), driver.handle()).unwrap();
+        assert_eq!(driver.handle().registrations(), 1);
+        let writer = std::thread::spawn(move || a.write_all(b"ping").unwrap());
+        let mut buf = [0; 4];
+        let n = block_on(registration.io(Direction::Read, || (&b).read(&mut buf))).unwrap();
+        assert_eq!(&buf[..n], &b"ping"[..n]);
+        writer.join().unwrap();
+        drop(registration);
+        assert_eq!(driver.handle().registrations(), 0);
+    }
+
+    #[test]
+    fn shutdown_fails_pending_and_later_operations() {
+        let mut driver = driver();
+        let (_a, b) = socket::pair().unwrap();
+        let b = File::from(b);
+        let registration = Registration::new(b.as_raw_fd(), driver.handle()).unwrap();
+        let handle = driver.handle().clone();
+        let waiter = std::thread::spawn(move || {
+            let mut buf = [0; 1];
+            block_on(registration.io(Direction::Read, || (&b).read(&mut buf))).unwrap_err()
+        });
+        driver.shutdown();
+        assert!(waiter.join().unwrap().to_string().contains("shut down"));
+        let (_c, d) = socket::pair().unwrap();
+        assert!(Registration::new(d.as_raw_fd(), &handle).is_err());
+    }
+}
