@@ -15,6 +15,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_channel::{mpsc, oneshot};
+
+mod net;
 use futures_util::{SinkExt, StreamExt};
 
 const WORKERS: usize = 2;
@@ -273,6 +275,10 @@ fn run_mem_child(name: &str) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--echo-client") {
+        net::echo_client(&args[1]);
+        return;
+    }
     if args.first().map(String::as_str) == Some("--mem-child") {
         let bytes = match args[1].as_str() {
             "runtime" => mem_tasks::<Ours>(),
@@ -299,6 +305,8 @@ fn main() {
     let tokio: &'static Tokio = Box::leak(Box::new(Tokio::new()));
     let smol: &'static Smol = Box::leak(Box::new(Smol::new()));
     let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
+    let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
+    let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -330,6 +338,15 @@ fn main() {
         }
         eprintln!("round {}/{rounds} done", round + 1);
     }
+    if in_process {
+        print_executor_table(rounds, &names, &mut samples);
+    }
+    if !net_names.is_empty() {
+        run_net(rounds, &net_names, only.as_deref());
+    }
+}
+
+fn print_executor_table(rounds: usize, names: &[&str], samples: &mut [Vec<Vec<f64>>]) {
     println!("{rounds} rounds, {WORKERS} workers each; medians (ms; mem_tasks: bytes per parked task)");
     println!(
         "{:<14} {:>10} {:>10} {:>10} {:>13} {:>12}",
@@ -345,5 +362,67 @@ fn main() {
         }
         let [r, t, m] = [0, 1, 2].map(|i| if s[i].is_empty() { f64::NAN } else { median(&mut s[i]) });
         println!("{name:<14} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+    }
+}
+
+/// The network workloads: a fresh server process per sample, servers rotated
+/// each round, medians of each metric and their runtime/tokio ratios.
+fn run_net(rounds: usize, names: &[&str], only: Option<&[String]>) {
+    net::raise_fd_limit();
+    let servers: Vec<&str> =
+        net::SERVERS.into_iter().filter(|s| only.is_none_or(|o| o.iter().any(|o| o == s))).collect();
+    let wrk = net::have_wrk();
+    if !wrk && names.contains(&"http_hello") {
+        eprintln!("http_hello skipped: wrk is not installed (apt-get install -y wrk)");
+    }
+    let mut samples: Vec<Vec<Vec<net::Sample>>> = vec![vec![Vec::new(); servers.len()]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..servers.len() {
+                let which = (k + round) % servers.len();
+                let sample = match *name {
+                    "tcp_echo" => Some(net::tcp_echo(servers[which])),
+                    "http_hello" if wrk => net::http_hello(servers[which]),
+                    "mem_conns" => Some(net::mem_conns(servers[which])),
+                    _ => None,
+                };
+                samples[w][which].extend(sample);
+            }
+        }
+        eprintln!("network round {}/{rounds} done", round + 1);
+    }
+    println!();
+    println!("{rounds} rounds, a fresh server process per sample; medians");
+    let tokio = servers.iter().position(|s| *s == "tokio");
+    let ours = servers.iter().position(|s| *s == "runtime");
+    for (w, name) in names.iter().enumerate() {
+        let metrics: &[(&str, fn(&net::Sample) -> f64)] = if *name == "mem_conns" {
+            &[("bytes/conn", |s| s.bytes)]
+        } else {
+            &[("ops/s", |s| s.rate), ("p99 us", |s| s.p99_us), ("cpu us/op", |s| s.cpu_us)]
+        };
+        print!("{name:<11} {:<10}", "metric");
+        servers.iter().for_each(|s| print!(" {s:>10}"));
+        println!(" {:>13}", "runtime/tokio");
+        for (label, metric) in metrics {
+            let medians: Vec<f64> = samples[w]
+                .iter()
+                .map(|per_server| {
+                    let mut values: Vec<f64> = per_server.iter().map(metric).collect();
+                    if values.is_empty() {
+                        f64::NAN
+                    } else {
+                        median(&mut values)
+                    }
+                })
+                .collect();
+            print!("{:<11} {label:<10}", "");
+            medians.iter().for_each(|m| print!(" {m:>10.2}"));
+            let ratio = match (ours, tokio) {
+                (Some(o), Some(t)) => medians[o] / medians[t],
+                _ => f64::NAN,
+            };
+            println!(" {ratio:>13.2}");
+        }
     }
 }

@@ -1,0 +1,195 @@
+//! The network workloads: each server (runtime, tokio, smol, and a
+//! hand-written epoll loop as the limit) runs in its own process, started
+//! fresh for every sample, under a load generator that is the same for all.
+//! Server CPU time comes from /proc/PID/stat (all threads, user + system).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SERVERS: [&str; 4] = ["runtime", "tokio", "smol", "epoll"];
+const ECHO_CONNECTIONS: usize = 100;
+const ECHO_SECONDS: u64 = 2;
+const HTTP_SECONDS: u64 = 3;
+/// Idle connections for mem_conns (a multiple of 1,000: the server reports every 1,000).
+const IDLE_CONNECTIONS: usize = 5_000;
+
+/// Raises this process's soft descriptor limit to the hard limit (5,000 idle
+/// connections need more than the usual 1,024).
+pub fn raise_fd_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a live rlimit for the kernel to fill, then to read.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}
+
+/// One sample of one server under one workload.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sample {
+    /// Operations (round trips, requests) per second.
+    pub rate: f64,
+    /// 99th percentile latency in microseconds.
+    pub p99_us: f64,
+    /// Server CPU time per operation in microseconds.
+    pub cpu_us: f64,
+    /// mem_conns: resident bytes per idle connection.
+    pub bytes: f64,
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    lines: BufReader<std::process::ChildStdout>,
+}
+
+impl Server {
+    fn start(runtime: &str, workload: &str) -> Server {
+        let exe = std::env::current_exe().unwrap().with_file_name("net_server");
+        let mut child = Command::new(exe)
+            .args([runtime, workload])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start net_server (build it with: cargo build --release -p runtime-benches)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        lines.read_line(&mut line).unwrap();
+        let addr = line.trim().parse().expect("net_server prints its address first");
+        Server { child, addr, lines }
+    }
+
+    /// User + system CPU time of every thread, from /proc/PID/stat.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the parenthesised command name; utime and stime are 14 and 15.
+        let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // SAFETY: sysconf has no memory effects.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        Duration::from_nanos(ticks * 1_000_000_000 / hz)
+    }
+
+    fn rss(&self) -> usize {
+        let statm = std::fs::read_to_string(format!("/proc/{}/statm", self.child.id())).unwrap();
+        statm.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 4096
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// tcp_echo: 100 connections, each sending 64 bytes and waiting for the echo,
+/// as fast as it can, from a client process (`--echo-client`).
+pub fn tcp_echo(runtime: &str) -> Sample {
+    let server = Server::start(runtime, "echo");
+    let cpu_before = server.cpu();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--echo-client", &server.addr.to_string()])
+        .output()
+        .expect("run the echo client");
+    let cpu = server.cpu() - cpu_before;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace().map(|f| f.parse::<f64>().expect("client output"));
+    let (round_trips, seconds, p99_us) = (fields.next().unwrap(), fields.next().unwrap(), fields.next().unwrap());
+    Sample { rate: round_trips / seconds, p99_us, cpu_us: cpu.as_secs_f64() * 1e6 / round_trips, bytes: 0.0 }
+}
+
+/// The echo load generator (a child process): prints round trips, seconds and
+/// p99 latency in microseconds.
+pub fn echo_client(addr: &str) {
+    let addr: SocketAddr = addr.parse().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (count, elapsed, mut latencies) = rt.block_on(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(ECHO_SECONDS);
+        let tasks: Vec<_> = (0..ECHO_CONNECTIONS)
+            .map(|_| {
+                tokio::spawn(async move {
+                    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let (message, mut reply) = ([7u8; 64], [0u8; 64]);
+                    let mut latencies = Vec::new();
+                    while Instant::now() < deadline {
+                        let sent = Instant::now();
+                        stream.write_all(&message).await.unwrap();
+                        stream.read_exact(&mut reply).await.unwrap();
+                        latencies.push(sent.elapsed().as_secs_f64() * 1e6);
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        (all.len(), start.elapsed(), all)
+    });
+    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
+}
+
+/// http_hello: `wrk -t1 -c64 --latency` against the server.
+pub fn http_hello(runtime: &str) -> Option<Sample> {
+    let server = Server::start(runtime, "http");
+    let cpu_before = server.cpu();
+    let out = Command::new("wrk")
+        .args(["-t1", "-c64", &format!("-d{HTTP_SECONDS}s"), "--latency", &format!("http://{}/", server.addr)])
+        .output()
+        .ok()?;
+    let cpu = server.cpu() - cpu_before;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let requests: f64 = text.lines().find_map(|l| l.split_once(" requests in "))?.0.trim().parse().ok()?;
+    let rate: f64 = text.lines().find_map(|l| l.strip_prefix("Requests/sec:"))?.trim().parse().ok()?;
+    let p99 = text.lines().find_map(|l| l.trim().strip_prefix("99%"))?.trim();
+    Some(Sample { rate, p99_us: wrk_duration_us(p99), cpu_us: cpu.as_secs_f64() * 1e6 / requests, bytes: 0.0 })
+}
+
+fn wrk_duration_us(text: &str) -> f64 {
+    let split = text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => number,
+        "ms" => number * 1e3,
+        "s" => number * 1e6,
+        _ => f64::NAN,
+    }
+}
+
+/// True when wrk is installed.
+pub fn have_wrk() -> bool {
+    Command::new("wrk").arg("--version").output().is_ok()
+}
+
+/// mem_conns: resident memory of the server per idle connection, over 5,000.
+pub fn mem_conns(runtime: &str) -> Sample {
+    let mut server = Server::start(runtime, "idle");
+    // The first connection settles the server (first task, buffers) before the baseline.
+    let mut connections = vec![std::net::TcpStream::connect(server.addr).unwrap()];
+    std::thread::sleep(Duration::from_millis(50));
+    let before = server.rss();
+    connections.extend((1..IDLE_CONNECTIONS).map(|_| std::net::TcpStream::connect(server.addr).unwrap()));
+    let mut line = String::new();
+    while line.trim() != format!("accepted {IDLE_CONNECTIONS}") {
+        line.clear();
+        assert!(server.lines.read_line(&mut line).unwrap() > 0, "the server stopped");
+    }
+    // The last connection's task may still be starting.
+    std::thread::sleep(Duration::from_millis(100));
+    let bytes = (server.rss() - before) as f64 / (IDLE_CONNECTIONS - 1) as f64;
+    drop(connections);
+    Sample { bytes, ..Sample::default() }
+}
