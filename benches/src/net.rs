@@ -114,7 +114,8 @@ pub fn echo_client(addr: &str) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let start = Instant::now();
         let deadline = start + Duration::from_secs(ECHO_SECONDS);
-        let tasks: Vec<_> = (0..ECHO_CONNECTIONS)
+        let connections = std::env::var("ECHO_CONNECTIONS").map_or(ECHO_CONNECTIONS, |n| n.parse().unwrap());
+        let tasks: Vec<_> = (0..connections)
             .map(|_| {
                 tokio::spawn(async move {
                     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -138,6 +139,11 @@ pub fn echo_client(addr: &str) {
         (all.len(), start.elapsed(), all)
     });
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    if std::env::var("ECHO_PERCENTILES").is_ok() {
+        for p in [0.5, 0.9, 0.99, 0.999] {
+            eprintln!("p{p}: {:.0} us", percentile(&latencies, p));
+        }
+    }
     println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
 }
 

@@ -72,7 +72,7 @@ impl Shared {
             waker_fn::waker_fn(move || {
                 woken.store(true, Ordering::Release);
                 // Whoever drives, and this thread if it only waits to drive.
-                this.parker.unpark();
+                let _ = this.parker.unpark();
                 thread.unpark();
             })
         };
@@ -169,7 +169,7 @@ impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
         // A refused task (shutdown) is dropped here, outside the queue's lock.
         if self.queue.push(task).is_ok() {
-            self.parker.unpark();
+            let _ = self.parker.unpark();
         }
     }
 

@@ -107,6 +107,19 @@ impl Idle {
         is_searching && Self::searching(previous) == 1
     }
 
+    /// A parked worker woke by itself (I/O arrived while it waited in the
+    /// poller) with work in hand: takes it off the sleepers list and counts it
+    /// unparked, but not searching (its work came from I/O, not from other
+    /// workers, so it must not rouse another one as a last searcher would).
+    /// False when a producer chose it meanwhile, which counted it searching.
+    pub(crate) fn unpark_worker_by_id(&self, worker: usize) -> bool {
+        let mut sleepers = lock(&self.sleepers);
+        let Some(position) = sleepers.iter().position(|&w| w == worker) else { return false };
+        sleepers.swap_remove(position);
+        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        true
+    }
+
     /// True while `worker` is in the sleepers list (a wake-up that did not take it
     /// out of the list was spurious).
     pub(crate) fn is_parked(&self, worker: usize) -> bool {
@@ -141,7 +154,7 @@ mod loom_tests {
                     queue.store(1, Release);
                     if let Some(worker) = idle.worker_to_notify() {
                         assert_eq!(worker, 0);
-                        parker.unpark();
+                        let _ = parker.unpark();
                     }
                 })
             };

@@ -50,7 +50,7 @@ mod yield_now;
 pub use context::EnterGuard;
 pub use metrics::RuntimeMetrics;
 #[cfg(not(loom))]
-pub use runtime::{Builder, Driver, Handle, Runtime};
+pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
 pub use task::{JoinError, JoinHandle};
 #[cfg(not(loom))]
 pub use worker::wake_all;

@@ -125,7 +125,8 @@ impl Builder {
         let (scheduler, locals) = if workers == 0 {
             (Scheduler::CurrentThread(current_thread::Shared::new()), Vec::new())
         } else {
-            let (shared, locals) = worker::new(workers);
+            let poller = self.drivers.iter().find_map(|driver| driver.poller());
+            let (shared, locals) = worker::new(workers, poller);
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);
@@ -208,6 +209,30 @@ struct HandleInner {
 pub trait Driver: Any + Send + Sync + std::fmt::Debug {
     /// Adds this driver's counters to a metrics snapshot.
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics);
+
+    /// The driver's event wait, for idle workers to block in (see [`Poller`]).
+    fn poller(&self) -> Option<Arc<dyn Poller>> {
+        None
+    }
+}
+
+/// An event wait (epoll) that an idle worker may block in instead of its
+/// condition variable: the events it collects wake their tasks on that
+/// worker's own queues, saving a thread hop per event batch.
+///
+/// One thread at a time waits: a worker calls [`Poller::try_acquire`], then
+/// [`Poller::wait`] any number of times, then [`Poller::release`].
+pub trait Poller: Send + Sync + std::fmt::Debug {
+    /// Claims the wait for the calling worker; false when another thread has it.
+    fn try_acquire(&self) -> bool;
+    /// Collects the events that are ready and wakes their tasks on this
+    /// thread; with `block`, first waits until some arrive or
+    /// [`Poller::interrupt`] is called. Only between `try_acquire` and `release`.
+    fn wait(&self, block: bool);
+    /// Gives the wait back.
+    fn release(&self);
+    /// Makes a `wait` in progress, or the next one, return.
+    fn interrupt(&self);
 }
 
 enum Scheduler {

@@ -24,16 +24,21 @@ use std::task::Waker;
 
 use crate::idle::Idle;
 use crate::metrics::WorkerMetrics;
-use crate::park::Parker;
+use crate::park::{Parker, Unparked};
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
 use crate::sync::Arc;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::Poller;
 
 /// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
 /// it does not fall into step with a program's own periods).
 pub(crate) const GLOBAL_POLL_INTERVAL: u32 = 61;
 /// LIFO-slot tasks run in a row before the slot's task goes to the back of the queue.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+/// Ticks between a busy worker's non-blocking looks at I/O readiness (as
+/// tokio's event_interval): events are picked up between tasks, not only when
+/// a worker runs out of work.
+pub(crate) const EVENT_INTERVAL: u32 = 61;
 
 /// State shared by all workers of one runtime; tasks hold it as their scheduler.
 pub(crate) struct Shared {
@@ -42,6 +47,8 @@ pub(crate) struct Shared {
     idle: Idle,
     pub(crate) owned: OwnedTasks,
     shutdown: AtomicBool,
+    /// The driver's event wait, which one idle worker at a time blocks in.
+    poller: Option<Arc<dyn Poller>>,
 }
 
 /// What other threads may touch of one worker.
@@ -106,7 +113,7 @@ pub fn wake_all(wakers: &mut Vec<Waker>) {
 }
 
 /// Builds the shared state and the local queues, one per worker thread to start.
-pub(crate) fn new(workers: usize) -> (Arc<Shared>, Vec<Local<Notified>>) {
+pub(crate) fn new(workers: usize, poller: Option<Arc<dyn Poller>>) -> (Arc<Shared>, Vec<Local<Notified>>) {
     let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| {
             let (local, steal) = local::new();
@@ -119,6 +126,7 @@ pub(crate) fn new(workers: usize) -> (Arc<Shared>, Vec<Local<Notified>>) {
         idle: Idle::new(workers),
         owned: OwnedTasks::new(),
         shutdown: AtomicBool::new(false),
+        poller,
     };
     (Arc::new(shared), locals)
 }
@@ -169,7 +177,15 @@ impl Shared {
 
     fn notify_parked(&self) {
         if let Some(worker) = self.idle.worker_to_notify() {
-            self.remotes[worker].parker.unpark();
+            self.unpark_worker(worker);
+        }
+    }
+
+    fn unpark_worker(&self, worker: usize) {
+        if self.remotes[worker].parker.unpark() == Unparked::Polling {
+            if let Some(poller) = &self.poller {
+                poller.interrupt();
+            }
         }
     }
 
@@ -185,8 +201,8 @@ impl Shared {
     /// Tells the workers to stop and wakes them.
     pub(crate) fn signal_shutdown(&self) {
         self.shutdown.store(true, Ordering::Release);
-        for remote in self.remotes.iter() {
-            remote.parker.unpark();
+        for worker in 0..self.remotes.len() {
+            self.unpark_worker(worker);
         }
     }
 
@@ -251,6 +267,9 @@ impl Worker {
 
     fn run(&self) {
         while !self.shared.is_shutdown() {
+            if self.core.borrow().tick % EVENT_INTERVAL == 0 {
+                self.poll_io();
+            }
             if let Some(task) = self.next_task().or_else(|| self.steal_work()) {
                 self.run_task(task);
             } else {
@@ -272,6 +291,22 @@ impl Worker {
         drop(core);
         self.shared.notify_parked();
         None
+    }
+
+    /// Takes the I/O events that are ready, if no other thread is waiting for
+    /// them; their tasks land on this worker's queues. The core is not
+    /// borrowed here, so wakes take the local path.
+    fn poll_io(&self) {
+        if let Some(poller) = &self.shared.poller {
+            if poller.try_acquire() {
+                poller.wait(false);
+                poller.release();
+            }
+        }
+    }
+
+    fn has_local_work(&self) -> bool {
+        !self.remote().steal.is_empty()
     }
 
     fn next_task(&self) -> Option<Notified> {
@@ -349,11 +384,26 @@ impl Worker {
         }
         self.remote().metrics.parks.incr();
         loop {
-            self.remote().parker.park();
+            match &self.shared.poller {
+                // One idle worker waits for I/O itself: the tasks it wakes land in
+                // its own queues, with no thread hop from the reactor.
+                Some(poller) if poller.try_acquire() => {
+                    self.remote().parker.park_polling(|| poller.wait(true));
+                    poller.release();
+                }
+                _ => self.remote().parker.park(),
+            }
             if self.shared.is_shutdown() {
                 return;
             }
             if !idle.is_parked(self.index) {
+                break;
+            }
+            if self.has_local_work() {
+                // I/O woke tasks onto our queues while we were still listed as asleep.
+                if idle.unpark_worker_by_id(self.index) {
+                    return;
+                }
                 break;
             }
         }

@@ -1,6 +1,8 @@
 //! How an I/O type finds its reactor.
 
-use runtime_executor::{Driver, Handle, RuntimeMetrics};
+use std::sync::Arc;
+
+use runtime_executor::{Driver, Handle, Poller, RuntimeMetrics};
 use runtime_reactor::Handle as ReactorHandle;
 
 /// The reactor a runtime carries, as an executor [`Driver`]: the facade's
@@ -22,6 +24,35 @@ impl Driver for IoDriver {
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
         metrics.reactor_events = self.reactor.events();
         metrics.io_registrations = self.reactor.registrations();
+    }
+
+    /// Idle workers may wait in the reactor's epoll (the executor asks only
+    /// for multi-thread runtimes).
+    fn poller(&self) -> Option<Arc<dyn Poller>> {
+        self.reactor.enable_worker_waiting();
+        Some(Arc::new(EpollWait(self.reactor.clone())))
+    }
+}
+
+/// The reactor's epoll wait, offered to the executor's idle workers.
+#[derive(Debug)]
+struct EpollWait(ReactorHandle);
+
+impl Poller for EpollWait {
+    fn try_acquire(&self) -> bool {
+        self.0.try_acquire_wait()
+    }
+
+    fn wait(&self, block: bool) {
+        self.0.wait(block);
+    }
+
+    fn release(&self) {
+        self.0.release_wait();
+    }
+
+    fn interrupt(&self) {
+        self.0.interrupt_wait();
     }
 }
 

@@ -4,14 +4,32 @@
 //! the wakers are woken only after every lock is released, all at once through
 //! the `wake` function the runtime supplies (the executor queues the batch with
 //! one unpark).
+//!
+//! # Who waits in epoll
+//! The reactor thread owns the epoll instance, but an idle worker may wait in
+//! it instead (see [`Handle::try_acquire_wait`]): the tasks it wakes then land
+//! on its own queues, with no thread hop. One thread waits at a time; the
+//! `waiter` word says which:
+//! ```text
+//!          reactor: CAS                       worker: try_acquire_wait (CAS)
+//! REACTOR ◀─────────── NOBODY ────────────────────────────────▶ WORKER
+//!    └── after its batch ──▶ ▲ ◀──────────── release_wait ─────────┘
+//! ```
+//! The reactor thread sleeps while a worker waits. When nobody waits, it
+//! leaves [`HANDOFF_WINDOW`] for an idle worker to take over (a worker that
+//! just waited, or that the reactor's last batch woke, will park again soon),
+//! then waits itself. Busy workers also look at epoll (without blocking)
+//! every 61 tasks, so events are picked up between tasks. Without worker waiting (current-thread runtimes, the
+//! global reactor) the reactor thread simply waits all the time.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicU8};
+use std::sync::{Condvar, OnceLock};
 use std::task::Waker;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::readiness::Ready;
 use crate::registration::{shut_down, ScheduledIo, Slab};
@@ -25,6 +43,16 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// How every source is registered: both directions, edge-triggered, with
 /// half-close reported.
 const INTEREST: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
+/// How long the reactor thread leaves epoll unwatched for a worker to take over.
+pub const HANDOFF_WINDOW: Duration = Duration::from_millis(1);
+/// The longest the reactor thread sleeps before it looks whether a worker
+/// still waits in epoll: how late, at worst, it takes over when every worker
+/// is stuck in long polls (busy workers look at I/O every 61 tasks anyway).
+pub const MAX_STAND_BY: Duration = Duration::from_millis(100);
+
+const NOBODY: u8 = 0;
+const REACTOR: u8 = 1;
+const WORKER: u8 = 2;
 
 /// Wakes a batch of wakers and leaves the vector empty.
 pub type WakeBatch = fn(&mut Vec<Waker>);
@@ -42,6 +70,18 @@ struct Inner {
     slab: Mutex<Slab>,
     shutdown: AtomicBool,
     events: AtomicU64,
+    /// NOBODY, REACTOR or WORKER: who waits in epoll (module docs).
+    waiter: AtomicU8,
+    /// Set once a runtime's workers may wait in epoll.
+    workers_wait: AtomicBool,
+    /// The waiting worker's buffers; only the holder of `waiter` touches them.
+    worker_buffers: Mutex<(Events, Vec<Waker>)>,
+    /// When a worker last gave the wait back, in nanoseconds since `epoch`.
+    last_release: AtomicU64,
+    epoch: Instant,
+    /// The reactor thread sleeps here while a worker waits (shutdown notifies).
+    sleep: std::sync::Mutex<()>,
+    wakeup: Condvar,
 }
 
 /// Owns the reactor thread: dropping it (or [`Driver::shutdown`]) stops the
@@ -65,6 +105,13 @@ impl Driver {
             slab: Mutex::new(Slab::default()),
             shutdown: AtomicBool::new(false),
             events: AtomicU64::new(0),
+            waiter: AtomicU8::new(NOBODY),
+            workers_wait: AtomicBool::new(false),
+            worker_buffers: Mutex::new((Events::with_capacity(EVENTS_PER_WAIT), Vec::new())),
+            last_release: AtomicU64::new(0),
+            epoch: Instant::now(),
+            sleep: std::sync::Mutex::new(()),
+            wakeup: Condvar::new(),
         });
         inner.epoll.add(inner.eventfd.as_raw_fd(), (libc::EPOLLIN | libc::EPOLLET) as u32, WAKE_TOKEN)?;
         let thread_inner = inner.clone();
@@ -80,12 +127,15 @@ impl Driver {
     /// Stops the reactor thread and wakes every waiting operation with an error.
     pub fn shutdown(&mut self) {
         let Some(thread) = self.thread.take() else { return };
-        self.handle.inner.shutdown.store(true, Release);
-        self.handle.inner.eventfd.wake();
+        let inner = &self.handle.inner;
+        inner.shutdown.store(true, Release);
+        inner.eventfd.wake();
+        drop(lock_std(&inner.sleep));
+        inner.wakeup.notify_all();
         if thread.thread().id() != std::thread::current().id() {
             let _ = thread.join();
         }
-        self.handle.inner.fail_all();
+        inner.fail_all();
     }
 }
 
@@ -93,6 +143,10 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+fn lock_std<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Handle {
@@ -116,6 +170,44 @@ impl Handle {
     /// Sources registered now.
     pub fn registrations(&self) -> usize {
         lock(&self.inner.slab).len()
+    }
+
+    /// Lets idle workers wait in this reactor's epoll from now on (a
+    /// multi-thread runtime calls this once, at start).
+    pub fn enable_worker_waiting(&self) {
+        self.inner.workers_wait.store(true, Release);
+        // The reactor thread may be in a wait that began before: make it look again.
+        self.inner.eventfd.wake();
+    }
+
+    /// Claims the epoll wait for the calling (idle worker) thread; false when
+    /// another thread waits in it.
+    pub fn try_acquire_wait(&self) -> bool {
+        self.inner.waiter.compare_exchange(NOBODY, WORKER, Acquire, Relaxed).is_ok()
+    }
+
+    /// Collects ready events and wakes their tasks on this thread; with
+    /// `block`, first waits until at least one event (or
+    /// [`Handle::interrupt_wait`]) arrives. Only between a successful
+    /// [`Handle::try_acquire_wait`] and [`Handle::release_wait`].
+    pub fn wait(&self, block: bool) {
+        let mut buffers = lock(&self.inner.worker_buffers);
+        let (events, wakers) = &mut *buffers;
+        self.inner.wait_once(events, wakers, if block { -1 } else { 0 });
+        wakers.drain(..).for_each(Waker::wake);
+    }
+
+    /// Gives the epoll wait back (the reactor thread notices by itself).
+    pub fn release_wait(&self) {
+        let inner = &self.inner;
+        inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
+        // Release: the buffers are free for the next holder.
+        inner.waiter.store(NOBODY, Release);
+    }
+
+    /// Makes a [`Handle::wait`] in progress, or the next one, return.
+    pub fn interrupt_wait(&self) {
+        self.inner.eventfd.wake();
     }
 
     pub(crate) fn register(&self, fd: RawFd, io: Arc<ScheduledIo>) -> io::Result<u64> {
@@ -143,6 +235,27 @@ impl Handle {
 }
 
 impl Inner {
+    /// One `epoll_wait` (timeout in ms, -1: none): stores readiness and
+    /// collects the wakers to wake. A broken epoll descriptor shuts the reactor
+    /// down, so operations report it instead of hanging.
+    fn wait_once(&self, events: &mut Events, wakers: &mut Vec<Waker>, timeout_ms: i32) {
+        if self.epoll.wait(events, timeout_ms).is_err() {
+            self.shutdown.store(true, Release);
+            self.eventfd.wake();
+            return;
+        }
+        let slab = lock(&self.slab);
+        for (token, bits) in events.iter() {
+            if token == WAKE_TOKEN {
+                self.eventfd.drain();
+            } else if let Some(io) = slab.get(token) {
+                io.dispatch(Ready::from_epoll(bits), wakers);
+            }
+        }
+        drop(slab);
+        self.events.fetch_add(events.len() as u64, Relaxed);
+    }
+
     /// After the thread stopped: every registration reports SHUTDOWN.
     fn fail_all(&self) {
         let mut wakers = Vec::new();
@@ -151,31 +264,57 @@ impl Inner {
         }
         wakers.into_iter().for_each(Waker::wake);
     }
+
+    /// Sleeps while a worker waits in epoll, then through the hand-off window.
+    ///
+    /// Workers give the wait back without notifying us (that would cost a
+    /// futex wake per event batch): we look again after a sleep that starts at
+    /// the hand-off window and doubles, up to [`MAX_STAND_BY`], while the same
+    /// situation holds, so an idle runtime wakes this thread rarely.
+    fn stand_by(&self) {
+        let mut sleeping = lock_std(&self.sleep);
+        let mut nap = HANDOFF_WINDOW;
+        loop {
+            if self.shutdown.load(Acquire) {
+                return;
+            }
+            let since_release =
+                self.epoch.elapsed().saturating_sub(Duration::from_nanos(self.last_release.load(Relaxed)));
+            let pause = if self.waiter.load(Acquire) == WORKER {
+                nap = (nap * 2).min(MAX_STAND_BY);
+                nap
+            } else if since_release < HANDOFF_WINDOW {
+                HANDOFF_WINDOW - since_release
+            } else {
+                return;
+            };
+            let (guard, _) =
+                self.wakeup.wait_timeout(sleeping, pause).unwrap_or_else(std::sync::PoisonError::into_inner);
+            sleeping = guard;
+        }
+    }
 }
 
 fn run(inner: &Inner, wake: WakeBatch) {
     let mut events = Events::with_capacity(EVENTS_PER_WAIT);
     let mut wakers = Vec::new();
-    loop {
-        if inner.epoll.wait(&mut events, -1).is_err() {
-            // Only a broken epoll descriptor fails here: stop, and let every
-            // operation report the shutdown instead of hanging.
-            inner.shutdown.store(true, Release);
+    while !inner.shutdown.load(Acquire) {
+        let workers_wait = inner.workers_wait.load(Acquire);
+        if workers_wait {
+            inner.stand_by();
         }
-        if inner.shutdown.load(Acquire) {
-            break;
+        if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_err() {
+            // A worker took the wait between our check and now.
+            continue;
         }
-        {
-            let slab = lock(&inner.slab);
-            for (token, bits) in events.iter() {
-                if token == WAKE_TOKEN {
-                    inner.eventfd.drain();
-                } else if let Some(io) = slab.get(token) {
-                    io.dispatch(Ready::from_epoll(bits), &mut wakers);
-                }
-            }
+        inner.wait_once(&mut events, &mut wakers, -1);
+        // Release: pairs with a worker's Acquire in try_acquire_wait.
+        inner.waiter.store(NOBODY, Release);
+        if workers_wait {
+            // The window starts now: the tasks we are about to wake run on
+            // workers that will want to wait in epoll when they are done.
+            inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
         }
-        inner.events.fetch_add(events.len() as u64, Relaxed);
         if !wakers.is_empty() {
             wake(&mut wakers);
             // A `wake` that left some behind: drop them outside any lock.

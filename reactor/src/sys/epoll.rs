@@ -30,6 +30,12 @@ pub(crate) struct Events {
     len: usize,
 }
 
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Events").field("capacity", &self.buffer.len()).field("len", &self.len).finish()
+    }
+}
+
 impl Events {
     pub(crate) fn with_capacity(capacity: usize) -> Events {
         Events { buffer: vec![libc::epoll_event { events: 0, u64: 0 }; capacity], len: 0 }
