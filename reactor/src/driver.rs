@@ -265,31 +265,28 @@ impl Inner {
         wakers.into_iter().for_each(Waker::wake);
     }
 
-    /// Sleeps while a worker waits in epoll, then through the hand-off window.
+    /// Sleeps while workers use the epoll wait: while one waits in it, or gave
+    /// it back less than [`HANDOFF_WINDOW`] ago.
     ///
     /// Workers give the wait back without notifying us (that would cost a
-    /// futex wake per event batch): we look again after a sleep that starts at
-    /// the hand-off window and doubles, up to [`MAX_STAND_BY`], while the same
-    /// situation holds, so an idle runtime wakes this thread rarely.
+    /// futex wake per event batch): we look again after a nap that starts at
+    /// the hand-off window and doubles, up to [`MAX_STAND_BY`], for as long as
+    /// workers keep using the wait, so a busy or idle runtime wakes this thread
+    /// rarely.
     fn stand_by(&self) {
         let mut sleeping = lock_std(&self.sleep);
-        let mut nap = HANDOFF_WINDOW;
+        let mut nap = HANDOFF_WINDOW / 2;
         loop {
             if self.shutdown.load(Acquire) {
                 return;
             }
             let since_release =
                 self.epoch.elapsed().saturating_sub(Duration::from_nanos(self.last_release.load(Relaxed)));
-            let pause = if self.waiter.load(Acquire) == WORKER {
-                nap = (nap * 2).min(MAX_STAND_BY);
-                nap
-            } else if since_release < HANDOFF_WINDOW {
-                HANDOFF_WINDOW - since_release
-            } else {
+            if self.waiter.load(Acquire) != WORKER && since_release >= HANDOFF_WINDOW {
                 return;
-            };
-            let (guard, _) =
-                self.wakeup.wait_timeout(sleeping, pause).unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            nap = (nap * 2).min(MAX_STAND_BY);
+            let (guard, _) = self.wakeup.wait_timeout(sleeping, nap).unwrap_or_else(std::sync::PoisonError::into_inner);
             sleeping = guard;
         }
     }

@@ -18,20 +18,12 @@ use crate::waiters::Waiters;
 pub(crate) struct ScheduledIo {
     /// See readiness.rs for the layout.
     readiness: AtomicUsize,
-    read: Waiters,
-    write: Waiters,
+    waiters: Waiters,
 }
 
 impl ScheduledIo {
     fn new() -> ScheduledIo {
-        ScheduledIo { readiness: AtomicUsize::new(0), read: Waiters::new(), write: Waiters::new() }
-    }
-
-    fn waiters(&self, direction: Direction) -> &Waiters {
-        match direction {
-            Direction::Read => &self.read,
-            Direction::Write => &self.write,
-        }
+        ScheduledIo { readiness: AtomicUsize::new(0), waiters: Waiters::new() }
     }
 
     /// Stores an event and collects the wakers it concerns. Hang-ups and
@@ -40,10 +32,10 @@ impl ScheduledIo {
         // SeqCst: the reactor's side of waiters.rs invariant 2.
         let _ = self.readiness.fetch_update(SeqCst, SeqCst, |word| Some(readiness::with_event(word, ready)));
         if ready.is_hangup() || ready.intersects(Direction::Read.mask()) {
-            self.read.take_all(wakers);
+            self.waiters.take_all(Direction::Read, wakers);
         }
         if ready.is_hangup() || ready.intersects(Direction::Write.mask()) {
-            self.write.take_all(wakers);
+            self.waiters.take_all(Direction::Write, wakers);
         }
     }
 
@@ -59,7 +51,7 @@ impl ScheduledIo {
         if !event.ready.is_empty() {
             return Poll::Ready(event);
         }
-        self.waiters(direction).register(cx.waker());
+        self.waiters.register(direction, cx.waker());
         // Re-check: an event stored before our waker was visible did not wake us.
         let event = self.current(direction);
         if event.ready.is_empty() {

@@ -1,4 +1,4 @@
-//! The tasks waiting on one direction of a source.
+//! The tasks waiting on a source, per direction.
 //!
 //! The common case, one task waiting, costs no lock: its waker sits in a
 //! [`WakerSlot`]. Further waiters (many `accept()` calls on one listener, two
@@ -29,6 +29,7 @@
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
 use std::task::Waker;
 
+use crate::readiness::Direction;
 use crate::sync::{fence, lock, AtomicBool, AtomicUsize, Mutex, UnsafeCell};
 
 const WAITING: usize = 0;
@@ -120,50 +121,72 @@ impl WakerSlot {
     }
 }
 
-/// Everyone waiting on one direction: the slot for the first, a list for the rest.
+/// Everyone waiting on a source: per direction a slot for the first waiter,
+/// and one list, shared by both directions, for the rest (rare, so one list
+/// keeps an idle registration small).
 #[derive(Debug)]
 pub(crate) struct Waiters {
-    slot: WakerSlot,
-    has_more: AtomicBool,
-    more: Mutex<Vec<Waker>>,
+    slots: [WakerSlot; 2],
+    has_more: [AtomicBool; 2],
+    more: Mutex<Vec<(Direction, Waker)>>,
+}
+
+fn index(direction: Direction) -> usize {
+    match direction {
+        Direction::Read => 0,
+        Direction::Write => 1,
+    }
 }
 
 impl Waiters {
     pub(crate) fn new() -> Waiters {
-        Waiters { slot: WakerSlot::new(), has_more: AtomicBool::new(false), more: Mutex::new(Vec::new()) }
+        Waiters {
+            slots: [WakerSlot::new(), WakerSlot::new()],
+            has_more: [AtomicBool::new(false), AtomicBool::new(false)],
+            more: Mutex::new(Vec::new()),
+        }
     }
 
-    /// Registers `waker` to be woken by the next [`Waiters::take_all`]. The
-    /// caller then re-checks readiness (invariant 2).
-    pub(crate) fn register(&self, waker: &Waker) {
+    /// Registers `waker` to be woken by the next [`Waiters::take_all`] for
+    /// `direction`. The caller then re-checks readiness (invariant 2).
+    pub(crate) fn register(&self, direction: Direction, waker: &Waker) {
         // Another task waiting in the slot keeps waiting, in the list.
-        match self.slot.register(waker, |displaced| self.push_more(displaced.clone())) {
+        match self.slots[index(direction)].register(waker, |displaced| self.push_more(direction, displaced.clone())) {
             Register::Stored | Register::Woken => {}
-            Register::Busy => self.push_more(waker.clone()),
+            Register::Busy => self.push_more(direction, waker.clone()),
         }
         // SeqCst: the registrant's side of invariant 2, before it re-reads readiness.
         fence(SeqCst);
     }
 
-    fn push_more(&self, waker: Waker) {
+    fn push_more(&self, direction: Direction, waker: Waker) {
         let mut more = lock(&self.more);
-        if !more.iter().any(|w| w.will_wake(&waker)) {
-            more.push(waker);
+        if !more.iter().any(|(d, w)| *d == direction && w.will_wake(&waker)) {
+            more.push((direction, waker));
         }
         // Relaxed: the mutex and the fences order it (invariant 2).
-        self.has_more.store(true, Relaxed);
+        self.has_more[index(direction)].store(true, Relaxed);
     }
 
-    /// Moves every registered waker into `wakers`. The caller has already
-    /// updated the readiness word.
-    pub(crate) fn take_all(&self, wakers: &mut Vec<Waker>) {
-        wakers.extend(self.slot.take());
+    /// Moves every waker registered for `direction` into `wakers`. The caller
+    /// has already updated the readiness word.
+    pub(crate) fn take_all(&self, direction: Direction, wakers: &mut Vec<Waker>) {
+        let i = index(direction);
+        wakers.extend(self.slots[i].take());
         // SeqCst: the reactor's side of invariant 2.
         fence(SeqCst);
-        if self.has_more.load(Relaxed) {
+        if self.has_more[i].load(Relaxed) {
             let mut more = lock(&self.more);
-            self.has_more.store(false, Relaxed);
-            wakers.append(&mut more);
+            self.has_more[i].store(false, Relaxed);
+            let mut kept = Vec::new();
+            for (d, waker) in more.drain(..) {
+                if d == direction {
+                    wakers.push(waker);
+                } else {
+                    kept.push((d, waker));
+                }
+            }
+            *more = kept;
         }
     }
 }
@@ -197,14 +220,14 @@ mod loom_tests {
                     let (waiters, ready) = (waiters.clone(), ready.clone());
                     loom::thread::spawn(move || {
                         let (waker, count) = counting_waker();
-                        waiters.register(&waker);
+                        waiters.register(Direction::Read, &waker);
                         (ready.load(SeqCst), count)
                     })
                 })
                 .collect();
             ready.store(true, SeqCst);
             let mut wakers = Vec::new();
-            waiters.take_all(&mut wakers);
+            waiters.take_all(Direction::Read, &mut wakers);
             wakers.into_iter().for_each(Waker::wake);
             // Join both first: a registrant may wake the waiter it displaced.
             let results: Vec<_> = tasks.into_iter().map(|task| task.join().unwrap()).collect();
