@@ -23,7 +23,7 @@ fn announce(addr: std::net::SocketAddr) {
 
 fn count_accepted(accepted: &std::sync::atomic::AtomicUsize) {
     let n = accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-    if n % 1000 == 0 {
+    if n.is_multiple_of(1000) {
         println!("accepted {n}");
         std::io::stdout().flush().unwrap();
     }
