@@ -365,6 +365,9 @@ fn print_executor_table(rounds: usize, names: &[&str], samples: &mut [Vec<Vec<f6
     }
 }
 
+/// A column of the network table: its label and how to read it off a sample.
+type Metric = (&'static str, fn(&net::Sample) -> f64);
+
 /// The network workloads: a fresh server process per sample, servers rotated
 /// each round, medians of each metric and their runtime/tokio ratios.
 fn run_net(rounds: usize, names: &[&str], only: Option<&[String]>) {
@@ -396,7 +399,7 @@ fn run_net(rounds: usize, names: &[&str], only: Option<&[String]>) {
     let tokio = servers.iter().position(|s| *s == "tokio");
     let ours = servers.iter().position(|s| *s == "runtime");
     for (w, name) in names.iter().enumerate() {
-        let metrics: &[(&str, fn(&net::Sample) -> f64)] = if *name == "mem_conns" {
+        let metrics: &[Metric] = if *name == "mem_conns" {
             &[("bytes/conn", |s| s.bytes)]
         } else {
             &[("ops/s", |s| s.rate), ("p99 us", |s| s.p99_us), ("cpu us/op", |s| s.cpu_us)]
