@@ -47,3 +47,27 @@ pub fn restore_sigpipe_default() {
     let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     assert_ne!(previous, libc::SIG_ERR);
 }
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// Installs a do-nothing SIGUSR1 handler without SA_RESTART, so a blocking
+/// system call that the signal interrupts fails with EINTR.
+pub fn interrupting_sigusr1() {
+    // SAFETY: all-zero is a valid sigaction to fill in.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = ignore_signal as *const () as usize;
+    // SAFETY: the handler is async-signal-safe (it does nothing); no SA_RESTART.
+    let result = unsafe { libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) };
+    assert_eq!(result, 0);
+}
+
+/// Sends SIGUSR1 to every thread of this process.
+pub fn signal_every_thread() {
+    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task").flatten() {
+        if let Ok(tid) = task.file_name().to_string_lossy().parse::<libc::pid_t>() {
+            // SAFETY: tgkill with our own pid and a thread id of ours; a thread
+            // that exited meanwhile makes it fail harmlessly with ESRCH.
+            unsafe { libc::syscall(libc::SYS_tgkill, std::process::id() as libc::pid_t, tid, libc::SIGUSR1) };
+        }
+    }
+}
