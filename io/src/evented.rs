@@ -1,11 +1,11 @@
 //! A descriptor registered with the reactor, with the edge-triggered read and
 //! write loops every socket type shares.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
-use runtime_reactor::{Direction, Handle, Registration};
+use runtime_reactor::{socket, Direction, Handle, Registration};
 
 /// `io` registered with a reactor. The registration is declared first, so it
 /// is dropped (the descriptor leaves epoll) before `io` closes the descriptor.
@@ -78,6 +78,27 @@ impl<T: AsFd> Evented<T> {
                 result => return Poll::Ready(result),
             }
         }
+    }
+
+    /// Stream sockets: receives into `buf`.
+    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_transfer(Direction::Read, cx, buf.len(), |s| socket::recv(s.as_fd(), buf, false))
+    }
+
+    /// Stream sockets: sends `buf` (MSG_NOSIGNAL).
+    pub(crate) fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_transfer(Direction::Write, cx, buf.len(), |s| socket::send(s.as_fd(), buf))
+    }
+
+    /// Stream sockets: sends `bufs` in one sendmsg (MSG_NOSIGNAL).
+    pub(crate) fn poll_send_vectored(&self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(Direction::Write, cx, len, |s| socket::send_vectored(s.as_fd(), bufs))
+    }
+
+    /// Stream sockets: shuts down the write half.
+    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+        socket::shutdown_write(self.io.as_fd())
     }
 
     /// [`Evented::poll_io`] as a future.

@@ -6,58 +6,59 @@
 //! Any number of tasks may wait on one socket (many `accept()` calls on one
 //! listener, a reader and a writer on `&TcpStream`); all are woken.
 
-/// `AsyncRead` and `AsyncWrite` for a stream type and for a shared reference
-/// to it, through its `poll_*_priv` methods (which take `&self`).
+/// `AsyncRead` and `AsyncWrite` for a stream type (a struct with an `io:
+/// Evented<_>` field) and for a shared reference to it; the owned impls
+/// delegate to the shared ones.
 macro_rules! impl_async_read_write {
     ($ty:ty) => {
-        impl futures_util::io::AsyncRead for $ty {
-            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
         impl futures_util::io::AsyncRead for &$ty {
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
+                self.io.poll_recv(cx, buf)
             }
         }
 
-        impl futures_util::io::AsyncWrite for $ty {
+        impl futures_util::io::AsyncWrite for &$ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
+                self.io.poll_send(cx, buf)
             }
             fn poll_write_vectored(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
+                self.io.poll_send_vectored(cx, bufs)
             }
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 // Unbuffered: written bytes are in the kernel already.
                 Poll::Ready(Ok(()))
             }
             fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_close_priv()
+                Poll::Ready(self.io.shutdown_write())
             }
         }
 
-        impl futures_util::io::AsyncWrite for &$ty {
+        impl futures_util::io::AsyncRead for $ty {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self).poll_read(cx, buf)
+            }
+        }
+
+        impl futures_util::io::AsyncWrite for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
+                Pin::new(&mut &*self).poll_write(cx, buf)
             }
             fn poll_write_vectored(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
+                Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
             }
-            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self).poll_flush(cx)
             }
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_close_priv()
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self).poll_close(cx)
             }
         }
     };

@@ -106,26 +106,6 @@ impl UnixStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
-
-    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_transfer(Direction::Read, cx, buf.len(), |s| socket::recv(s.as_fd(), buf, false))
-    }
-
-    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_transfer(Direction::Write, cx, buf.len(), |s| socket::send(s.as_fd(), buf))
-    }
-
-    fn poll_write_vectored_priv(&self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.io.poll_transfer(Direction::Write, cx, len, |s| socket::send_vectored(s.as_fd(), bufs))
-    }
-
-    fn poll_close_priv(&self) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.shutdown(Shutdown::Write) {
-            Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
-            result => result,
-        })
-    }
 }
 
 impl AsRawFd for UnixStream {

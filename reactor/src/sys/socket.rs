@@ -262,3 +262,13 @@ pub fn set_reuseaddr(fd: BorrowedFd<'_>) -> io::Result<()> {
     })
     .map(drop)
 }
+
+/// Shuts down the write half (the peer reads end of stream). A socket that is
+/// not connected (already reset) counts as shut down.
+pub fn shutdown_write(fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: plain integers (invariant 1).
+    match retry(|| unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_WR) }) {
+        Err(error) if error.raw_os_error() == Some(libc::ENOTCONN) => Ok(()),
+        result => result.map(drop),
+    }
+}
