@@ -15,7 +15,7 @@
 //! - A worker with no work steals half of another's queue, starting at a random
 //!   victim, then parks (idle.rs decides who wakes).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -63,6 +63,9 @@ struct Worker {
     shared: Arc<Shared>,
     index: usize,
     core: RefCell<Core>,
+    /// Set while this worker dispatches I/O events: the tasks they wake queue
+    /// here without a notification each; one follows the batch (`after_io`).
+    dispatching_io: Cell<bool>,
 }
 
 struct Core {
@@ -248,7 +251,7 @@ impl Schedule for Arc<Shared> {
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let rand = 0x9E37_79B9u32.wrapping_mul(index as u32 + 1) | 1;
     let core = RefCell::new(Core { local, tick: 0, searching: false, rand });
-    let worker = Rc::new(Worker { shared, index, core });
+    let worker = Rc::new(Worker { shared, index, core, dispatching_io: Cell::new(false) });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
     worker.run();
     WORKER.with(|slot| slot.borrow_mut().take());
@@ -289,8 +292,26 @@ impl Worker {
         let task = if is_yield { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
-        self.shared.notify_parked();
+        if !self.dispatching_io.get() {
+            self.shared.notify_parked();
+        }
         None
+    }
+
+    /// Runs `wait` (the poller's) with per-task notifications held back, then
+    /// wakes one more worker if the batch left tasks another could steal.
+    fn dispatch_io(&self, wait: impl FnOnce()) {
+        self.dispatching_io.set(true);
+        wait();
+        self.dispatching_io.set(false);
+    }
+
+    /// After an I/O batch: another worker is roused if there is work to steal
+    /// (it wakes a further one in turn if it finds more, idle.rs).
+    fn after_io(&self) {
+        if self.remote().steal.is_stealable() {
+            self.shared.notify_parked();
+        }
     }
 
     /// Takes the I/O events that are ready, if no other thread is waiting for
@@ -299,8 +320,9 @@ impl Worker {
     fn poll_io(&self) {
         if let Some(poller) = &self.shared.poller {
             if poller.try_acquire() {
-                poller.wait(false);
+                self.dispatch_io(|| poller.wait(false));
                 poller.release();
+                self.after_io();
             }
         }
     }
@@ -388,7 +410,7 @@ impl Worker {
                 // One idle worker waits for I/O itself: the tasks it wakes land in
                 // its own queues, with no thread hop from the reactor.
                 Some(poller) if poller.try_acquire() => {
-                    self.remote().parker.park_polling(|| poller.wait(true));
+                    self.remote().parker.park_polling(|| self.dispatch_io(|| poller.wait(true)));
                     poller.release();
                 }
                 _ => self.remote().parker.park(),
@@ -401,7 +423,9 @@ impl Worker {
             }
             if self.has_local_work() {
                 // I/O woke tasks onto our queues while we were still listed as asleep.
-                if idle.unpark_worker_by_id(self.index) {
+                let unlisted = idle.unpark_worker_by_id(self.index);
+                self.after_io();
+                if unlisted {
                     return;
                 }
                 break;

@@ -219,6 +219,11 @@ fn take_lifo<T: IntoRaw>(inner: &Inner<T>) -> Option<T> {
 }
 
 impl<T: IntoRaw> Steal<T> {
+    /// True when the ring looked non-empty: another worker could take some.
+    pub(crate) fn is_stealable(&self) -> bool {
+        self.0.len() > 0
+    }
+
     /// True when the ring and the LIFO slot looked empty.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.len() == 0 && self.0.lifo.load(Relaxed).is_null()
