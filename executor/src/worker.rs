@@ -5,8 +5,9 @@
 //! - A task woken by the task running on a worker goes to that worker's LIFO
 //!   slot (message ping-pong stays in cache); the task it displaces goes to the
 //!   back of the local queue. Only a push to the local queue wakes a parked
-//!   worker; a searching worker may still steal the LIFO task. A task that woke itself (it yielded) goes to the
-//!   back of the local queue, never the LIFO slot.
+//!   worker; a searching worker may still steal the LIFO task. A task that
+//!   woke itself (it yielded) goes to the back of the local queue, never the
+//!   LIFO slot.
 //! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
 //!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
 //! - Tasks spawned or woken from other threads go to the injector, which every
@@ -14,6 +15,10 @@
 //!   local queue is empty.
 //! - A worker with no work steals half of another's queue, starting at a random
 //!   victim, then parks (idle.rs decides who wakes).
+//! - With a driver's [`Poller`] (the reactor's epoll), one parked worker at a
+//!   time blocks in it instead of its condvar: the tasks its events wake land
+//!   on its own queues, with one notification per batch. Busy workers look at
+//!   it without blocking every [`EVENT_INTERVAL`] ticks.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -159,11 +159,10 @@ fn connected(result: libc::c_int) -> io::Result<bool> {
     if result == 0 {
         return Ok(true);
     }
+    // EAGAIN (a Unix listener's full backlog) and the rest are real errors.
     let error = io::Error::last_os_error();
     match error.raw_os_error() {
-        Some(libc::EINPROGRESS) | Some(libc::EINTR) => Ok(false),
-        // A Unix socket whose listener's backlog is full.
-        Some(libc::EAGAIN) => Err(error),
+        Some(libc::EINPROGRESS | libc::EINTR) => Ok(false),
         _ => Err(error),
     }
 }
