@@ -347,3 +347,34 @@ fn sockets_that_outlive_the_runtime_report_an_error() {
         })
     });
 }
+
+#[test]
+fn the_reactor_thread_takes_over_while_every_worker_is_blocked() {
+    let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let handle = rt.handle().clone();
+    watchdog(LIMIT, move || {
+        let (listener, addr) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            (listener, addr)
+        });
+        let accepted = rt.spawn(async move { listener.accept().await.unwrap().0 });
+        // Let the only worker park (and wait in epoll) before it is blocked.
+        support::wait_until(Duration::from_secs(10), || handle.metrics().parks() > 0);
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let blocker = rt.spawn(async move {
+            // Holds the only worker: no worker looks at epoll meanwhile.
+            started_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+        });
+        started_rx.recv().unwrap();
+        let before = handle.metrics().reactor_events;
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        // The connection's event is collected by the reactor thread, not lost.
+        support::wait_until(Duration::from_secs(10), || handle.metrics().reactor_events > before);
+        release_tx.send(()).unwrap();
+        rt.block_on(blocker).unwrap();
+        rt.block_on(accepted).unwrap();
+    });
+}
