@@ -46,38 +46,20 @@ impl<T: AsFd> Evented<T> {
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
-        f: impl FnMut(&T) -> io::Result<R>,
+        mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let mut f = f;
         self.registration.poll_io(direction, cx, || f(&self.io))
     }
 
-    /// Like [`Evented::poll_io`] for a transfer of up to `len` bytes: a short
-    /// transfer means the socket buffer ran empty (or full), so the readiness is
-    /// cleared at once, saving the syscall that would only return EAGAIN. An
-    /// event that came meanwhile keeps it (the tick).
-    pub(crate) fn poll_transfer(
+    /// A byte transfer (see [`Registration::poll_transfer`]).
+    fn poll_transfer(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
         len: usize,
         mut f: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        loop {
-            let event = match self.registration.poll_ready(direction, cx) {
-                Poll::Ready(Ok(event)) => event,
-                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match f(&self.io) {
-                Ok(n) if n > 0 && n < len => {
-                    self.registration.clear_readiness(event);
-                    return Poll::Ready(Ok(n));
-                }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => self.registration.clear_readiness(event),
-                result => return Poll::Ready(result),
-            }
-        }
+        self.registration.poll_transfer(direction, cx, len, || f(&self.io))
     }
 
     /// Stream sockets: receives into `buf`.
@@ -103,6 +85,24 @@ impl<T: AsFd> Evented<T> {
 
     /// [`Evented::poll_io`] as a future.
     pub(crate) async fn io<R>(&self, direction: Direction, mut f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        std::future::poll_fn(|cx| self.poll_io(direction, cx, &mut f)).await
+        self.registration.io(direction, || f(&self.io)).await
+    }
+
+    /// Finishes a non-blocking connect that `connect` reported in progress
+    /// (`done` false): waits until the socket is writable, then reports the
+    /// socket's pending error, if any (`take_error`: SO_ERROR).
+    pub(crate) async fn finish_connect(
+        &self,
+        done: bool,
+        take_error: impl FnOnce(&T) -> io::Result<Option<io::Error>>,
+    ) -> io::Result<()> {
+        if done {
+            return Ok(());
+        }
+        self.registration.readiness(Direction::Write).await?;
+        match take_error(&self.io)? {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 }

@@ -80,7 +80,7 @@ struct Inner {
     last_release: AtomicU64,
     epoch: Instant,
     /// The reactor thread sleeps here while a worker waits (shutdown notifies).
-    sleep: std::sync::Mutex<()>,
+    sleep: Mutex<()>,
     wakeup: Condvar,
 }
 
@@ -110,7 +110,7 @@ impl Driver {
             worker_buffers: Mutex::new((Events::with_capacity(EVENTS_PER_WAIT), Vec::new())),
             last_release: AtomicU64::new(0),
             epoch: Instant::now(),
-            sleep: std::sync::Mutex::new(()),
+            sleep: Mutex::new(()),
             wakeup: Condvar::new(),
         });
         inner.epoll.add(inner.eventfd.as_raw_fd(), (libc::EPOLLIN | libc::EPOLLET) as u32, WAKE_TOKEN)?;
@@ -130,7 +130,7 @@ impl Driver {
         let inner = &self.handle.inner;
         inner.shutdown.store(true, Release);
         inner.eventfd.wake();
-        drop(lock_std(&inner.sleep));
+        drop(lock(&inner.sleep));
         inner.wakeup.notify_all();
         if thread.thread().id() != std::thread::current().id() {
             let _ = thread.join();
@@ -143,10 +143,6 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-fn lock_std<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Handle {
@@ -274,7 +270,7 @@ impl Inner {
     /// workers keep using the wait, so a busy or idle runtime wakes this thread
     /// rarely.
     fn stand_by(&self) {
-        let mut sleeping = lock_std(&self.sleep);
+        let mut sleeping = lock(&self.sleep);
         let mut nap = HANDOFF_WINDOW / 2;
         loop {
             if self.shutdown.load(Acquire) {

@@ -124,7 +124,34 @@ impl Registration {
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_until_done(direction, cx, f, |_| false)
+    }
+
+    /// [`Registration::poll_io`] for a transfer of up to `len` bytes: a short
+    /// transfer means the socket buffer ran empty (or full), so the readiness
+    /// is cleared at once, saving the syscall that would only return EAGAIN.
+    /// An event that came meanwhile keeps it (the tick).
+    pub fn poll_transfer(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_until_done(direction, cx, f, |&n| n > 0 && n < len)
+    }
+
+    /// The edge-triggered loop: `f` until it does not return `WouldBlock`;
+    /// readiness is cleared after a `WouldBlock`, or after a result `drained`
+    /// says emptied the socket's buffer.
+    fn poll_until_done<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
         mut f: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.poll_ready(direction, cx) {
@@ -134,7 +161,12 @@ impl Registration {
             };
             match f() {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
-                result => return Poll::Ready(result),
+                result => {
+                    if result.as_ref().is_ok_and(&drained) {
+                        self.clear_readiness(event);
+                    }
+                    return Poll::Ready(result);
+                }
             }
         }
     }

@@ -178,15 +178,14 @@ impl Waiters {
         if self.has_more[i].load(Relaxed) {
             let mut more = lock(&self.more);
             self.has_more[i].store(false, Relaxed);
-            let mut kept = Vec::new();
-            for (d, waker) in more.drain(..) {
-                if d == direction {
-                    wakers.push(waker);
+            let mut i = 0;
+            while i < more.len() {
+                if more[i].0 == direction {
+                    wakers.push(more.swap_remove(i).1);
                 } else {
-                    kept.push((d, waker));
+                    i += 1;
                 }
             }
-            *more = kept;
         }
     }
 }

@@ -165,12 +165,7 @@ impl TcpStream {
             let fd = socket::socket(socket::domain(&addr), libc::SOCK_STREAM)?;
             let done = socket::connect(fd.as_fd(), &addr)?;
             let stream = TcpStream { io: Evented::new(std::net::TcpStream::from(fd))? };
-            if !done {
-                stream.io.registration().readiness(Direction::Write).await?;
-                if let Some(error) = stream.io.get_ref().take_error()? {
-                    return Err(error);
-                }
-            }
+            stream.io.finish_connect(done, std::net::TcpStream::take_error).await?;
             // ENOTCONN here means the connection failed without a pending error.
             stream.peer_addr()?;
             Ok(stream)

@@ -69,12 +69,7 @@ impl UnixStream {
         let fd = socket::socket(libc::AF_UNIX, libc::SOCK_STREAM)?;
         let done = socket::connect_unix(fd.as_fd(), path.as_ref())?;
         let stream = UnixStream { io: Evented::new(std::os::unix::net::UnixStream::from(fd))? };
-        if !done {
-            stream.io.registration().readiness(Direction::Write).await?;
-            if let Some(error) = stream.io.get_ref().take_error()? {
-                return Err(error);
-            }
-        }
+        stream.io.finish_connect(done, std::os::unix::net::UnixStream::take_error).await?;
         Ok(stream)
     }
 
