@@ -27,6 +27,17 @@ pub mod task {
     pub use runtime_executor::{spawn, spawn_blocking, yield_now, JoinError, JoinHandle, YieldNow};
 }
 
+/// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout) and
+/// [`interval`](time::interval), driven by the reactor thread with
+/// sub-millisecond precision.
+pub mod time {
+    pub use runtime_timer::{
+        interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, MissedTickBehavior, Sleep,
+        Timeout,
+    };
+    pub use std::time::{Duration, Instant};
+}
+
 /// Async TCP, UDP and Unix sockets, drop-in async versions of `std::net` and
 /// `std::os::unix::net`.
 pub mod net {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use runtime_executor as executor;
 use runtime_io::IoDriver;
 use runtime_reactor::Driver as Reactor;
+use runtime_timer::{TimerDriver, Timers};
 
 use crate::{Handle, JoinHandle};
 
@@ -69,14 +70,23 @@ impl Builder {
         self
     }
 
-    /// Starts the reactor thread, then the executor's threads.
+    /// Starts the reactor thread with the runtime's timers, then the
+    /// executor's threads.
     ///
     /// # Errors
     /// When the OS refuses a thread, the epoll instance or the eventfd.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let reactor = Reactor::start(format!("{}-reactor", self.executor.get_thread_name()), executor::wake_all)?;
-        let executor = self.executor.clone().driver(Arc::new(IoDriver::new(reactor.handle().clone()))).build()?;
-        Ok(Runtime { executor, reactor })
+        let interrupter = reactor.handle().interrupter();
+        let timers = Arc::new(Timers::new(move || interrupter.interrupt()));
+        reactor.handle().set_deadlines(timers.clone());
+        let executor = self
+            .executor
+            .clone()
+            .driver(Arc::new(IoDriver::new(reactor.handle().clone())))
+            .driver(Arc::new(TimerDriver::new(timers.clone())))
+            .build()?;
+        Ok(Runtime { executor, reactor, timers: TimersShutdown(timers) })
     }
 }
 
@@ -88,9 +98,22 @@ impl Builder {
 /// sockets that outlive it report an error from then on.
 #[derive(Debug)]
 pub struct Runtime {
-    // Dropped in this order: the tasks go before the reactor they registered with.
+    // Dropped in this order: the tasks go before the reactor they registered
+    // with; timers that outlive both move to the process-wide timer thread.
     executor: executor::Runtime,
     reactor: Reactor,
+    timers: TimersShutdown,
+}
+
+/// Shuts the runtime's timers down when dropped: sleeps that outlive the
+/// runtime carry on with the process-wide timer thread instead of hanging.
+#[derive(Debug)]
+struct TimersShutdown(Arc<Timers>);
+
+impl Drop for TimersShutdown {
+    fn drop(&mut self) {
+        self.0.shutdown();
+    }
 }
 
 impl Runtime {
@@ -139,8 +162,9 @@ impl Runtime {
     /// Shuts the runtime down, waiting at most `timeout` for running blocking
     /// jobs (those still running are left to finish on their own threads).
     pub fn shutdown_timeout(self, timeout: Duration) {
-        let Runtime { executor, reactor } = self;
+        let Runtime { executor, reactor, timers } = self;
         executor.shutdown_timeout(timeout);
         drop(reactor);
+        drop(timers);
     }
 }

@@ -62,6 +62,9 @@ pub struct RuntimeMetrics {
     pub reactor_events: u64,
     /// I/O sources registered with the runtime's reactor now (filled in by the I/O driver).
     pub io_registrations: usize,
+    /// Timers registered and not yet fired or cancelled (filled in by the
+    /// timer driver, 0 without one).
+    pub timers_pending: usize,
 }
 
 impl RuntimeMetrics {

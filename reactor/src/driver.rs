@@ -21,16 +21,28 @@
 //! then waits itself. Busy workers also look at epoll (without blocking)
 //! every 61 tasks, so events are picked up between tasks. Without worker waiting (current-thread runtimes, the
 //! global reactor) the reactor thread simply waits all the time.
+//!
+//! # Timers
+//! With [`Deadlines`] attached ([`Handle::set_deadlines`]), whoever waits in
+//! epoll waits no longer than the next deadline (with `epoll_pwait2`'s
+//! nanosecond timeout) and fires the due timers after each wait, with the
+//! I/O wakers of the same batch. A timer registered with an earlier deadline
+//! interrupts the wait through an [`Interrupter`], and kicks the reactor
+//! thread out of its stand-by when nobody waits in epoll. While a worker holds
+//! the wait, the standing-by reactor thread still fires timers that are
+//! [`HANDOFF_WINDOW`] overdue: a worker that left the wait for a long poll
+//! does not hold them up.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicU64, AtomicU8};
-use std::sync::{Condvar, OnceLock};
+use std::sync::{Condvar, OnceLock, Weak};
 use std::task::Waker;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::deadlines::Deadlines;
 use crate::readiness::Ready;
 use crate::registration::{shut_down, ScheduledIo, Slab};
 use crate::sync::{lock, Arc, AtomicBool, Mutex};
@@ -79,9 +91,14 @@ struct Inner {
     /// When a worker last gave the wait back, in nanoseconds since `epoch`.
     last_release: AtomicU64,
     epoch: Instant,
-    /// The reactor thread sleeps here while a worker waits (shutdown notifies).
-    sleep: Mutex<()>,
+    /// The timers served with the I/O, once attached.
+    deadlines: OnceLock<Arc<dyn Deadlines>>,
+    /// The reactor thread sleeps here while a worker waits (shutdown notifies);
+    /// the flag says an earlier deadline came in meanwhile.
+    sleep: Mutex<bool>,
     wakeup: Condvar,
+    /// Set while the reactor thread is in `stand_by`.
+    standing_by: AtomicBool,
 }
 
 /// Owns the reactor thread: dropping it (or [`Driver::shutdown`]) stops the
@@ -110,8 +127,10 @@ impl Driver {
             worker_buffers: Mutex::new((Events::with_capacity(EVENTS_PER_WAIT), Vec::new())),
             last_release: AtomicU64::new(0),
             epoch: Instant::now(),
-            sleep: Mutex::new(()),
+            deadlines: OnceLock::new(),
+            sleep: Mutex::new(false),
             wakeup: Condvar::new(),
+            standing_by: AtomicBool::new(false),
         });
         inner.epoll.add(inner.eventfd.as_raw_fd(), (libc::EPOLLIN | libc::EPOLLET) as u32, WAKE_TOKEN)?;
         let thread_inner = inner.clone();
@@ -168,6 +187,21 @@ impl Handle {
         lock(&self.inner.slab).len()
     }
 
+    /// Attaches timers: from now on whoever waits in epoll serves them too
+    /// (module docs). Only the first call counts.
+    pub fn set_deadlines(&self, deadlines: Arc<dyn Deadlines>) {
+        if self.inner.deadlines.set(deadlines).is_ok() {
+            // The current wait began without a deadline: make it look again.
+            self.inner.eventfd.wake();
+        }
+    }
+
+    /// What the attached timers use to interrupt the wait in epoll. It does
+    /// not keep the reactor alive.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter { inner: Arc::downgrade(&self.inner) }
+    }
+
     /// Lets idle workers wait in this reactor's epoll from now on (a
     /// multi-thread runtime calls this once, at start).
     pub fn enable_worker_waiting(&self) {
@@ -189,7 +223,7 @@ impl Handle {
     pub fn wait(&self, block: bool) {
         let mut buffers = lock(&self.inner.worker_buffers);
         let (events, wakers) = &mut *buffers;
-        self.inner.wait_once(events, wakers, if block { -1 } else { 0 });
+        self.inner.wait_once(events, wakers, block);
         wakers.drain(..).for_each(Waker::wake);
     }
 
@@ -230,12 +264,44 @@ impl Handle {
     }
 }
 
+/// Interrupts a reactor's epoll wait, for timers registered with an earlier
+/// deadline than the one it waits for (see [`Handle::interrupter`]).
+#[derive(Clone, Debug)]
+pub struct Interrupter {
+    inner: Weak<Inner>,
+}
+
+impl Interrupter {
+    /// Makes the thread waiting in epoll look at the deadlines again; wakes
+    /// the reactor thread from its stand-by when nobody waits in epoll.
+    pub fn interrupt(&self) {
+        let Some(inner) = self.inner.upgrade() else { return };
+        inner.eventfd.wake();
+        if inner.standing_by.load(Acquire) && inner.waiter.load(Acquire) == NOBODY {
+            *lock(&inner.sleep) = true;
+            inner.wakeup.notify_one();
+        }
+    }
+}
+
 impl Inner {
-    /// One `epoll_wait` (timeout in ms, -1: none): stores readiness and
-    /// collects the wakers to wake. A broken epoll descriptor shuts the reactor
-    /// down, so operations report it instead of hanging.
-    fn wait_once(&self, events: &mut Events, wakers: &mut Vec<Waker>, timeout_ms: i32) {
-        if self.epoll.wait(events, timeout_ms).is_err() {
+    fn deadlines(&self) -> Option<&dyn Deadlines> {
+        self.deadlines.get().map(|deadlines| &**deadlines)
+    }
+
+    /// One wait in epoll, blocking until the next deadline (or not at all):
+    /// stores readiness and collects the wakers of ready sources and due
+    /// timers. A broken epoll descriptor shuts the reactor down, so operations
+    /// report it instead of hanging.
+    fn wait_once(&self, events: &mut Events, wakers: &mut Vec<Waker>, block: bool) {
+        let timeout = match (block, self.deadlines()) {
+            (false, _) => Some(Duration::ZERO),
+            (true, None) => None,
+            (true, Some(deadlines)) => {
+                deadlines.arm().map(|deadline| deadline.saturating_duration_since(Instant::now()))
+            }
+        };
+        if self.epoll.wait(events, timeout).is_err() {
             self.shutdown.store(true, Release);
             self.eventfd.wake();
             return;
@@ -250,6 +316,9 @@ impl Inner {
         }
         drop(slab);
         self.events.fetch_add(events.len() as u64, Relaxed);
+        if let Some(deadlines) = self.deadlines() {
+            deadlines.fire(wakers);
+        }
     }
 
     /// After the thread stopped: every registration reports SHUTDOWN.
@@ -262,7 +331,8 @@ impl Inner {
     }
 
     /// Sleeps while workers use the epoll wait: while one waits in it, or gave
-    /// it back less than [`HANDOFF_WINDOW`] ago.
+    /// it back less than [`HANDOFF_WINDOW`] ago. Returns early when a timer is
+    /// [`HANDOFF_WINDOW`] overdue, or an [`Interrupter`] kicks it.
     ///
     /// Workers give the wait back without notifying us (that would cost a
     /// futex wake per event batch): we look again after a nap that starts at
@@ -270,21 +340,30 @@ impl Inner {
     /// workers keep using the wait, so a busy or idle runtime wakes this thread
     /// rarely.
     fn stand_by(&self) {
-        let mut sleeping = lock(&self.sleep);
+        let mut kicked = lock(&self.sleep);
+        self.standing_by.store(true, Release);
         let mut nap = HANDOFF_WINDOW / 2;
         loop {
-            if self.shutdown.load(Acquire) {
-                return;
+            if self.shutdown.load(Acquire) || std::mem::take(&mut *kicked) {
+                break;
             }
-            let since_release =
-                self.epoch.elapsed().saturating_sub(Duration::from_nanos(self.last_release.load(Relaxed)));
+            let now = self.epoch.elapsed();
+            let since_release = now.saturating_sub(Duration::from_nanos(self.last_release.load(Relaxed)));
             if self.waiter.load(Acquire) != WORKER && since_release >= HANDOFF_WINDOW {
-                return;
+                break;
             }
             nap = (nap * 2).min(MAX_STAND_BY);
-            let (guard, _) = self.wakeup.wait_timeout(sleeping, nap).unwrap_or_else(std::sync::PoisonError::into_inner);
-            sleeping = guard;
+            if let Some(next) = self.deadlines().and_then(Deadlines::next) {
+                let overdue_at = (next + HANDOFF_WINDOW).saturating_duration_since(self.epoch);
+                if overdue_at <= now {
+                    break;
+                }
+                nap = nap.min(overdue_at - now);
+            }
+            let (guard, _) = self.wakeup.wait_timeout(kicked, nap).unwrap_or_else(std::sync::PoisonError::into_inner);
+            kicked = guard;
         }
+        self.standing_by.store(false, Relaxed);
     }
 }
 
@@ -297,10 +376,17 @@ fn run(inner: &Inner, wake: WakeBatch) {
             inner.stand_by();
         }
         if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_err() {
-            // A worker took the wait between our check and now.
+            // A worker holds the wait: fire the timers it has left overdue.
+            if let Some(deadlines) = inner.deadlines() {
+                deadlines.fire(&mut wakers);
+                if !wakers.is_empty() {
+                    wake(&mut wakers);
+                    wakers.clear();
+                }
+            }
             continue;
         }
-        inner.wait_once(&mut events, &mut wakers, -1);
+        inner.wait_once(&mut events, &mut wakers, true);
         // Release: pairs with a worker's Acquire in try_acquire_wait.
         inner.waiter.store(NOBODY, Release);
         if workers_wait {

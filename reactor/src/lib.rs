@@ -1,5 +1,6 @@
 //! The reactor of `runtime`: one thread per runtime waits on epoll in
-//! edge-triggered mode and wakes the tasks whose sources became ready.
+//! edge-triggered mode and wakes the tasks whose sources became ready, and
+//! the tasks whose timers ([`Deadlines`]) are due.
 //!
 //! It knows `std::task::Waker` and nothing of tasks: the executor meets it only
 //! through wakers (and the batch-wake function a runtime hands to
@@ -39,6 +40,8 @@ mod readiness;
 mod waiters;
 
 #[cfg(not(loom))]
+mod deadlines;
+#[cfg(not(loom))]
 mod driver;
 #[cfg(not(loom))]
 mod registration;
@@ -46,7 +49,9 @@ mod registration;
 mod sys;
 
 #[cfg(not(loom))]
-pub use driver::{Driver, Handle, WakeBatch};
+pub use deadlines::Deadlines;
+#[cfg(not(loom))]
+pub use driver::{Driver, Handle, Interrupter, WakeBatch};
 pub use readiness::{Direction, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;

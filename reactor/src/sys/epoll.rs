@@ -8,6 +8,9 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 /// Turns the C convention (-1 and errno) into `io::Result`.
 fn cvt<T: Copy + PartialEq + From<i8>>(result: T) -> io::Result<T> {
@@ -72,19 +75,82 @@ impl Epoll {
         cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) }).map(drop)
     }
 
-    /// Waits up to `timeout_ms` (-1: no limit) for events. An interrupted wait
-    /// (EINTR) returns no events: the caller's loop simply waits again.
-    pub(crate) fn wait(&self, events: &mut Events, timeout_ms: i32) -> io::Result<()> {
+    /// Waits up to `timeout` (`None`: no limit) for events. An interrupted
+    /// wait (EINTR) returns no events: the caller's loop simply waits again.
+    ///
+    /// The timeout has nanosecond precision through `epoll_pwait2` (Linux
+    /// 5.11); where the kernel lacks it, `epoll_wait` is used with the timeout
+    /// rounded up to the next millisecond, so a wait never ends early.
+    pub(crate) fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         let capacity = events.buffer.len().min(i32::MAX as usize) as i32;
-        // SAFETY: the buffer holds `capacity` initialised events and outlives the call (invariant 2).
-        let result =
-            cvt(unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.buffer.as_mut_ptr(), capacity, timeout_ms) });
+        let result = match timeout {
+            Some(timeout) if !timeout.is_zero() && HAS_PWAIT2.load(Relaxed) => {
+                match self.pwait2(events, capacity, timeout) {
+                    Err(error) if matches!(error.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
+                        // An old kernel, or a seccomp filter that does not know the call.
+                        HAS_PWAIT2.store(false, Relaxed);
+                        self.wait_ms(events, capacity, timeout_ms(Some(timeout)))
+                    }
+                    result => result,
+                }
+            }
+            timeout => self.wait_ms(events, capacity, timeout_ms(timeout)),
+        };
         events.len = match result {
             Ok(n) => n as usize,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => 0,
             Err(error) => return Err(error),
         };
         Ok(())
+    }
+
+    fn wait_ms(&self, events: &mut Events, capacity: i32, timeout_ms: i32) -> io::Result<i32> {
+        // SAFETY: the buffer holds `capacity` initialised events and outlives the call (invariant 2).
+        cvt(unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.buffer.as_mut_ptr(), capacity, timeout_ms) })
+    }
+
+    #[cfg(not(miri))]
+    fn pwait2(&self, events: &mut Events, capacity: i32, timeout: Duration) -> io::Result<i32> {
+        let timeout = libc::timespec {
+            tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+            tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
+        };
+        let no_sigmask: *const libc::sigset_t = std::ptr::null();
+        // SAFETY: the buffer holds `capacity` initialised events and `timeout` is a live
+        // timespec, both outliving the call (invariant 2); a null sigmask leaves the
+        // signal mask alone, as epoll_wait does.
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait2,
+                self.fd.as_raw_fd(),
+                events.buffer.as_mut_ptr(),
+                capacity,
+                &timeout as *const libc::timespec,
+                no_sigmask,
+                0usize,
+            )
+        };
+        cvt(result).map(|n| n as i32)
+    }
+
+    /// Miri emulates epoll_wait, not the raw system call.
+    #[cfg(miri)]
+    fn pwait2(&self, events: &mut Events, capacity: i32, timeout: Duration) -> io::Result<i32> {
+        self.wait_ms(events, capacity, timeout_ms(Some(timeout)))
+    }
+}
+
+/// Whether `epoll_pwait2` works here; cleared at its first ENOSYS or EPERM.
+static HAS_PWAIT2: AtomicBool = AtomicBool::new(true);
+
+/// A timeout in whole milliseconds for `epoll_wait`, rounded up; -1: none.
+fn timeout_ms(timeout: Option<Duration>) -> i32 {
+    match timeout {
+        None => -1,
+        Some(timeout) => {
+            let ms = timeout.as_nanos().div_ceil(1_000_000);
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        }
     }
 }
 
@@ -120,5 +186,29 @@ impl EventFd {
 impl AsRawFd for EventFd {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millisecond_timeouts_round_up() {
+        assert_eq!(timeout_ms(None), -1);
+        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1_001))), 2);
+        assert_eq!(timeout_ms(Some(Duration::MAX)), i32::MAX);
+    }
+
+    #[test]
+    fn a_timed_wait_lasts_at_least_its_timeout() {
+        let epoll = Epoll::new().unwrap();
+        let mut events = Events::with_capacity(4);
+        let start = std::time::Instant::now();
+        epoll.wait(&mut events, Some(Duration::from_micros(300))).unwrap();
+        assert!(start.elapsed() >= Duration::from_micros(300));
+        assert_eq!(events.len(), 0);
     }
 }

@@ -1,0 +1,22 @@
+//! The timers a reactor serves: it waits in epoll no longer than their next
+//! deadline and fires the due ones after each wait.
+//!
+//! The timer crate implements [`Deadlines`]; the reactor knows only this
+//! trait and `Waker`.
+
+use std::task::Waker;
+use std::time::Instant;
+
+/// A runtime's timers as the thread waiting in epoll sees them.
+pub trait Deadlines: Send + Sync + std::fmt::Debug {
+    /// The deadline to wait until, at the latest, by a thread about to wait
+    /// in epoll (`None`: no timer is pending). A timer registered later with
+    /// an earlier deadline interrupts that wait ([`Interrupter`](crate::Interrupter)).
+    fn arm(&self) -> Option<Instant>;
+
+    /// The next deadline or an earlier instant (never a later one), cheaply.
+    fn next(&self) -> Option<Instant>;
+
+    /// Adds the wakers of every timer now due to `wakers`.
+    fn fire(&self, wakers: &mut Vec<Waker>);
+}

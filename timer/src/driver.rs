@@ -1,0 +1,84 @@
+//! Where a timer registers: its runtime's timers, driven by whichever thread
+//! waits in epoll, or, outside any runtime, a process-wide timer thread.
+
+use std::sync::OnceLock;
+use std::task::Waker;
+use std::thread::Thread;
+use std::time::Instant;
+
+use runtime_executor::{Driver, Handle, RuntimeMetrics};
+use runtime_reactor::Deadlines;
+
+use crate::sync::Arc;
+use crate::timers::Timers;
+
+/// A runtime's timers as an executor [`Driver`]: the facade's `Builder`
+/// attaches it, and every timer first polled in the runtime's context
+/// registers with it.
+#[derive(Debug)]
+pub struct TimerDriver {
+    timers: Arc<Timers>,
+}
+
+impl TimerDriver {
+    /// Wraps timers that a reactor drives (see `runtime_reactor::Handle::set_deadlines`).
+    pub fn new(timers: Arc<Timers>) -> TimerDriver {
+        TimerDriver { timers }
+    }
+}
+
+impl Driver for TimerDriver {
+    fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
+        metrics.timers_pending = self.timers.pending();
+    }
+}
+
+impl Deadlines for Timers {
+    fn arm(&self) -> Option<Instant> {
+        Timers::arm(self)
+    }
+
+    fn next(&self) -> Option<Instant> {
+        Timers::next(self)
+    }
+
+    fn fire(&self, wakers: &mut Vec<Waker>) {
+        Timers::fire(self, wakers);
+    }
+}
+
+/// The current runtime's timers, or the process-wide ones outside any runtime.
+pub(crate) fn current() -> Arc<Timers> {
+    Handle::try_current()
+        .and_then(|handle| handle.driver::<TimerDriver>().map(|driver| driver.timers.clone()))
+        .unwrap_or_else(|| global().clone())
+}
+
+/// Timers for sleeps polled outside any runtime, or that outlived theirs,
+/// driven by a thread of their own that parks until the next deadline.
+pub(crate) fn global() -> &'static Arc<Timers> {
+    static TIMERS: OnceLock<Arc<Timers>> = OnceLock::new();
+    static THREAD: OnceLock<Thread> = OnceLock::new();
+    TIMERS.get_or_init(|| {
+        // Before the thread records itself it has not armed yet, so it sees
+        // any registration that finds no thread to unpark.
+        let timers = Arc::new(Timers::new(|| THREAD.get().map_or((), Thread::unpark)));
+        let driven = timers.clone();
+        std::thread::Builder::new()
+            .name("runtime-timer".into())
+            .spawn(move || {
+                THREAD.get_or_init(std::thread::current);
+                let mut wakers = Vec::new();
+                loop {
+                    match driven.arm() {
+                        Some(deadline) => std::thread::park_timeout(deadline.saturating_duration_since(Instant::now())),
+                        None => std::thread::park(),
+                    }
+                    driven.fire(&mut wakers);
+                    wakers.drain(..).for_each(Waker::wake);
+                }
+            })
+            .expect("the OS refused to start the timer thread");
+        timers
+    })
+}

@@ -1,0 +1,162 @@
+//! `Interval`: ticks at a fixed period.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+
+use crate::sleep::{sleep_until, Sleep};
+
+/// Ticks every `period`, the first tick at once.
+///
+/// # Panics
+/// When `period` is zero.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+///
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() {
+///     let mut interval = runtime::time::interval(Duration::from_millis(2));
+///     let first = interval.tick().await;
+///     let second = interval.tick().await;
+///     assert_eq!(second - first, Duration::from_millis(2));
+/// }
+/// ```
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+/// When `period` is zero.
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(!period.is_zero(), "runtime::time::interval: the period must be more than zero");
+    Interval { period, sleep: sleep_until(start), missed: MissedTickBehavior::default() }
+}
+
+/// What an [`Interval`] does with ticks it missed because it was not polled
+/// in time (the task was busy, or the runtime overloaded).
+///
+/// Say the period is 10 ms, ticks were due at 10, 20 and 30 ms, and the
+/// interval is polled again only at 35 ms:
+/// ```text
+///            missed: 20 30 ─ polled at 35 ─▶ next ticks
+/// Burst:     35 (for 20), 35 (for 30), 40, 50, …   catch up at once
+/// Delay:     35 (for 20), 45, 55, …                the schedule moves
+/// Skip:      35 (for 20), 40, 50, …                the schedule stays, missed ticks are dropped
+/// ```
+/// A tick counts as missed when it is polled a whole period or more late.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks as fast as they are polled, until back on
+    /// schedule (the default: no tick is lost, as with tokio).
+    #[default]
+    Burst,
+    /// Fire one tick now and the next a full period later: the ticks keep
+    /// their spacing, the schedule shifts.
+    Delay,
+    /// Fire one tick now and the next at the next multiple of the period on
+    /// the original schedule.
+    Skip,
+}
+
+impl MissedTickBehavior {
+    /// The tick after the one `scheduled` for, fired at `now`.
+    fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
+        let on_schedule = scheduled + period;
+        if now < on_schedule {
+            return on_schedule;
+        }
+        match self {
+            MissedTickBehavior::Burst => on_schedule,
+            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Skip => {
+                let periods_late = (now - scheduled).as_nanos() / period.as_nanos();
+                let skip = u32::try_from(periods_late + 1).unwrap_or(u32::MAX);
+                scheduled + period.saturating_mul(skip)
+            }
+        }
+    }
+}
+
+/// Ticks at a fixed period; see [`interval`]. Also a [`Stream`] of the
+/// instants the ticks were scheduled for.
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    sleep: Sleep,
+    missed: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick; returns the instant it was scheduled for.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick; returns the instant it was scheduled for.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let scheduled = self.sleep.deadline();
+        let next = self.missed.next_tick(scheduled, Instant::now(), self.period);
+        self.sleep.reset(next);
+        Poll::Ready(scheduled)
+    }
+
+    /// Restarts the schedule: the next tick is a period from now.
+    pub fn reset(&mut self) {
+        self.sleep.reset(Instant::now() + self.period);
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// What happens to missed ticks.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+
+    /// Sets what happens to missed ticks.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+}
+
+impl Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missed_ticks_follow_the_chosen_behavior() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let period = ms(10);
+        // Scheduled for 20, polled at 35 (the docs' table).
+        let (scheduled, now) = (t0 + ms(20), t0 + ms(35));
+        assert_eq!(MissedTickBehavior::Burst.next_tick(scheduled, now, period), t0 + ms(30));
+        assert_eq!(MissedTickBehavior::Delay.next_tick(scheduled, now, period), t0 + ms(45));
+        assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, now, period), t0 + ms(40));
+        // On time: every behavior keeps the schedule.
+        for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+            assert_eq!(behavior.next_tick(scheduled, t0 + ms(21), period), t0 + ms(30));
+        }
+        assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, t0 + ms(30), period), t0 + ms(40));
+    }
+}

@@ -1,0 +1,37 @@
+//! The timers of `runtime`: [`sleep`], [`timeout`] and [`interval`], kept in
+//! a hierarchical timing wheel that the runtime's reactor drives.
+//!
+//! The wheel counts 4.096 µs ticks (deadlines round up, so nothing fires
+//! early); whoever waits in epoll waits no longer than the next deadline,
+//! with a nanosecond timeout (`epoll_pwait2`), and fires the due timers with
+//! the I/O events of the same wait. Registering and cancelling a timer are
+//! O(1), and a timer registers only when first polled: a timeout around a
+//! future that is ready at once never touches the wheel.
+//!
+//! Outside any runtime, timers run on a process-wide timer thread.
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(loom, allow(dead_code, unused_imports))]
+
+mod sync;
+mod timers;
+mod wheel;
+
+#[cfg(not(loom))]
+mod driver;
+#[cfg(not(loom))]
+mod interval;
+#[cfg(not(loom))]
+mod sleep;
+#[cfg(not(loom))]
+mod timeout;
+
+#[cfg(not(loom))]
+pub use driver::TimerDriver;
+#[cfg(not(loom))]
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+#[cfg(not(loom))]
+pub use sleep::{sleep, sleep_until, Sleep};
+#[cfg(not(loom))]
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timers::Timers;
