@@ -120,7 +120,7 @@ impl AsRawFd for TcpListener {
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
-    backoff: Option<runtime_executor::JoinHandle<()>>,
+    backoff: Option<runtime_timer::Sleep>,
 }
 
 impl Stream for Incoming<'_> {
@@ -136,8 +136,7 @@ impl Stream for Incoming<'_> {
             }
             match self.listener.poll_accept(cx) {
                 Poll::Ready(Err(error)) if is_resource_exhaustion(&error) => {
-                    // Until runtime::time exists underneath io, a pool thread does the waiting.
-                    self.backoff = Some(runtime_executor::spawn_blocking(|| std::thread::sleep(EXHAUSTION_BACKOFF)));
+                    self.backoff = Some(runtime_timer::sleep(EXHAUSTION_BACKOFF));
                 }
                 Poll::Ready(result) => return Poll::Ready(Some(result.map(|(stream, _)| stream))),
                 Poll::Pending => return Poll::Pending,

@@ -1,0 +1,130 @@
+//! Interval: ticks on schedule, as a Stream, and each missed-tick behavior.
+//! A "busy" task is simulated by blocking its worker for a fixed time; the
+//! assertions are about the scheduled instants, which do not depend on how
+//! long the machine took.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use runtime::time::{interval, interval_at, Interval, MissedTickBehavior};
+use runtime::Builder;
+use support::watchdog;
+
+const LIMIT: Duration = Duration::from_secs(60);
+const PERIOD: Duration = Duration::from_millis(10);
+
+fn on_current_thread<T>(future: impl std::future::Future<Output = T>) -> T {
+    Builder::new_current_thread().build().unwrap().block_on(future)
+}
+
+#[test]
+fn ticks_keep_their_schedule_and_never_come_early() {
+    watchdog(LIMIT, || {
+        for rt in [
+            Builder::new_multi_thread().worker_threads(2).build().unwrap(),
+            Builder::new_current_thread().build().unwrap(),
+        ] {
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut interval = interval(PERIOD);
+                assert_eq!(interval.period(), PERIOD);
+                assert_eq!(interval.missed_tick_behavior(), MissedTickBehavior::Burst);
+                let first = interval.tick().await;
+                assert!(first >= start && first <= Instant::now(), "the first tick is immediate");
+                for n in 1..=5u32 {
+                    let scheduled = interval.tick().await;
+                    assert_eq!(scheduled, first + PERIOD * n);
+                    assert!(Instant::now() >= scheduled);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn an_interval_is_a_stream_of_scheduled_instants() {
+    watchdog(LIMIT, || {
+        on_current_thread(async {
+            let start = Instant::now() + PERIOD;
+            let ticks: Vec<Instant> = interval_at(start, PERIOD).take(3).collect().await;
+            assert_eq!(ticks, [start, start + PERIOD, start + PERIOD * 2]);
+            assert!(Instant::now() >= start + PERIOD * 2);
+        });
+    });
+}
+
+/// Ticks at 0 and 10 ms are taken on time, then the task is busy until at
+/// least 35 ms: the tick due at 20 ms comes at once, and what follows depends
+/// on the behavior (the table in `MissedTickBehavior`'s docs).
+fn after_a_stall(behavior: MissedTickBehavior) -> (Instant, Vec<Instant>, Instant) {
+    on_current_thread(async {
+        let start = Instant::now();
+        let mut interval: Interval = interval_at(start, PERIOD);
+        interval.set_missed_tick_behavior(behavior);
+        assert_eq!(interval.tick().await, start);
+        assert_eq!(interval.tick().await, start + PERIOD);
+        let busy_until = start + PERIOD * 7 / 2;
+        std::thread::sleep(busy_until.saturating_duration_since(Instant::now()));
+        let stall_end = Instant::now();
+        let mut ticks = Vec::new();
+        for _ in 0..3 {
+            ticks.push(interval.tick().await);
+        }
+        (start, ticks, stall_end)
+    })
+}
+
+#[test]
+fn burst_fires_every_missed_tick() {
+    watchdog(LIMIT, || {
+        let (start, ticks, _) = after_a_stall(MissedTickBehavior::Burst);
+        assert_eq!(ticks, [start + PERIOD * 2, start + PERIOD * 3, start + PERIOD * 4]);
+    });
+}
+
+#[test]
+fn delay_shifts_the_schedule_to_a_period_after_the_late_tick() {
+    watchdog(LIMIT, || {
+        let (start, ticks, stall_end) = after_a_stall(MissedTickBehavior::Delay);
+        assert_eq!(ticks[0], start + PERIOD * 2);
+        assert!(ticks[1] >= stall_end + PERIOD, "the next tick is a whole period after the late one");
+        assert_eq!(ticks[2], ticks[1] + PERIOD);
+    });
+}
+
+#[test]
+fn skip_drops_missed_ticks_and_stays_on_the_grid() {
+    watchdog(LIMIT, || {
+        let (start, ticks, stall_end) = after_a_stall(MissedTickBehavior::Skip);
+        assert_eq!(ticks[0], start + PERIOD * 2);
+        let offset = ticks[1] - start;
+        assert_eq!(offset.as_nanos() % PERIOD.as_nanos(), 0, "on the original grid");
+        assert!(ticks[1] > stall_end, "missed ticks are not fired");
+        assert!(ticks[1] <= Instant::now());
+        assert_eq!(ticks[2], ticks[1] + PERIOD);
+    });
+}
+
+#[test]
+fn reset_restarts_the_schedule_from_now() {
+    watchdog(LIMIT, || {
+        on_current_thread(async {
+            let mut interval = interval(Duration::from_secs(3_600));
+            interval.tick().await;
+            let before = Instant::now();
+            interval.reset();
+            // The next tick is now an hour away, not at once.
+            let next = runtime::time::timeout(Duration::from_millis(20), interval.tick()).await;
+            assert!(next.is_err());
+            assert!(before.elapsed() >= Duration::from_millis(20));
+        });
+    });
+}
+
+#[test]
+#[should_panic(expected = "period must be more than zero")]
+fn a_zero_period_is_refused() {
+    let _ = interval(Duration::ZERO);
+}
