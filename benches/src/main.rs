@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use futures_channel::{mpsc, oneshot};
 
 mod net;
+mod timers;
 use futures_util::{SinkExt, StreamExt};
 
 const WORKERS: usize = 2;
@@ -33,6 +34,9 @@ trait Rt: Sync + 'static {
         F: Future + Send + 'static,
         F::Output: Send + 'static;
     fn yield_now() -> impl Future<Output = ()> + Send;
+    fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send;
+    /// `future`'s output, or `None` once `duration` passed first.
+    fn timeout<F: Future + Send>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send;
     fn abort<T: Send + 'static>(join: Self::Join<T>);
     /// Lets the task run on without its handle.
     fn detach<T: Send + 'static>(join: Self::Join<T>) {
@@ -71,6 +75,12 @@ impl Rt for Ours {
     fn yield_now() -> impl Future<Output = ()> + Send {
         runtime::task::yield_now()
     }
+    fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send {
+        runtime::time::sleep_until(deadline)
+    }
+    async fn timeout<F: Future + Send>(duration: Duration, future: F) -> Option<F::Output> {
+        runtime::time::timeout(duration, future).await.ok()
+    }
     fn abort<T: Send + 'static>(join: Self::Join<T>) {
         join.0.abort();
     }
@@ -80,7 +90,8 @@ struct Tokio(tokio::runtime::Runtime);
 impl Rt for Tokio {
     type Join<T: Send + 'static> = Unwrap<tokio::task::JoinHandle<T>>;
     fn new() -> Self {
-        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap())
+        // With its I/O and time drivers, as applications run it (and as ours always runs).
+        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap())
     }
     fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
     where
@@ -96,6 +107,12 @@ impl Rt for Tokio {
     }
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
+    }
+    fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep_until(deadline.into())
+    }
+    async fn timeout<F: Future + Send>(duration: Duration, future: F) -> Option<F::Output> {
+        tokio::time::timeout(duration, future).await.ok()
     }
     fn abort<T: Send + 'static>(join: Self::Join<T>) {
         join.0.abort();
@@ -127,6 +144,18 @@ impl Rt for Smol {
     }
     fn yield_now() -> impl Future<Output = ()> + Send {
         smol::future::yield_now()
+    }
+    async fn sleep_until(deadline: Instant) {
+        smol::Timer::at(deadline).await;
+    }
+    async fn timeout<F: Future + Send>(duration: Duration, future: F) -> Option<F::Output> {
+        // The timer is made up front, as the other runtimes' timeouts do.
+        let timer = smol::Timer::after(duration);
+        smol::future::or(async { Some(future.await) }, async {
+            timer.await;
+            None
+        })
+        .await
     }
     fn abort<T: Send + 'static>(join: Self::Join<T>) {
         drop(join);
@@ -306,6 +335,7 @@ fn main() {
     let smol: &'static Smol = Box::leak(Box::new(Smol::new()));
     let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
     let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
+    let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -341,6 +371,9 @@ fn main() {
     if in_process {
         print_executor_table(rounds, &names, &mut samples);
     }
+    if !timer_names.is_empty() {
+        run_timers(rounds, &timer_names, only.as_deref(), (ours, tokio, smol));
+    }
     if !net_names.is_empty() {
         run_net(rounds, &net_names, only.as_deref());
     }
@@ -362,6 +395,74 @@ fn print_executor_table(rounds: usize, names: &[&str], samples: &mut [Vec<Vec<f6
         }
         let [r, t, m] = [0, 1, 2].map(|i| if s[i].is_empty() { f64::NAN } else { median(&mut s[i]) });
         println!("{name:<14} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+    }
+}
+
+const TIMER_WORKLOADS: [&str; 3] = ["timers_light", "timers", "churn"];
+const RUNTIMES: [&str; 3] = ["runtime", "tokio", "smol"];
+
+/// One timer workload on one runtime: the numbers of its table row
+/// (timers_light: p50 and p99 lateness in µs; the others: ms).
+fn timer_sample<R: Rt>(rt: &'static R, name: &str) -> Vec<f64> {
+    let ms = |start: Instant| start.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    match name {
+        "timers_light" => {
+            let (p50, p99) = rt.block_on(timers::timers_light(rt));
+            vec![p50, p99]
+        }
+        "timers" => {
+            rt.block_on(timers::timers(rt));
+            vec![ms(start)]
+        }
+        _ => {
+            rt.block_on(timers::churn(rt));
+            vec![ms(start)]
+        }
+    }
+}
+
+/// The timer workloads, runtimes rotated each round; medians and ratios.
+fn run_timers(rounds: usize, names: &[&str], only: Option<&[String]>, rts: (&'static Ours, &'static Tokio, &'static Smol)) {
+    // samples[workload][runtime][round] = the row's numbers
+    let mut samples = vec![vec![Vec::<Vec<f64>>::new(); 3]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..3 {
+                let which = (k + round) % 3;
+                if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
+                    continue;
+                }
+                let sample = match which {
+                    0 => timer_sample(rts.0, name),
+                    1 => timer_sample(rts.1, name),
+                    _ => timer_sample(rts.2, name),
+                };
+                samples[w][which].push(sample);
+            }
+        }
+        eprintln!("timer round {}/{rounds} done", round + 1);
+    }
+    println!();
+    println!("{rounds} rounds, {WORKERS} workers each; medians (timers_light: lateness in µs; others: ms)");
+    println!(
+        "{:<20} {:>10} {:>10} {:>10} {:>13} {:>12}",
+        "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
+    );
+    for (w, name) in names.iter().enumerate() {
+        let labels: &[&str] = if *name == "timers_light" { &["p50 late", "p99 late"] } else { &["total"] };
+        for (column, label) in labels.iter().enumerate() {
+            let [r, t, m] = [0, 1, 2].map(|i| {
+                let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
+                if values.is_empty() {
+                    f64::NAN
+                } else {
+                    median(&mut values)
+                }
+            });
+            let row = format!("{name} {label}");
+            println!("{row:<20} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+        }
     }
 }
 

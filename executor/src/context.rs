@@ -16,6 +16,12 @@ pub(crate) fn current() -> Option<Handle> {
     CURRENT.with(|current| current.borrow().clone())
 }
 
+/// Runs `f` with the handle of the runtime this thread runs in, borrowed:
+/// no reference count is touched. `f` must not enter another context.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    CURRENT.with(|current| f(current.borrow().as_ref()))
+}
+
 /// Restores the previous context when dropped. Returned by [`Handle::enter`].
 #[derive(Debug)]
 #[must_use = "the context is left when the guard is dropped"]

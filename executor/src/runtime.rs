@@ -330,6 +330,16 @@ impl Handle {
         context::current()
     }
 
+    /// Runs `f` with the current runtime's handle, if any, borrowed rather
+    /// than cloned: for drivers looking themselves up on a hot path (a timer's
+    /// first poll) without touching the handle's shared reference count.
+    ///
+    /// # Panics
+    /// When `f` enters a runtime context ([`Handle::enter`], `block_on`).
+    pub fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+        context::with_current(f)
+    }
+
     /// Makes this runtime the current one on this thread until the guard drops,
     /// so `spawn` and `Handle::current` reach it.
     pub fn enter(&self) -> EnterGuard {

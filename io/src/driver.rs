@@ -58,7 +58,6 @@ impl Poller for EpollWait {
 
 /// The current runtime's reactor, or the process-wide one outside any runtime.
 pub(crate) fn current_reactor() -> ReactorHandle {
-    Handle::try_current()
-        .and_then(|handle| handle.driver::<IoDriver>().map(|driver| driver.reactor.clone()))
+    Handle::with_current(|handle| handle?.driver::<IoDriver>().map(|driver| driver.reactor.clone()))
         .unwrap_or_else(|| ReactorHandle::global().clone())
 }

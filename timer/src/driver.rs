@@ -49,8 +49,7 @@ impl Deadlines for Timers {
 
 /// The current runtime's timers, or the process-wide ones outside any runtime.
 pub(crate) fn current() -> Arc<Timers> {
-    Handle::try_current()
-        .and_then(|handle| handle.driver::<TimerDriver>().map(|driver| driver.timers.clone()))
+    Handle::with_current(|handle| handle?.driver::<TimerDriver>().map(|driver| driver.timers.clone()))
         .unwrap_or_else(|| global().clone())
 }
 

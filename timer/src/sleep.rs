@@ -91,13 +91,13 @@ impl Future for Sleep {
         if this.elapsed {
             return Poll::Ready(());
         }
-        // A passed deadline needs no timer: ready without a lock.
+        // A passed deadline needs no timer: ready without a lock. A registered
+        // entry is left to the wheel, which fires (or has fired) it within a
+        // tick: taking the lock to remove it would cost more than a spare wake.
         if this.deadline <= Instant::now() {
             this.elapsed = true;
-            if let Some((timers, key)) = &mut this.entry {
-                if let Some(key) = key.take() {
-                    timers.remove_entry(key);
-                }
+            if let Some((_, key)) = &mut this.entry {
+                *key = None;
             }
             return Poll::Ready(());
         }
