@@ -423,7 +423,12 @@ fn timer_sample<R: Rt>(rt: &'static R, name: &str) -> Vec<f64> {
 }
 
 /// The timer workloads, runtimes rotated each round; medians and ratios.
-fn run_timers(rounds: usize, names: &[&str], only: Option<&[String]>, rts: (&'static Ours, &'static Tokio, &'static Smol)) {
+fn run_timers(
+    rounds: usize,
+    names: &[&str],
+    only: Option<&[String]>,
+    rts: (&'static Ours, &'static Tokio, &'static Smol),
+) {
     // samples[workload][runtime][round] = the row's numbers
     let mut samples = vec![vec![Vec::<Vec<f64>>::new(); 3]; names.len()];
     for round in 0..rounds {

@@ -11,15 +11,16 @@
 //! slot. When `elapsed` reaches the start of an occupied slot above level 0,
 //! its entries cascade down to finer levels; at level 0 they expire.
 //!
-//! Entries live in one `Vec`, linked into their slot's list by index (no
-//! pointers, no unsafe) and recycled through a free list, so insertion and
-//! removal are O(1) and nothing allocates once the slab has grown to the
-//! peak number of pending timers. A [`Key`] is an index and a generation: a
-//! key whose entry expired or was removed never reaches a reused entry.
+//! Entries live in one `Vec` and are recycled through a free list; a slot is
+//! an array of entry indices, and each entry knows its position there (no
+//! pointers, no unsafe), so insertion and removal (a swap-remove) are O(1),
+//! and nothing allocates once the slab and the slots have grown to the peak
+//! number of pending timers. A [`Key`] is an index and a generation: a key
+//! whose entry expired or was removed never reaches a reused entry.
 //!
 //! # Invariants
 //! 1. A pending entry's tick is greater than `elapsed`.
-//! 2. A pending entry is in exactly one slot list: the one `link` chose for it
+//! 2. A pending entry is in exactly one slot, at position `position`: the one `link` chose for it
 //!    against the `elapsed` of that moment. Every non-empty slot starts after
 //!    `elapsed`, and on levels above 0 it lies in the same slot of the level
 //!    above as `elapsed` does, so the first non-empty slot of the lowest
@@ -40,7 +41,7 @@ const LEVELS: usize = 8;
 /// years): half the top level's span, so a clamped entry never lands in the
 /// slot `elapsed` is in.
 const MAX_AHEAD: u64 = 1 << (SLOT_BITS as usize * LEVELS - 1);
-/// The end of a list.
+/// No entry: the end of the free list.
 const NIL: u32 = u32::MAX;
 /// `Entry::slot` of an entry on the free list.
 const FREE: u16 = u16::MAX;
@@ -56,9 +57,8 @@ struct Entry<T> {
     tick: u64,
     /// Bumped each time the entry is freed, so stale keys miss.
     generation: u32,
-    prev: u32,
-    /// The next entry of the slot list, or of the free list.
-    next: u32,
+    /// The position in its slot while pending; the next free entry otherwise.
+    position: u32,
     /// `level * SLOTS + slot` while pending, `FREE` otherwise.
     slot: u16,
     value: Option<T>,
@@ -93,12 +93,12 @@ impl<T> Wheel<T> {
         let index = match self.free {
             NIL => {
                 let index = u32::try_from(self.entries.len()).expect("more than 2^32 pending timers");
-                self.entries.push(Entry { tick, generation: 0, prev: NIL, next: NIL, slot: FREE, value: Some(value) });
+                self.entries.push(Entry { tick, generation: 0, position: NIL, slot: FREE, value: Some(value) });
                 index
             }
             index => {
                 let entry = &mut self.entries[index as usize];
-                self.free = entry.next;
+                self.free = entry.position;
                 entry.tick = tick;
                 entry.value = Some(value);
                 index
@@ -150,30 +150,29 @@ impl<T> Wheel<T> {
             if start > now {
                 break;
             }
-            // Invariant 3: the slot's list is taken whole before time moves past it.
+            // Invariant 3: the slot is taken whole before time moves past it.
             self.elapsed = start;
-            let mut index = self.levels[level].heads[slot];
-            self.levels[level].set_head(slot, NIL);
-            while index != NIL {
-                let next = self.entries[index as usize].next;
+            let list = self.levels[level].take(slot);
+            for &index in &list {
                 if self.entries[index as usize].tick <= now {
                     expire(self.free_entry(index));
                 } else {
                     // Cascades to a finer level (invariant 1 holds: tick > now >= elapsed).
                     self.link(index);
                 }
-                index = next;
             }
+            self.levels[level].restore(slot, list);
         }
         self.elapsed = self.elapsed.max(now);
     }
 
     /// Removes every entry, handing each value to `f`.
     pub(crate) fn drain(&mut self, mut f: impl FnMut(T)) {
-        for index in 0..self.entries.len() as u32 {
-            if self.entries[index as usize].slot != FREE {
-                self.unlink(index);
-                f(self.free_entry(index));
+        for level in 0..LEVELS {
+            for slot in 0..SLOTS {
+                let list = self.levels[level].take(slot);
+                list.iter().for_each(|&index| f(self.free_entry(index)));
+                self.levels[level].restore(slot, list);
             }
         }
     }
@@ -206,27 +205,16 @@ impl<T> Wheel<T> {
         let level = ((63 - differing.leading_zeros()) / SLOT_BITS) as usize;
         let level = level.min(LEVELS - 1);
         let slot = Level::slot_of(level, tick);
-        let head = self.levels[level].heads[slot];
-        if head != NIL {
-            self.entries[head as usize].prev = index;
-        }
         let entry = &mut self.entries[index as usize];
-        entry.prev = NIL;
-        entry.next = head;
         entry.slot = (level * SLOTS + slot) as u16;
-        self.levels[level].set_head(slot, index);
+        entry.position = self.levels[level].push(slot, index);
     }
 
     fn unlink(&mut self, index: u32) {
-        let Entry { prev, next, slot, .. } = self.entries[index as usize];
+        let Entry { slot, position, .. } = self.entries[index as usize];
         let (level, slot) = (slot as usize / SLOTS, slot as usize % SLOTS);
-        if prev == NIL {
-            self.levels[level].set_head(slot, next);
-        } else {
-            self.entries[prev as usize].next = next;
-        }
-        if next != NIL {
-            self.entries[next as usize].prev = prev;
+        if let Some(moved) = self.levels[level].swap_remove(slot, position) {
+            self.entries[moved as usize].position = position;
         }
     }
 
@@ -235,7 +223,7 @@ impl<T> Wheel<T> {
         let entry = &mut self.entries[index as usize];
         entry.generation = entry.generation.wrapping_add(1);
         entry.slot = FREE;
-        entry.next = self.free;
+        entry.position = self.free;
         self.free = index;
         self.len -= 1;
         entry.value.take().expect("a pending entry holds its value")
