@@ -46,7 +46,7 @@ use crate::deadlines::Deadlines;
 use crate::readiness::Ready;
 use crate::registration::{shut_down, ScheduledIo, Slab};
 use crate::sync::{lock, Arc, AtomicBool, Mutex};
-use crate::sys::{Epoll, EventFd, Events};
+use crate::sys::{minimize_timer_slack, Epoll, EventFd, Events};
 
 /// The token of the eventfd that interrupts `epoll_wait`.
 const WAKE_TOKEN: u64 = u64::MAX;
@@ -221,6 +221,10 @@ impl Handle {
     /// [`Handle::interrupt_wait`]) arrives. Only between a successful
     /// [`Handle::try_acquire_wait`] and [`Handle::release_wait`].
     pub fn wait(&self, block: bool) {
+        thread_local!(static SLACK_MINIMIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if block && !SLACK_MINIMIZED.replace(true) {
+            minimize_timer_slack();
+        }
         let mut buffers = lock(&self.inner.worker_buffers);
         let (events, wakers) = &mut *buffers;
         self.inner.wait_once(events, wakers, block);
@@ -368,6 +372,7 @@ impl Inner {
 }
 
 fn run(inner: &Inner, wake: WakeBatch) {
+    minimize_timer_slack();
     let mut events = Events::with_capacity(EVENTS_PER_WAIT);
     let mut wakers = Vec::new();
     while !inner.shutdown.load(Acquire) {

@@ -3,4 +3,4 @@
 mod epoll;
 pub mod socket;
 
-pub(crate) use epoll::{Epoll, EventFd, Events};
+pub(crate) use epoll::{minimize_timer_slack, Epoll, EventFd, Events};
