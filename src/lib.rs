@@ -44,6 +44,12 @@ pub mod net {
     pub use runtime_io::net::*;
 }
 
+/// Async files and file-system functions, drop-in async versions of
+/// `std::fs`, run on the blocking pool.
+pub mod fs {
+    pub use runtime_io::fs::*;
+}
+
 /// Async I/O traits and helpers, and [`AsyncFd`] for any non-blocking descriptor.
 pub mod io {
     pub use futures_util::io::{

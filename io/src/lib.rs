@@ -1,6 +1,6 @@
 //! The I/O types of `runtime`: sockets on the reactor, as drop-in async
 //! versions of `std::net` and `std::os::unix::net`, and [`AsyncFd`] for any
-//! other non-blocking descriptor.
+//! other non-blocking descriptor; and files ([`fs`]) on the blocking pool.
 //!
 //! A source registers with the reactor of the runtime it is created in (found
 //! through [`IoDriver`], which the runtime attaches to itself); outside any
@@ -12,6 +12,7 @@
 mod async_fd;
 mod driver;
 mod evented;
+pub mod fs;
 pub mod net;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard};

@@ -1,0 +1,583 @@
+//! `File`: an open file whose reads and writes run on the blocking pool,
+//! batched so that small sequential ones rarely cost a job.
+//!
+//! # How a `File` works
+//! The file's position is kept here, not in the kernel: every job reads with
+//! `pread` and writes with `pwrite` at an explicit offset (append mode, where
+//! the kernel picks the offset, excepted). So a seek is exact and immediate,
+//! and a job dropped halfway cannot leave a cursor somewhere unexpected.
+//!
+//! At most one job is in flight. Around it the `File` keeps two buffers:
+//! - **read-ahead**: a read job fetches a chunk (64 KiB, doubling up to
+//!   2 MiB while reads stay sequential) and small reads are served from it;
+//! - **pending writes**: `poll_write` copies the bytes in and reports them
+//!   written at once; contiguous writes coalesce, and one job writes them
+//!   (started at once when no job is in flight, or when the one in flight
+//!   completes). A read, seek to the end, `flush`, `set_len`, `sync_*` or
+//!   `metadata` waits for the pending writes first, and dropping the `File`
+//!   still performs them.
+//!
+//! The error of a write job that completed in the background is returned by
+//! the next operation.
+
+use std::fmt;
+use std::fs::Metadata;
+use std::future::{poll_fn, Future};
+use std::io::{self, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll, Wake, Waker};
+
+use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
+use runtime_executor::JoinHandle;
+
+use super::{asyncify, job_failed};
+
+/// The first read-ahead chunk, and the one after a seek.
+const MIN_CHUNK: usize = 64 * 1024;
+/// The largest read-ahead chunk.
+const MAX_CHUNK: usize = 2 * 1024 * 1024;
+/// Pending writes past this are not coalesced further: the writer waits.
+const MAX_PENDING: usize = 2 * 1024 * 1024;
+
+/// An open file; the async counterpart of `std::fs::File`.
+///
+/// It implements `AsyncRead`, `AsyncWrite` and `AsyncSeek`. Writes are
+/// reported once their bytes are in the `File`'s buffer; `flush().await`
+/// returns once every earlier write has reached the kernel (and reports its
+/// error), and dropping the `File` with writes pending still performs them.
+///
+/// # Examples
+/// ```
+/// use runtime::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+///
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> std::io::Result<()> {
+///     let path = std::env::temp_dir().join("runtime-file-doc.txt");
+///     let mut file = runtime::fs::File::create(&path).await?;
+///     file.write_all(b"hello, file").await?;
+///     file.seek(std::io::SeekFrom::Start(7)).await?;
+///     let mut word = String::new();
+///     file.read_to_string(&mut word).await?;
+///     assert_eq!(word, "file");
+///     runtime::fs::remove_file(&path).await
+/// }
+/// ```
+pub struct File {
+    std: Arc<std::fs::File>,
+    /// The position the next read or write starts at.
+    pos: u64,
+    append: bool,
+    job: Option<JoinHandle<Done>>,
+    /// Read-ahead: the bytes of the file from `ahead_at` on.
+    ahead: Vec<u8>,
+    ahead_at: u64,
+    /// Pending writes: bytes for the file from `pending_at` on.
+    pending: Vec<u8>,
+    pending_at: u64,
+    /// A buffer given back by the last job, for the next one (its contents
+    /// are stale: cleared before use for writes, overwritten by reads).
+    spare: Vec<u8>,
+    chunk: usize,
+    /// The last read job found the end of the file at `ahead_at`; cleared
+    /// once a read reports it, and by anything that may grow the file.
+    found_end: bool,
+    /// The error of a write that completed in the background.
+    error: Option<io::Error>,
+    /// The result of the last job that was not a read or a write, for the
+    /// operation waiting on it.
+    result: Option<io::Result<Outcome>>,
+}
+
+/// What a job did.
+enum Done {
+    /// Read `Ok(n)` bytes into the buffer, from offset `at`.
+    Read {
+        at: u64,
+        buf: Vec<u8>,
+        result: io::Result<usize>,
+    },
+    /// Wrote the buffer; in append mode, the file's length after.
+    Write {
+        buf: Vec<u8>,
+        result: io::Result<u64>,
+    },
+    Other(io::Result<Outcome>),
+}
+
+enum Outcome {
+    Len(u64),
+    Metadata(Metadata),
+    Unit,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File")
+            .field("std", &self.std)
+            .field("pos", &self.pos)
+            .field("busy", &self.job.is_some())
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl File {
+    /// Opens a file for reading.
+    ///
+    /// # Errors
+    /// The OS's error, as `std::fs::File::open` reports it.
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().read(true).open(path).await
+    }
+
+    /// Creates a file for writing, truncating it if it exists.
+    ///
+    /// # Errors
+    /// The OS's error, as `std::fs::File::create` reports it.
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().write(true).create(true).truncate(true).open(path).await
+    }
+
+    /// Options for opening a file; see [`OpenOptions`].
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Wraps an open `std::fs::File`, starting at its current position.
+    ///
+    /// # Errors
+    /// When the file's position cannot be read (an unseekable descriptor).
+    pub fn from_std(std: std::fs::File) -> io::Result<File> {
+        let mut std = std;
+        let pos = io::Seek::stream_position(&mut std)?;
+        Ok(File::new(std, pos, false))
+    }
+
+    fn new(std: std::fs::File, pos: u64, append: bool) -> File {
+        File {
+            std: Arc::new(std),
+            pos,
+            append,
+            job: None,
+            ahead: Vec::new(),
+            ahead_at: 0,
+            pending: Vec::new(),
+            pending_at: 0,
+            spare: Vec::new(),
+            chunk: MIN_CHUNK,
+            found_end: false,
+            error: None,
+            result: None,
+        }
+    }
+
+    /// Waits for every earlier write, then flushes the file's data and
+    /// metadata to the device (`fsync`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        self.run(|file| file.sync_all().map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// Waits for every earlier write, then flushes the file's data to the
+    /// device (`fdatasync`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        self.run(|file| file.sync_data().map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// Truncates or extends the file to `size` bytes, after every earlier
+    /// write. The position does not move.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
+        self.ahead.clear();
+        self.found_end = false;
+        self.run(move |file| file.set_len(size).map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// The file's metadata, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn metadata(&mut self) -> io::Result<Metadata> {
+        match self.run(|file| file.metadata().map(Outcome::Metadata)).await? {
+            Outcome::Metadata(metadata) => Ok(metadata),
+            _ => unreachable!("a metadata job returns metadata"),
+        }
+    }
+
+    /// Runs `f` on the file as a job, after every earlier write.
+    async fn run(
+        &mut self,
+        f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static,
+    ) -> io::Result<Outcome> {
+        poll_fn(|cx| self.poll_flush_writes(cx)).await?;
+        let file = self.std.clone();
+        self.job = Some(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
+        poll_fn(|cx| self.poll_idle(cx)).await;
+        self.result.take().expect("the job's result is stored when it completes")
+    }
+
+    /// Waits for the job in flight, if any, and takes in what it did.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(job) = &mut self.job else { return Poll::Ready(()) };
+        let done = ready!(Pin::new(job).poll(cx));
+        self.job = None;
+        match done {
+            Ok(Done::Read { at, buf, result }) => {
+                // The old chunk's allocation serves the next read job.
+                self.spare = std::mem::replace(&mut self.ahead, buf);
+                self.ahead_at = at;
+                match result {
+                    Ok(n) => {
+                        self.ahead.truncate(n);
+                        self.found_end = n == 0;
+                    }
+                    Err(error) => {
+                        self.ahead.clear();
+                        self.error = Some(error);
+                    }
+                }
+            }
+            Ok(Done::Write { mut buf, result }) => {
+                buf.clear();
+                self.spare = buf;
+                match result {
+                    Ok(end) if self.append => self.pos = end + self.pending.len() as u64,
+                    Ok(_) => {}
+                    Err(error) => self.error = Some(error),
+                }
+            }
+            Ok(Done::Other(result)) => self.result = Some(result),
+            Err(error) => self.error = Some(job_failed(error)),
+        }
+        Poll::Ready(())
+    }
+
+    /// Starts a job writing the pending bytes; only when no job is in flight.
+    fn start_write(&mut self) {
+        debug_assert!(self.job.is_none());
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut next = std::mem::take(&mut self.spare);
+        next.clear();
+        let buf = std::mem::replace(&mut self.pending, next);
+        let (file, at, append) = (self.std.clone(), self.pending_at, self.append);
+        self.job = Some(runtime_executor::spawn_blocking(move || {
+            let result = if append {
+                // The kernel picks the offset: the end, whatever we think it is.
+                io::Write::write_all(&mut &*file, &buf).and_then(|()| io::Seek::stream_position(&mut &*file))
+            } else {
+                file.write_all_at(&buf, at).map(|()| at + buf.len() as u64)
+            };
+            Done::Write { buf, result }
+        }));
+    }
+
+    /// Waits until every pending write has reached the kernel; returns the
+    /// error of any that failed.
+    fn poll_flush_writes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            ready!(self.poll_idle(cx));
+            if let Some(error) = self.error.take() {
+                return Poll::Ready(Err(error));
+            }
+            if self.pending.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            self.start_write();
+        }
+    }
+
+    /// Copies read-ahead bytes at the position into `buf`, if there are any.
+    fn read_ahead(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let offset = usize::try_from(self.pos.checked_sub(self.ahead_at)?).ok()?;
+        let available = self.ahead.get(offset..).filter(|rest| !rest.is_empty())?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.pos += n as u64;
+        if offset + n == self.ahead.len() {
+            // Read to the end of the chunk: the reader is sequential, fetch more next time.
+            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+        }
+        Some(n)
+    }
+}
+
+impl AsyncRead for File {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        loop {
+            if let Some(n) = this.read_ahead(buf) {
+                return Poll::Ready(Ok(n));
+            }
+            // Earlier writes land first: a read sees them. This also takes in
+            // a read job started by an earlier poll.
+            ready!(this.poll_flush_writes(cx))?;
+            if let Some(n) = this.read_ahead(buf) {
+                return Poll::Ready(Ok(n));
+            }
+            if std::mem::take(&mut this.found_end) && this.ahead_at == this.pos {
+                return Poll::Ready(Ok(0));
+            }
+            let len = buf.len().max(this.chunk);
+            let mut chunk = std::mem::take(&mut this.spare);
+            // Zero-filled only where it grows: the read overwrites what it returns.
+            if chunk.len() < len {
+                chunk.resize(len, 0);
+            } else {
+                chunk.truncate(len);
+            }
+            let (file, at) = (this.std.clone(), this.pos);
+            this.job = Some(runtime_executor::spawn_blocking(move || {
+                let result = read_at(&file, &mut chunk, at);
+                Done::Read { at, buf: chunk, result }
+            }));
+            ready!(this.poll_idle(cx));
+            if let Some(error) = this.error.take() {
+                return Poll::Ready(Err(error));
+            }
+        }
+    }
+}
+
+/// Reads at `at` until `buf` is full or the end of the file, retrying
+/// interrupted reads; `Ok(n)` with `n < buf.len()` means the end.
+fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], at + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            // The bytes read so far are good; the next read meets the error again.
+            Err(_) if filled > 0 => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+impl AsyncWrite for File {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        // Take in a job that completed meanwhile (its error is this write's).
+        let _ = this.poll_idle(cx);
+        if let Some(error) = this.error.take() {
+            return Poll::Ready(Err(error));
+        }
+        this.ahead.clear();
+        this.found_end = false;
+        loop {
+            let contiguous =
+                this.pending.is_empty() || this.append || this.pending_at + this.pending.len() as u64 == this.pos;
+            if contiguous && this.pending.len() < MAX_PENDING {
+                break;
+            }
+            // Not contiguous, or full: write what is pending first.
+            ready!(this.poll_idle(cx));
+            if let Some(error) = this.error.take() {
+                return Poll::Ready(Err(error));
+            }
+            this.start_write();
+        }
+        if this.pending.is_empty() {
+            this.pending_at = this.pos;
+        }
+        let n = buf.len().min(MAX_PENDING - this.pending.len());
+        this.pending.extend_from_slice(&buf[..n]);
+        this.pos += n as u64;
+        // Start the job now if none is in flight; otherwise the bytes wait,
+        // coalescing with later writes, for the next operation to start them.
+        if this.job.is_none() {
+            this.start_write();
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush_writes(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush_writes(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    fn poll_seek(mut self: Pin<&mut Self>, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
+        let this = &mut *self;
+        let target = match pos {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::Current(delta) => {
+                if this.append {
+                    // The position after an append is known once it completed.
+                    ready!(this.poll_flush_writes(cx))?;
+                }
+                this.pos.checked_add_signed(delta)
+            }
+            SeekFrom::End(delta) => ready!(this.poll_len(cx))?.checked_add_signed(delta),
+        };
+        let Some(target) = target else {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "invalid seek to a negative or overflowing position",
+            )));
+        };
+        if target != this.pos {
+            this.chunk = MIN_CHUNK;
+        }
+        this.pos = target;
+        Poll::Ready(Ok(target))
+    }
+}
+
+impl File {
+    /// The file's length after every earlier write (a job: even `fstat`
+    /// stays off the worker threads).
+    fn poll_len(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        loop {
+            ready!(self.poll_flush_writes(cx))?;
+            match self.result.take() {
+                Some(Ok(Outcome::Len(len))) => return Poll::Ready(Ok(len)),
+                Some(Err(error)) => return Poll::Ready(Err(error)),
+                // Nothing, or what a dropped operation left: ask.
+                _ => {
+                    let file = self.std.clone();
+                    self.job = Some(runtime_executor::spawn_blocking(move || {
+                        Done::Other(file.metadata().map(|m| Outcome::Len(m.len())))
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for File {
+    /// Performs the pending writes on the blocking pool, after the job in
+    /// flight (their errors are lost: `flush` first to see them).
+    fn drop(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let (file, buf, at, append) =
+            (self.std.clone(), std::mem::take(&mut self.pending), self.pending_at, self.append);
+        let in_flight = self.job.take();
+        runtime_executor::spawn_blocking(move || {
+            if let Some(job) = in_flight {
+                let _ = wait(job);
+            }
+            let _ = if append { io::Write::write_all(&mut &*file, &buf) } else { file.write_all_at(&buf, at) };
+        });
+    }
+}
+
+/// Blocks this (pool) thread until `future` completes.
+fn wait<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let mut future = std::pin::pin!(future);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+/// Options for opening a file; the async counterpart of
+/// `std::fs::OpenOptions`.
+///
+/// # Examples
+/// ```
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> std::io::Result<()> {
+///     let path = std::env::temp_dir().join("runtime-open-options-doc.log");
+///     let _file = runtime::fs::OpenOptions::new().append(true).create(true).open(&path).await?;
+///     runtime::fs::remove_file(&path).await
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    std: std::fs::OpenOptions,
+    append: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions::new()
+    }
+}
+
+impl OpenOptions {
+    /// Options with every flag off.
+    pub fn new() -> OpenOptions {
+        OpenOptions { std: std::fs::OpenOptions::new(), append: false }
+    }
+
+    /// Open for reading.
+    pub fn read(&mut self, read: bool) -> &mut OpenOptions {
+        self.std.read(read);
+        self
+    }
+
+    /// Open for writing.
+    pub fn write(&mut self, write: bool) -> &mut OpenOptions {
+        self.std.write(write);
+        self
+    }
+
+    /// Every write goes to the end of the file.
+    pub fn append(&mut self, append: bool) -> &mut OpenOptions {
+        self.std.append(append);
+        self.append = append;
+        self
+    }
+
+    /// Truncate the file to zero length when it opens.
+    pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
+        self.std.truncate(truncate);
+        self
+    }
+
+    /// Create the file if it does not exist.
+    pub fn create(&mut self, create: bool) -> &mut OpenOptions {
+        self.std.create(create);
+        self
+    }
+
+    /// Create the file, failing if it exists.
+    pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
+        self.std.create_new(create_new);
+        self
+    }
+
+    /// Opens `path` with these options, in one job.
+    ///
+    /// # Errors
+    /// The OS's error, as `std::fs::OpenOptions::open` reports it.
+    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
+        let (options, path, append) = (self.std.clone(), path.as_ref().to_owned(), self.append);
+        let std = asyncify(move || options.open(path)).await?;
+        // A new file's position is 0; in append mode it is the end, known after the first write.
+        Ok(File::new(std, 0, append))
+    }
+}
