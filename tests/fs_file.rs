@@ -294,7 +294,7 @@ fn errors_are_the_oss_unchanged() {
             // Permissions: whatever std gets (EACCES, or success as root), we get.
             let locked = dir.join("locked");
             std::fs::write(&locked, "x").unwrap();
-            std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0)).unwrap();
+            std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
             let theirs = std::fs::OpenOptions::new().write(true).open(&locked).map(drop).map_err(|e| e.raw_os_error());
             let ours = OpenOptions::new().write(true).open(&locked).await.map(drop).map_err(|e| e.raw_os_error());
             assert_eq!(ours, theirs);
