@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use futures_channel::{mpsc, oneshot};
 
+mod files;
 mod net;
 mod timers;
 use futures_util::{SinkExt, StreamExt};
@@ -336,6 +337,7 @@ fn main() {
     let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
     let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
     let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let file_names: Vec<&str> = FILE_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -373,6 +375,9 @@ fn main() {
     }
     if !timer_names.is_empty() {
         run_timers(rounds, &timer_names, only.as_deref(), (ours, tokio, smol));
+    }
+    if !file_names.is_empty() {
+        run_files(rounds, &file_names, (ours, tokio, smol));
     }
     if !net_names.is_empty() {
         run_net(rounds, &net_names, only.as_deref());
@@ -468,6 +473,41 @@ fn run_timers(
             let row = format!("{name} {label}");
             println!("{row:<20} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
         }
+    }
+}
+
+const FILE_WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small", "file_write_big"];
+
+/// The file workloads on the three runtimes and on std::fs threads, rotated
+/// each round; medians (ms) and ratios.
+fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio, &'static Smol)) {
+    let fixture: &'static files::Fixture = Box::leak(Box::new(files::Fixture::new()));
+    // samples[workload][runtime, tokio, smol, std]
+    let mut samples = vec![vec![Vec::new(); 4]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..4 {
+                let which = (k + round) % 4;
+                let ms = match which {
+                    0 => files::sample(rts.0, name, fixture),
+                    1 => files::sample(rts.1, name, fixture),
+                    2 => files::sample(rts.2, name, fixture),
+                    _ => files::sample_std(name, fixture),
+                };
+                samples[w][which].push(ms);
+            }
+        }
+        eprintln!("file round {}/{rounds} done", round + 1);
+    }
+    println!();
+    println!("{rounds} rounds, {WORKERS} workers each, std on 2 threads; medians (ms)");
+    println!(
+        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>13} {:>12} {:>11}",
+        "workload", "runtime", "tokio", "smol", "std", "runtime/tokio", "runtime/smol", "runtime/std"
+    );
+    for (w, name) in names.iter().enumerate() {
+        let [r, t, m, s] = [0, 1, 2, 3].map(|i| median(&mut samples[w][i]));
+        println!("{name:<18} {r:>9.2} {t:>9.2} {m:>9.2} {s:>9.2} {:>13.2} {:>12.2} {:>11.2}", r / t, r / m, r / s);
     }
 }
 

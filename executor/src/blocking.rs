@@ -146,18 +146,26 @@ impl Shared {
             return Err(job);
         }
         state.queue.push_back(job);
-        if state.idle > 0 {
+        let wake_idle = state.idle > 0;
+        let start_thread = !wake_idle && state.threads < this.max_threads;
+        if wake_idle {
             state.idle -= 1;
             state.handed += 1;
-            this.work.notify_one();
-        } else if state.threads < this.max_threads {
+        } else if start_thread {
             state.threads += 1;
+        }
+        // Notify and start threads after unlocking: a thread woken while we
+        // still held the lock would only block on it again.
+        drop(state);
+        if wake_idle {
+            this.work.notify_one();
+        } else if start_thread {
             let pool = this.clone();
             let spawned = std::thread::Builder::new().name(this.thread_name.clone()).spawn(move || pool.run());
             if spawned.is_err() {
                 // The OS refused a thread (EAGAIN): the job stays queued for a
                 // running thread, or for the next submit to try again.
-                state.threads -= 1;
+                lock(&this.state).threads -= 1;
             }
         }
         Ok(())

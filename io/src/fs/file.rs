@@ -81,7 +81,7 @@ pub struct File {
     /// are stale: cleared before use for writes, overwritten by reads).
     spare: Vec<u8>,
     chunk: usize,
-    /// The last read job found the end of the file at `ahead_at`; cleared
+    /// The last read job found the end of the file at the end of `ahead`; cleared
     /// once a read reports it, and by anything that may grow the file.
     found_end: bool,
     /// The error of a write that completed in the background.
@@ -231,15 +231,24 @@ impl File {
         let Some(job) = &mut self.job else { return Poll::Ready(()) };
         let done = ready!(Pin::new(job).poll(cx));
         self.job = None;
+        self.take_in(done);
+        Poll::Ready(())
+    }
+
+    /// Takes in what a completed job did.
+    fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
         match done {
             Ok(Done::Read { at, buf, result }) => {
                 // The old chunk's allocation serves the next read job.
+                let requested = buf.len();
                 self.spare = std::mem::replace(&mut self.ahead, buf);
                 self.ahead_at = at;
                 match result {
                     Ok(n) => {
                         self.ahead.truncate(n);
-                        self.found_end = n == 0;
+                        // A short read of a regular file stopped at its end:
+                        // the read after this chunk reports it without a job.
+                        self.found_end = n < requested;
                     }
                     Err(error) => {
                         self.ahead.clear();
@@ -259,7 +268,6 @@ impl File {
             Ok(Done::Other(result)) => self.result = Some(result),
             Err(error) => self.error = Some(job_failed(error)),
         }
-        Poll::Ready(())
     }
 
     /// Starts a job writing the pending bytes; only when no job is in flight.
@@ -329,7 +337,7 @@ impl AsyncRead for File {
             if let Some(n) = this.read_ahead(buf) {
                 return Poll::Ready(Ok(n));
             }
-            if std::mem::take(&mut this.found_end) && this.ahead_at == this.pos {
+            if std::mem::take(&mut this.found_end) && this.ahead_at + this.ahead.len() as u64 == this.pos {
                 return Poll::Ready(Ok(0));
             }
             let len = buf.len().max(this.chunk);
@@ -519,6 +527,7 @@ fn wait<F: Future>(future: F) -> F::Output {
 pub struct OpenOptions {
     std: std::fs::OpenOptions,
     append: bool,
+    read: bool,
 }
 
 impl Default for OpenOptions {
@@ -530,12 +539,13 @@ impl Default for OpenOptions {
 impl OpenOptions {
     /// Options with every flag off.
     pub fn new() -> OpenOptions {
-        OpenOptions { std: std::fs::OpenOptions::new(), append: false }
+        OpenOptions { std: std::fs::OpenOptions::new(), append: false, read: false }
     }
 
     /// Open for reading.
     pub fn read(&mut self, read: bool) -> &mut OpenOptions {
         self.std.read(read);
+        self.read = read;
         self
     }
 
@@ -574,10 +584,28 @@ impl OpenOptions {
     ///
     /// # Errors
     /// The OS's error, as `std::fs::OpenOptions::open` reports it.
+    ///
+    /// A file opened for reading gets its first read-ahead chunk in the same
+    /// job, so reading a small file whole costs one job in all.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        let (options, path, append) = (self.std.clone(), path.as_ref().to_owned(), self.append);
-        let std = asyncify(move || options.open(path)).await?;
+        let (options, path, append, read) = (self.std.clone(), path.as_ref().to_owned(), self.append, self.read);
+        let (std, first) = asyncify(move || {
+            let std = options.open(path)?;
+            let first = read.then(|| {
+                let mut chunk = vec![0; MIN_CHUNK];
+                let result = read_at(&std, &mut chunk, 0);
+                Done::Read { at: 0, buf: chunk, result }
+            });
+            Ok((std, first))
+        })
+        .await?;
         // A new file's position is 0; in append mode it is the end, known after the first write.
-        Ok(File::new(std, 0, append))
+        let mut file = File::new(std, 0, append);
+        // A failed first read is dropped: the caller's own read meets it again
+        // (or never: a write-only use of a file that cannot be read ahead).
+        if let Some(first @ Done::Read { result: Ok(_), .. }) = first {
+            file.take_in(Ok(first));
+        }
+        Ok(file)
     }
 }

@@ -1,0 +1,200 @@
+//! File workloads: many small files and one big file, read and written, on
+//! runtime::fs, tokio::fs, smol's async-fs, and std::fs on two plain threads
+//! (the limit).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::{Ours, Rt, Smol, Tokio};
+
+pub const SMALL_FILES: usize = 2_000;
+const SMALL_LEN: usize = 16 * 1024;
+const BIG_LEN: usize = 256 * 1024 * 1024;
+const CHUNK: usize = 64 * 1024;
+
+/// The files the read workloads read (made once) and the directory the
+/// write workloads write into.
+pub struct Fixture {
+    dir: PathBuf,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = std::env::temp_dir().join(format!("runtime-bench-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("small")).unwrap();
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        let small = vec![7u8; SMALL_LEN];
+        for i in 0..SMALL_FILES {
+            std::fs::write(dir.join(format!("small/{i}")), &small).unwrap();
+        }
+        std::fs::write(dir.join("big"), vec![9u8; BIG_LEN]).unwrap();
+        Fixture { dir }
+    }
+
+    fn small(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("small/{i}"))
+    }
+
+    fn out(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("out/{i}"))
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The file API of one runtime.
+pub trait Files: Rt {
+    /// Opens a file and reads it to the end; returns its length.
+    fn read_file(path: PathBuf) -> impl Future<Output = usize> + Send;
+    /// Reads a file in `CHUNK` reads; returns its length.
+    fn read_chunks(path: PathBuf) -> impl Future<Output = usize> + Send;
+    /// Creates a file and writes `len` bytes in `chunk`-sized writes, then flushes.
+    fn write_file(path: PathBuf, len: usize, chunk: usize) -> impl Future<Output = ()> + Send;
+}
+
+impl Files for Ours {
+    async fn read_file(path: PathBuf) -> usize {
+        use runtime::io::AsyncReadExt;
+        let mut buf = Vec::new();
+        runtime::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
+    }
+    async fn read_chunks(path: PathBuf) -> usize {
+        use runtime::io::AsyncReadExt;
+        let mut file = runtime::fs::File::open(path).await.unwrap();
+        let (mut buf, mut total) = (vec![0; CHUNK], 0);
+        loop {
+            match file.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
+        use runtime::io::AsyncWriteExt;
+        let mut file = runtime::fs::File::create(path).await.unwrap();
+        let buf = vec![5u8; chunk];
+        for _ in 0..len / chunk {
+            file.write_all(&buf).await.unwrap();
+        }
+        file.flush().await.unwrap();
+    }
+}
+
+impl Files for Tokio {
+    async fn read_file(path: PathBuf) -> usize {
+        use tokio::io::AsyncReadExt;
+        let mut buf = Vec::new();
+        tokio::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
+    }
+    async fn read_chunks(path: PathBuf) -> usize {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(path).await.unwrap();
+        let (mut buf, mut total) = (vec![0; CHUNK], 0);
+        loop {
+            match file.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
+        use tokio::io::AsyncWriteExt;
+        let mut file = tokio::fs::File::create(path).await.unwrap();
+        let buf = vec![5u8; chunk];
+        for _ in 0..len / chunk {
+            file.write_all(&buf).await.unwrap();
+        }
+        file.flush().await.unwrap();
+    }
+}
+
+impl Files for Smol {
+    async fn read_file(path: PathBuf) -> usize {
+        use smol::io::AsyncReadExt;
+        let mut buf = Vec::new();
+        smol::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
+    }
+    async fn read_chunks(path: PathBuf) -> usize {
+        use smol::io::AsyncReadExt;
+        let mut file = smol::fs::File::open(path).await.unwrap();
+        let (mut buf, mut total) = (vec![0; CHUNK], 0);
+        loop {
+            match file.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
+        use smol::io::AsyncWriteExt;
+        let mut file = smol::fs::File::create(path).await.unwrap();
+        let buf = vec![5u8; chunk];
+        for _ in 0..len / chunk {
+            file.write_all(&buf).await.unwrap();
+        }
+        file.flush().await.unwrap();
+    }
+}
+
+/// One file workload on one runtime: milliseconds.
+pub fn sample<R: Files>(rt: &'static R, name: &str, fixture: &'static Fixture) -> f64 {
+    let start = Instant::now();
+    match name {
+        "file_small" => rt.block_on(async move {
+            let tasks: Vec<_> = (0..SMALL_FILES).map(|i| rt.spawn(R::read_file(fixture.small(i)))).collect();
+            for task in tasks {
+                assert_eq!(task.await, SMALL_LEN);
+            }
+        }),
+        "file_big" => assert_eq!(rt.block_on(R::read_chunks(fixture.dir.join("big"))), BIG_LEN),
+        "file_write_small" => rt.block_on(async move {
+            let tasks: Vec<_> =
+                (0..SMALL_FILES).map(|i| rt.spawn(R::write_file(fixture.out(i), SMALL_LEN, SMALL_LEN))).collect();
+            for task in tasks {
+                task.await;
+            }
+        }),
+        _ => rt.block_on(R::write_file(fixture.out(SMALL_FILES), BIG_LEN, CHUNK)),
+    }
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// The same workload with std::fs on two plain threads: milliseconds.
+pub fn sample_std(name: &str, fixture: &Fixture) -> f64 {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    let halves = |f: &(dyn Fn(usize) + Sync)| {
+        std::thread::scope(|scope| {
+            for half in 0..2 {
+                scope.spawn(move || (half..SMALL_FILES).step_by(2).for_each(f));
+            }
+        })
+    };
+    match name {
+        "file_small" => halves(&|i| assert_eq!(std::fs::read(fixture.small(i)).unwrap().len(), SMALL_LEN)),
+        "file_big" => {
+            let mut file = std::fs::File::open(fixture.dir.join("big")).unwrap();
+            let (mut buf, mut total) = (vec![0; CHUNK], 0);
+            while let n @ 1.. = file.read(&mut buf).unwrap() {
+                total += n;
+            }
+            assert_eq!(total, BIG_LEN);
+        }
+        "file_write_small" => halves(&|i| std::fs::write(fixture.out(i), vec![5u8; SMALL_LEN]).unwrap()),
+        _ => {
+            let mut file = std::fs::File::create(fixture.out(SMALL_FILES)).unwrap();
+            let buf = vec![5u8; CHUNK];
+            for _ in 0..BIG_LEN / CHUNK {
+                file.write_all(&buf).unwrap();
+            }
+            file.flush().unwrap();
+        }
+    }
+    start.elapsed().as_secs_f64() * 1e3
+}
