@@ -38,7 +38,8 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Notified>,
+    /// Jobs not yet started, each marked mandatory or not.
+    queue: VecDeque<(Notified, bool)>,
     threads: usize,
     /// Threads waiting for a job and not yet handed one.
     idle: usize,
@@ -93,16 +94,24 @@ impl BlockingPool {
         BlockingPool { shared: Arc::new(shared) }
     }
 
-    /// Queues `f` to run on a pool thread.
-    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    /// Queues `f` to run on a pool thread. A `mandatory` job runs even when
+    /// the pool shuts down before it started (a write already reported done
+    /// to its caller); the others are cancelled then.
+    pub(crate) fn spawn<F, R>(&self, f: F, mandatory: bool) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (notified, handle) = task::new_unowned(BlockingTask(Some(f)), NoSchedule);
-        if let Err(notified) = Shared::submit(&self.shared, notified) {
-            // The pool is shut down: the job is cancelled.
-            notified.shutdown();
+        match Shared::submit(&self.shared, notified, mandatory) {
+            Ok(()) => {}
+            // The pool is shut down: a mandatory job gets a thread of its own.
+            Err(notified) if mandatory => {
+                if let Err(error) = std::thread::Builder::new().spawn(move || notified.run()) {
+                    eprintln!("runtime: a mandatory blocking job was lost: no thread for it ({error})");
+                }
+            }
+            Err(notified) => notified.shutdown(),
         }
         handle
     }
@@ -113,17 +122,29 @@ impl BlockingPool {
         (state.threads, state.idle)
     }
 
-    /// Stops the pool: cancels queued jobs and waits up to `timeout` for running
-    /// ones. Threads still running a job then are left to finish on their own.
+    /// Stops the pool: cancels queued jobs that are not mandatory and waits
+    /// up to `timeout` for running ones and mandatory ones. Threads still
+    /// running a job then are left to finish on their own.
     pub(crate) fn shutdown(&self, timeout: Duration) {
-        let queued = {
+        let cancelled = {
             let mut state = lock(&self.shared.state);
             state.shutdown = true;
-            std::mem::take(&mut state.queue)
+            let (mandatory, cancelled) = std::mem::take(&mut state.queue).into_iter().partition(|(_, m)| *m);
+            state.queue = mandatory;
+            if !state.queue.is_empty() && state.threads == 0 {
+                // No thread left to drain the mandatory jobs: start one.
+                state.threads += 1;
+                let pool = self.shared.clone();
+                if std::thread::Builder::new().name(self.shared.thread_name.clone()).spawn(move || pool.run()).is_err()
+                {
+                    state.threads -= 1;
+                }
+            }
+            cancelled
         };
         self.shared.work.notify_all();
         // Cancelling runs destructors: do it outside the lock.
-        queued.into_iter().for_each(Notified::shutdown);
+        cancelled.into_iter().for_each(|(job, _)| job.shutdown());
         let deadline = Instant::now().checked_add(timeout);
         let mut state = lock(&self.shared.state);
         while state.threads > 0 {
@@ -140,12 +161,12 @@ impl BlockingPool {
 }
 
 impl Shared {
-    fn submit(this: &Arc<Shared>, job: Notified) -> Result<(), Notified> {
+    fn submit(this: &Arc<Shared>, job: Notified, mandatory: bool) -> Result<(), Notified> {
         let mut state = lock(&this.state);
         if state.shutdown {
             return Err(job);
         }
-        state.queue.push_back(job);
+        state.queue.push_back((job, mandatory));
         let wake_idle = state.idle > 0;
         let start_thread = !wake_idle && state.threads < this.max_threads;
         if wake_idle {
@@ -175,7 +196,7 @@ impl Shared {
         (self.on_thread_start)();
         let mut state = lock(&self.state);
         'work: loop {
-            while let Some(job) = state.queue.pop_front() {
+            while let Some((job, _)) = state.queue.pop_front() {
                 drop(state);
                 job.run();
                 state = lock(&self.state);
@@ -193,7 +214,12 @@ impl Shared {
                     state.handed -= 1;
                     continue 'work;
                 }
-                if state.shutdown || waited.timed_out() {
+                if state.shutdown {
+                    // Drain the mandatory jobs still queued, then exit.
+                    state.idle -= 1;
+                    continue 'work;
+                }
+                if waited.timed_out() {
                     state.idle -= 1;
                     break 'work;
                 }

@@ -115,6 +115,17 @@ mod free {
         current_or_default().spawn_blocking(f)
     }
 
+    /// Runs `f` on the current runtime's blocking pool (or the default
+    /// runtime's) even if the runtime shuts down before it starts; see
+    /// [`Handle::spawn_blocking_mandatory`].
+    pub fn spawn_blocking_mandatory<F, R>(f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        current_or_default().spawn_blocking_mandatory(f)
+    }
+
     /// Runs `future` to completion on this thread, in the current runtime's
     /// context (or the default runtime's).
     ///

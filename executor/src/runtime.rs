@@ -376,7 +376,19 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn(f)
+        self.inner.blocking.spawn(f, false)
+    }
+
+    /// Like [`Handle::spawn_blocking`], for a job that must run even if the
+    /// runtime shuts down before it starts (the pool runs it while shutting
+    /// down, or on a thread of its own after): writes that were already
+    /// reported done to their caller, for instance.
+    pub fn spawn_blocking_mandatory<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking.spawn(f, true)
     }
 
     /// Runs `future` to completion on this thread, inside the runtime's context.

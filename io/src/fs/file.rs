@@ -280,7 +280,8 @@ impl File {
         next.clear();
         let buf = std::mem::replace(&mut self.pending, next);
         let (file, at, append) = (self.std.clone(), self.pending_at, self.append);
-        self.job = Some(runtime_executor::spawn_blocking(move || {
+        // Mandatory: the caller was told these bytes are written.
+        self.job = Some(runtime_executor::spawn_blocking_mandatory(move || {
             let result = if append {
                 // The kernel picks the offset: the end, whatever we think it is.
                 io::Write::write_all(&mut &*file, &buf).and_then(|()| io::Seek::stream_position(&mut &*file))
@@ -483,7 +484,7 @@ impl Drop for File {
         let (file, buf, at, append) =
             (self.std.clone(), std::mem::take(&mut self.pending), self.pending_at, self.append);
         let in_flight = self.job.take();
-        runtime_executor::spawn_blocking(move || {
+        runtime_executor::spawn_blocking_mandatory(move || {
             if let Some(job) = in_flight {
                 let _ = wait(job);
             }
