@@ -56,7 +56,8 @@ const MAX_PENDING: usize = 2 * 1024 * 1024;
 /// #[runtime::main(flavor = "current_thread")]
 /// async fn main() -> std::io::Result<()> {
 ///     let path = std::env::temp_dir().join("runtime-file-doc.txt");
-///     let mut file = runtime::fs::File::create(&path).await?;
+///     let options = runtime::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).clone();
+///     let mut file = options.open(&path).await?;
 ///     file.write_all(b"hello, file").await?;
 ///     file.seek(std::io::SeekFrom::Start(7)).await?;
 ///     let mut word = String::new();
