@@ -68,7 +68,9 @@ struct Entry<T> {
 pub(crate) struct Wheel<T> {
     entries: Vec<Entry<T>>,
     free: u32,
-    levels: [Level; LEVELS],
+    /// On the heap: 8 × 64 slot lists are 12 KiB, too much for a small
+    /// thread stack (loom's, for one).
+    levels: Box<[Level]>,
     /// The tick the wheel has advanced to.
     elapsed: u64,
     len: usize,
@@ -76,7 +78,8 @@ pub(crate) struct Wheel<T> {
 
 impl<T> Wheel<T> {
     pub(crate) fn new() -> Wheel<T> {
-        Wheel { entries: Vec::new(), free: NIL, levels: [const { Level::new() }; LEVELS], elapsed: 0, len: 0 }
+        let levels = (0..LEVELS).map(|_| Level::new()).collect();
+        Wheel { entries: Vec::new(), free: NIL, levels, elapsed: 0, len: 0 }
     }
 
     /// Pending entries.
