@@ -58,89 +58,43 @@ pub trait Files: Rt {
     fn write_file(path: PathBuf, len: usize, chunk: usize) -> impl Future<Output = ()> + Send;
 }
 
-impl Files for Ours {
-    async fn read_file(path: PathBuf) -> usize {
-        use runtime::io::AsyncReadExt;
-        let mut buf = Vec::new();
-        runtime::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
-    }
-    async fn read_chunks(path: PathBuf) -> usize {
-        use runtime::io::AsyncReadExt;
-        let mut file = runtime::fs::File::open(path).await.unwrap();
-        let (mut buf, mut total) = (vec![0; CHUNK], 0);
-        loop {
-            match file.read(&mut buf).await.unwrap() {
-                0 => return total,
-                n => total += n,
+/// `Files` for a runtime whose file type and I/O extension traits have the
+/// usual shape (all three do): `impl_files!(Runtime, path::to::File, path::to::io)`.
+macro_rules! impl_files {
+    ($rt:ty, $($file:ident)::+, $($io:ident)::+) => {
+        impl Files for $rt {
+            async fn read_file(path: PathBuf) -> usize {
+                use $($io)::+::AsyncReadExt;
+                let mut buf = Vec::new();
+                $($file)::+::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
+            }
+            async fn read_chunks(path: PathBuf) -> usize {
+                use $($io)::+::AsyncReadExt;
+                let mut file = $($file)::+::open(path).await.unwrap();
+                let (mut buf, mut total) = (vec![0; CHUNK], 0);
+                loop {
+                    match file.read(&mut buf).await.unwrap() {
+                        0 => return total,
+                        n => total += n,
+                    }
+                }
+            }
+            async fn write_file(path: PathBuf, len: usize, chunk: usize) {
+                use $($io)::+::AsyncWriteExt;
+                let mut file = $($file)::+::create(path).await.unwrap();
+                let buf = vec![5u8; chunk];
+                for _ in 0..len / chunk {
+                    file.write_all(&buf).await.unwrap();
+                }
+                file.flush().await.unwrap();
             }
         }
-    }
-    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
-        use runtime::io::AsyncWriteExt;
-        let mut file = runtime::fs::File::create(path).await.unwrap();
-        let buf = vec![5u8; chunk];
-        for _ in 0..len / chunk {
-            file.write_all(&buf).await.unwrap();
-        }
-        file.flush().await.unwrap();
-    }
+    };
 }
 
-impl Files for Tokio {
-    async fn read_file(path: PathBuf) -> usize {
-        use tokio::io::AsyncReadExt;
-        let mut buf = Vec::new();
-        tokio::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
-    }
-    async fn read_chunks(path: PathBuf) -> usize {
-        use tokio::io::AsyncReadExt;
-        let mut file = tokio::fs::File::open(path).await.unwrap();
-        let (mut buf, mut total) = (vec![0; CHUNK], 0);
-        loop {
-            match file.read(&mut buf).await.unwrap() {
-                0 => return total,
-                n => total += n,
-            }
-        }
-    }
-    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
-        use tokio::io::AsyncWriteExt;
-        let mut file = tokio::fs::File::create(path).await.unwrap();
-        let buf = vec![5u8; chunk];
-        for _ in 0..len / chunk {
-            file.write_all(&buf).await.unwrap();
-        }
-        file.flush().await.unwrap();
-    }
-}
-
-impl Files for Smol {
-    async fn read_file(path: PathBuf) -> usize {
-        use smol::io::AsyncReadExt;
-        let mut buf = Vec::new();
-        smol::fs::File::open(path).await.unwrap().read_to_end(&mut buf).await.unwrap()
-    }
-    async fn read_chunks(path: PathBuf) -> usize {
-        use smol::io::AsyncReadExt;
-        let mut file = smol::fs::File::open(path).await.unwrap();
-        let (mut buf, mut total) = (vec![0; CHUNK], 0);
-        loop {
-            match file.read(&mut buf).await.unwrap() {
-                0 => return total,
-                n => total += n,
-            }
-        }
-    }
-    async fn write_file(path: PathBuf, len: usize, chunk: usize) {
-        use smol::io::AsyncWriteExt;
-        let mut file = smol::fs::File::create(path).await.unwrap();
-        let buf = vec![5u8; chunk];
-        for _ in 0..len / chunk {
-            file.write_all(&buf).await.unwrap();
-        }
-        file.flush().await.unwrap();
-    }
-}
+impl_files!(Ours, runtime::fs::File, runtime::io);
+impl_files!(Tokio, tokio::fs::File, tokio::io);
+impl_files!(Smol, smol::fs::File, smol::io);
 
 /// One file workload on one runtime: milliseconds.
 pub fn sample<R: Files>(rt: &'static R, name: &str, fixture: &'static Fixture) -> f64 {

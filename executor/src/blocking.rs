@@ -134,9 +134,7 @@ impl BlockingPool {
             if !state.queue.is_empty() && state.threads == 0 {
                 // No thread left to drain the mandatory jobs: start one.
                 state.threads += 1;
-                let pool = self.shared.clone();
-                if std::thread::Builder::new().name(self.shared.thread_name.clone()).spawn(move || pool.run()).is_err()
-                {
+                if !Shared::start_thread(&self.shared) {
                     state.threads -= 1;
                 }
             }
@@ -180,16 +178,19 @@ impl Shared {
         drop(state);
         if wake_idle {
             this.work.notify_one();
-        } else if start_thread {
-            let pool = this.clone();
-            let spawned = std::thread::Builder::new().name(this.thread_name.clone()).spawn(move || pool.run());
-            if spawned.is_err() {
-                // The OS refused a thread (EAGAIN): the job stays queued for a
-                // running thread, or for the next submit to try again.
-                lock(&this.state).threads -= 1;
-            }
+        } else if start_thread && !Shared::start_thread(this) {
+            // The OS refused a thread (EAGAIN): the job stays queued for a
+            // running thread, or for the next submit to try again.
+            lock(&this.state).threads -= 1;
         }
         Ok(())
+    }
+
+    /// Starts a pool thread, already counted in `threads`; false when the OS
+    /// refuses it (the caller takes the count back).
+    fn start_thread(this: &Arc<Shared>) -> bool {
+        let pool = this.clone();
+        std::thread::Builder::new().name(this.thread_name.clone()).spawn(move || pool.run()).is_ok()
     }
 
     fn run(&self) {

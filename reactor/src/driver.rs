@@ -380,24 +380,18 @@ fn run(inner: &Inner, wake: WakeBatch) {
         if workers_wait {
             inner.stand_by();
         }
-        if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_err() {
-            // A worker holds the wait: fire the timers it has left overdue.
-            if let Some(deadlines) = inner.deadlines() {
-                deadlines.fire(&mut wakers);
-                if !wakers.is_empty() {
-                    wake(&mut wakers);
-                    wakers.clear();
-                }
+        if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_ok() {
+            inner.wait_once(&mut events, &mut wakers, true);
+            // Release: pairs with a worker's Acquire in try_acquire_wait.
+            inner.waiter.store(NOBODY, Release);
+            if workers_wait {
+                // The window starts now: the tasks we are about to wake run on
+                // workers that will want to wait in epoll when they are done.
+                inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
             }
-            continue;
-        }
-        inner.wait_once(&mut events, &mut wakers, true);
-        // Release: pairs with a worker's Acquire in try_acquire_wait.
-        inner.waiter.store(NOBODY, Release);
-        if workers_wait {
-            // The window starts now: the tasks we are about to wake run on
-            // workers that will want to wait in epoll when they are done.
-            inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
+        } else if let Some(deadlines) = inner.deadlines() {
+            // A worker holds the wait: fire the timers it has left overdue.
+            deadlines.fire(&mut wakers);
         }
         if !wakers.is_empty() {
             wake(&mut wakers);

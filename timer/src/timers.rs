@@ -28,7 +28,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::sync::{lock, AtomicBool, AtomicU64, Mutex};
+use crate::sync::{lock, AtomicBool, AtomicU64, Mutex, MutexGuard};
 use crate::wheel::{Key, Wheel, TICK_NANOS};
 
 /// No deadline: `armed` and `earliest` when the wheel is empty.
@@ -135,11 +135,7 @@ impl Timers {
             Ok(registered) => *key = Some(registered),
             Err(_) => return EntryState::Fired,
         }
-        let interrupt = self.note_tick(tick);
-        drop(wheel);
-        if interrupt {
-            (self.interrupt)();
-        }
+        self.scheduled(wheel, tick);
         EntryState::Pending
     }
 
@@ -150,13 +146,7 @@ impl Timers {
         let Some(registered) = *key else { return };
         let mut wheel = lock(&self.wheel);
         match wheel.reset(registered, tick) {
-            Ok(true) => {
-                let interrupt = self.note_tick(tick);
-                drop(wheel);
-                if interrupt {
-                    (self.interrupt)();
-                }
-            }
+            Ok(true) => self.scheduled(wheel, tick),
             Ok(false) => *key = None,
             Err(waker) => {
                 *key = None;
@@ -172,9 +162,10 @@ impl Timers {
         drop(removed);
     }
 
-    /// Under the wheel's lock, after `tick` was registered: lowers `earliest`
-    /// and `armed`; true when the waiter must be interrupted.
-    fn note_tick(&self, tick: u64) -> bool {
+    /// After an entry was put at `tick` (the wheel still locked): lowers
+    /// `earliest` and `armed`, and interrupts the waiter, once unlocked, when
+    /// `tick` is earlier than what it waits for.
+    fn scheduled(&self, wheel: MutexGuard<'_, Wheel<Waker>>, tick: u64) {
         if tick < self.earliest.load(Relaxed) {
             self.earliest.store(tick, Relaxed);
         }
@@ -182,7 +173,10 @@ impl Timers {
         if interrupt {
             self.armed.store(tick, Relaxed);
         }
-        interrupt
+        drop(wheel);
+        if interrupt {
+            (self.interrupt)();
+        }
     }
 
     /// For the thread about to wait in epoll: the deadline to wake at (module

@@ -221,10 +221,30 @@ impl File {
         f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static,
     ) -> io::Result<Outcome> {
         poll_fn(|cx| self.poll_flush_writes(cx)).await?;
-        let file = self.std.clone();
-        self.job = Some(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
+        self.start_other(f);
         poll_fn(|cx| self.poll_idle(cx)).await;
         self.result.take().expect("the job's result is stored when it completes")
+    }
+
+    /// Starts a job running `f` on the file; only when no job is in flight.
+    fn start_other(&mut self, f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static) {
+        debug_assert!(self.job.is_none());
+        let file = self.std.clone();
+        self.job = Some(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
+    }
+
+    /// The file's length after every earlier write (a job: even `fstat`
+    /// stays off the worker threads).
+    fn poll_len(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        loop {
+            ready!(self.poll_flush_writes(cx))?;
+            match self.result.take() {
+                Some(Ok(Outcome::Len(len))) => return Poll::Ready(Ok(len)),
+                Some(Err(error)) => return Poll::Ready(Err(error)),
+                // Nothing, or what a dropped operation left: ask.
+                _ => self.start_other(|file| file.metadata().map(|m| Outcome::Len(m.len()))),
+            }
+        }
     }
 
     /// Waits for the job in flight, if any, and takes in what it did.
@@ -280,17 +300,17 @@ impl File {
         let mut next = std::mem::take(&mut self.spare);
         next.clear();
         let buf = std::mem::replace(&mut self.pending, next);
-        let (file, at, append) = (self.std.clone(), self.pending_at, self.append);
+        let (file, at) = (self.std.clone(), self.write_offset());
         // Mandatory: the caller was told these bytes are written.
         self.job = Some(runtime_executor::spawn_blocking_mandatory(move || {
-            let result = if append {
-                // The kernel picks the offset: the end, whatever we think it is.
-                io::Write::write_all(&mut &*file, &buf).and_then(|()| io::Seek::stream_position(&mut &*file))
-            } else {
-                file.write_all_at(&buf, at).map(|()| at + buf.len() as u64)
-            };
+            let result = write_at(&file, &buf, at);
             Done::Write { buf, result }
         }));
+    }
+
+    /// Where the pending bytes go: `None` in append mode (the kernel's choice).
+    fn write_offset(&self) -> Option<u64> {
+        (!self.append).then_some(self.pending_at)
     }
 
     /// Waits until every pending write has reached the kernel; returns the
@@ -351,15 +371,28 @@ impl AsyncRead for File {
                 chunk.truncate(len);
             }
             let (file, at) = (this.std.clone(), this.pos);
-            this.job = Some(runtime_executor::spawn_blocking(move || {
-                let result = read_at(&file, &mut chunk, at);
-                Done::Read { at, buf: chunk, result }
-            }));
+            this.job = Some(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at)));
             ready!(this.poll_idle(cx));
             if let Some(error) = this.error.take() {
                 return Poll::Ready(Err(error));
             }
         }
+    }
+}
+
+/// A read job: fills `chunk` from offset `at`.
+fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64) -> Done {
+    let result = read_at(file, &mut chunk, at);
+    Done::Read { at, buf: chunk, result }
+}
+
+/// Writes all of `buf` at offset `at`, or at the end in append mode (`None`:
+/// the kernel picks the offset, whatever we think it is); returns the offset
+/// just past the bytes written.
+fn write_at(file: &std::fs::File, buf: &[u8], at: Option<u64>) -> io::Result<u64> {
+    match at {
+        Some(at) => file.write_all_at(buf, at).map(|()| at + buf.len() as u64),
+        None => io::Write::write_all(&mut &*file, buf).and_then(|()| io::Seek::stream_position(&mut &*file)),
     }
 }
 
@@ -454,27 +487,6 @@ impl AsyncSeek for File {
     }
 }
 
-impl File {
-    /// The file's length after every earlier write (a job: even `fstat`
-    /// stays off the worker threads).
-    fn poll_len(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        loop {
-            ready!(self.poll_flush_writes(cx))?;
-            match self.result.take() {
-                Some(Ok(Outcome::Len(len))) => return Poll::Ready(Ok(len)),
-                Some(Err(error)) => return Poll::Ready(Err(error)),
-                // Nothing, or what a dropped operation left: ask.
-                _ => {
-                    let file = self.std.clone();
-                    self.job = Some(runtime_executor::spawn_blocking(move || {
-                        Done::Other(file.metadata().map(|m| Outcome::Len(m.len())))
-                    }));
-                }
-            }
-        }
-    }
-}
-
 impl Drop for File {
     /// Performs the pending writes on the blocking pool, after the job in
     /// flight (their errors are lost: `flush` first to see them).
@@ -482,14 +494,13 @@ impl Drop for File {
         if self.pending.is_empty() {
             return;
         }
-        let (file, buf, at, append) =
-            (self.std.clone(), std::mem::take(&mut self.pending), self.pending_at, self.append);
+        let (file, buf, at) = (self.std.clone(), std::mem::take(&mut self.pending), self.write_offset());
         let in_flight = self.job.take();
         runtime_executor::spawn_blocking_mandatory(move || {
             if let Some(job) = in_flight {
                 let _ = wait(job);
             }
-            let _ = if append { io::Write::write_all(&mut &*file, &buf) } else { file.write_all_at(&buf, at) };
+            let _ = write_at(&file, &buf, at);
         });
     }
 }
@@ -593,11 +604,7 @@ impl OpenOptions {
         let (options, path, append, read) = (self.std.clone(), path.as_ref().to_owned(), self.append, self.read);
         let (std, first) = asyncify(move || {
             let std = options.open(path)?;
-            let first = read.then(|| {
-                let mut chunk = vec![0; MIN_CHUNK];
-                let result = read_at(&std, &mut chunk, 0);
-                Done::Read { at: 0, buf: chunk, result }
-            });
+            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0));
             Ok((std, first))
         })
         .await?;
