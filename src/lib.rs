@@ -17,13 +17,17 @@
 mod runtime;
 
 pub use runtime::{Builder, Runtime};
+#[doc(hidden)]
+pub use runtime_executor::Guard;
 pub use runtime_executor::{
-    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeMetrics,
+    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeMetrics, SlowPoll,
+    POLL_TIME_BUCKETS, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning, joining, yielding.
 pub mod task {
+    pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
     pub use runtime_executor::{spawn, spawn_blocking, yield_now, JoinError, JoinHandle, YieldNow};
 }
 

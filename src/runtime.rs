@@ -70,6 +70,57 @@ impl Builder {
         self
     }
 
+    /// Reports every task whose poll takes `threshold` or longer, once per
+    /// task, with where it was spawned and how long the poll took, on stderr
+    /// or to [`Builder::on_slow_poll`]'s hook. Off by default (timing costs
+    /// two clock reads per poll); without this call the environment variable
+    /// `RUNTIME_SLOW_POLL_MS` (whole milliseconds) sets it. Turns on the
+    /// poll-time histogram too.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// let (reports, slow) = mpsc::channel();
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .slow_poll_threshold(Duration::from_millis(20))
+    ///     .on_slow_poll(move |report| reports.send(report.clone()).unwrap())
+    ///     .build()?;
+    /// // A blocking call inside a task: the mistake this finds.
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
+    /// let report = slow.recv().unwrap();
+    /// assert_eq!(report.spawned_at().file(), file!());
+    /// assert!(report.duration() >= Duration::from_millis(50));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
+        self.executor.slow_poll_threshold(threshold);
+        self
+    }
+
+    /// Sends slow-poll reports to `hook` instead of stderr. It runs on the
+    /// worker right after the slow poll: keep it short.
+    pub fn on_slow_poll(&mut self, hook: impl Fn(&crate::SlowPoll) + Send + Sync + 'static) -> &mut Builder {
+        self.executor.on_slow_poll(hook);
+        self
+    }
+
+    /// Keeps a histogram of task poll times in the metrics
+    /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)).
+    /// Off by default: it costs two clock reads per poll.
+    pub fn enable_poll_time_histogram(&mut self) -> &mut Builder {
+        self.executor.enable_poll_time_histogram();
+        self
+    }
+
+    /// Switches a fairness guard off: for tests that show they fail without it.
+    #[doc(hidden)]
+    pub fn disable_fairness_guard(&mut self, guard: executor::Guard) -> &mut Builder {
+        self.executor.disable_fairness_guard(guard);
+        self
+    }
+
     /// Starts the reactor thread with the runtime's timers, then the
     /// executor's threads.
     ///

@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex, TryLockError};
 use std::task::{Context, Poll};
 use std::thread::Thread;
 
+use crate::coop;
+use crate::guards::{Guard, Guards};
 use crate::metrics::Counter;
+use crate::monitor;
 use crate::park::Parker;
 use crate::queue::inject::Inject;
 use crate::sync::lock;
@@ -35,10 +38,13 @@ pub(crate) struct Shared {
     waiting: Mutex<Vec<Thread>>,
     polls: Counter,
     parks: Counter,
+    guards: Guards,
+    monitor: Arc<monitor::Config>,
+    poll_times: Arc<monitor::PollTimes>,
 }
 
 impl Shared {
-    pub(crate) fn new() -> Arc<Shared> {
+    pub(crate) fn new(guards: Guards, monitor: Arc<monitor::Config>) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Inject::new(),
             owned: OwnedTasks::new(),
@@ -47,9 +53,13 @@ impl Shared {
             waiting: Mutex::new(Vec::new()),
             polls: Counter::default(),
             parks: Counter::default(),
+            guards,
+            monitor,
+            poll_times: Arc::default(),
         })
     }
 
+    #[track_caller]
     pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -112,10 +122,12 @@ impl Shared {
         cx: &mut Context<'_>,
         woken: &AtomicBool,
     ) -> F::Output {
+        let _monitored = monitor::enter(&self.monitor, &self.poll_times);
+        let budget = self.guards.on(Guard::Budget);
         loop {
             // Acquire: pairs with the waker's Release.
             if woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                if let Poll::Ready(output) = coop::budgeted(|| future.as_mut().poll(cx)) {
                     return output;
                 }
             }
@@ -123,7 +135,11 @@ impl Shared {
             while ran < EVENT_INTERVAL {
                 let Some(task) = self.queue.pop() else { break };
                 self.polls.incr();
-                task.run();
+                if budget {
+                    coop::budgeted(|| task.run());
+                } else {
+                    task.run();
+                }
                 ran += 1;
             }
             if ran == 0 && !woken.load(Ordering::Acquire) {
@@ -146,6 +162,9 @@ impl Shared {
         metrics.worker_steals = vec![0];
         metrics.worker_parks = vec![self.parks.get()];
         metrics.injector_pushes = self.queue.pushes();
+        if self.monitor.histogram {
+            self.poll_times.add_to(&mut metrics.poll_time_histogram);
+        }
     }
 }
 

@@ -25,6 +25,7 @@
 
 mod sync;
 
+pub mod coop;
 mod idle;
 mod park;
 mod queue;
@@ -38,7 +39,10 @@ mod blocking;
 mod context;
 #[cfg(not(loom))]
 mod current_thread;
+#[cfg(not(loom))]
+mod guards;
 mod metrics;
+mod monitor;
 #[cfg(not(loom))]
 mod runtime;
 #[cfg(not(loom))]
@@ -48,7 +52,10 @@ mod yield_now;
 
 #[cfg(not(loom))]
 pub use context::EnterGuard;
+#[cfg(not(loom))]
+pub use guards::Guard;
 pub use metrics::RuntimeMetrics;
+pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
 pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
 pub use task::{JoinError, JoinHandle};

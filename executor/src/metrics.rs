@@ -1,7 +1,9 @@
 //! Runtime metrics: per-worker counters written only by their worker, summed
 //! when read, so keeping them on costs a plain load and store per event.
 
+use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 use crate::sync::AtomicU64;
 
@@ -11,6 +13,8 @@ pub(crate) struct WorkerMetrics {
     pub(crate) polls: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,
+    /// Poll times, when the runtime keeps them (see `monitor.rs`).
+    pub(crate) poll_times: std::sync::Arc<crate::monitor::PollTimes>,
 }
 
 /// A counter with a single writer: increments need no atomic read-modify-write.
@@ -65,6 +69,12 @@ pub struct RuntimeMetrics {
     /// Timers registered and not yet fired or cancelled (filled in by the
     /// timer driver, 0 without one).
     pub timers_pending: usize,
+    /// Task polls by how long they took, summed over the workers: bucket `i`
+    /// counts the polls in [`RuntimeMetrics::poll_time_bucket_range`]`(i)`.
+    /// Empty unless the runtime was built with
+    /// [`Builder::enable_poll_time_histogram`](crate::Builder::enable_poll_time_histogram)
+    /// or a slow-poll threshold.
+    pub poll_time_histogram: Vec<u64>,
 }
 
 impl RuntimeMetrics {
@@ -81,5 +91,16 @@ impl RuntimeMetrics {
     /// Parks over all workers.
     pub fn parks(&self) -> u64 {
         self.worker_parks.iter().sum()
+    }
+
+    /// The poll times bucket `index` of [`RuntimeMetrics::poll_time_histogram`]
+    /// counts: under 1 µs, then a power of two of microseconds each, the last
+    /// open-ended.
+    ///
+    /// # Panics
+    /// When `index` is not below [`POLL_TIME_BUCKETS`](crate::POLL_TIME_BUCKETS).
+    pub fn poll_time_bucket_range(index: usize) -> Range<Duration> {
+        assert!(index < crate::POLL_TIME_BUCKETS, "the poll-time histogram has {} buckets", crate::POLL_TIME_BUCKETS);
+        crate::monitor::bucket_range(index)
     }
 }

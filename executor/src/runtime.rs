@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use crate::blocking::BlockingPool;
 use crate::context::{self, EnterGuard};
+use crate::guards::{Guard, Guards};
+use crate::monitor::{self, SlowPoll};
 use crate::sync::lock;
 use crate::task::JoinHandle;
 use crate::{block_on, current_thread, worker, RuntimeMetrics};
@@ -32,6 +34,8 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     thread_name: String,
+    monitor: monitor::Config,
+    guards: Guards,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +64,8 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             thread_name: "runtime-worker".to_string(),
+            monitor: monitor::Config::default(),
+            guards: Guards::ALL,
         }
     }
 
@@ -111,6 +117,61 @@ impl Builder {
         self
     }
 
+    /// Reports every task whose poll takes `threshold` or longer, once per
+    /// task, with where it was spawned and how long the poll took: the task
+    /// that blocks a worker (a blocking call, a long CPU loop) names itself.
+    /// Reports go to stderr, or to [`Builder::on_slow_poll`]'s hook.
+    ///
+    /// Off by default: timing polls costs two clock reads per poll. Without
+    /// this call the environment variable `RUNTIME_SLOW_POLL_MS` (whole
+    /// milliseconds) sets the threshold. Turns on the poll-time histogram too.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// let rt = runtime_executor::Builder::new_multi_thread()
+    ///     .slow_poll_threshold(Duration::from_millis(20))
+    ///     .on_slow_poll(move |slow| sink.lock().unwrap().push(slow.spawned_at().line()))
+    ///     .build()?;
+    /// let line = line!() + 1;
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
+    /// assert_eq!(*reports.lock().unwrap(), [line]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
+        self.monitor.slow_poll_threshold = Some(threshold);
+        self.monitor.histogram = true;
+        self
+    }
+
+    /// Sends slow-poll reports (see [`Builder::slow_poll_threshold`]) to
+    /// `hook` instead of stderr. The hook runs on the worker, right after the
+    /// slow poll: keep it short.
+    pub fn on_slow_poll(&mut self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> &mut Builder {
+        self.monitor.on_slow_poll = Some(Arc::new(hook));
+        self
+    }
+
+    /// Keeps a histogram of task poll times in the metrics
+    /// ([`RuntimeMetrics::poll_time_histogram`]). Off by default: it costs two
+    /// clock reads per poll.
+    pub fn enable_poll_time_histogram(&mut self) -> &mut Builder {
+        self.monitor.histogram = true;
+        self
+    }
+
+    /// Switches a fairness guard off. For tests only: a fairness test uses it
+    /// to show that it fails without the guard it checks.
+    #[doc(hidden)]
+    pub fn disable_fairness_guard(&mut self, guard: Guard) -> &mut Builder {
+        self.guards.disable(guard);
+        self
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -122,11 +183,17 @@ impl Builder {
                 self.worker_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             }
         };
+        let mut monitor = self.monitor.clone();
+        if monitor.slow_poll_threshold.is_none() {
+            monitor.slow_poll_threshold = monitor::threshold_from_env();
+            monitor.histogram |= monitor.slow_poll_threshold.is_some();
+        }
+        let monitor = Arc::new(monitor);
         let (scheduler, locals) = if workers == 0 {
-            (Scheduler::CurrentThread(current_thread::Shared::new()), Vec::new())
+            (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor)), Vec::new())
         } else {
             let poller = self.drivers.iter().find_map(|driver| driver.poller());
-            let (shared, locals) = worker::new(workers, poller);
+            let (shared, locals) = worker::new(workers, poller, self.guards, monitor);
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);

@@ -27,7 +27,10 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Waker;
 
+use crate::coop;
+use crate::guards::{Guard, Guards};
 use crate::idle::Idle;
+use crate::monitor;
 use crate::metrics::WorkerMetrics;
 use crate::park::{Parker, Unparked};
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
@@ -54,6 +57,9 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     /// The driver's event wait, which one idle worker at a time blocks in.
     poller: Option<Arc<dyn Poller>>,
+    /// The fairness guards that are on (all of them, outside tests).
+    guards: Guards,
+    monitor: Arc<monitor::Config>,
 }
 
 /// What other threads may touch of one worker.
@@ -121,7 +127,12 @@ pub fn wake_all(wakers: &mut Vec<Waker>) {
 }
 
 /// Builds the shared state and the local queues, one per worker thread to start.
-pub(crate) fn new(workers: usize, poller: Option<Arc<dyn Poller>>) -> (Arc<Shared>, Vec<Local<Notified>>) {
+pub(crate) fn new(
+    workers: usize,
+    poller: Option<Arc<dyn Poller>>,
+    guards: Guards,
+    monitor: Arc<monitor::Config>,
+) -> (Arc<Shared>, Vec<Local<Notified>>) {
     let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| {
             let (local, steal) = local::new();
@@ -135,11 +146,14 @@ pub(crate) fn new(workers: usize, poller: Option<Arc<dyn Poller>>) -> (Arc<Share
         owned: OwnedTasks::new(),
         shutdown: AtomicBool::new(false),
         poller,
+        guards,
+        monitor,
     };
     (Arc::new(shared), locals)
 }
 
 impl Shared {
+    #[track_caller]
     pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -235,6 +249,11 @@ impl Shared {
         metrics.worker_steals = self.remotes.iter().map(|r| r.metrics.steals.get()).collect();
         metrics.worker_parks = self.remotes.iter().map(|r| r.metrics.parks.get()).collect();
         metrics.injector_pushes = self.inject.pushes();
+        if self.monitor.histogram {
+            for remote in self.remotes.iter() {
+                remote.metrics.poll_times.add_to(&mut metrics.poll_time_histogram);
+            }
+        }
     }
 }
 
@@ -258,7 +277,9 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let core = RefCell::new(Core { local, tick: 0, searching: false, rand });
     let worker = Rc::new(Worker { shared, index, core, dispatching_io: Cell::new(false) });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
+    let monitored = monitor::enter(&worker.shared.monitor, &worker.remote().metrics.poll_times);
     worker.run();
+    drop(monitored);
     WORKER.with(|slot| slot.borrow_mut().take());
     // Drop the references in our queue; shutdown cancels the tasks through the owner list.
     let mut core = worker.core.borrow_mut();
@@ -294,7 +315,8 @@ impl Worker {
         // task that only filled the LIFO slot wakes nobody (as in tokio): this
         // worker runs it as soon as the current task returns, and saving the
         // notification's fence matters on the message-passing path.
-        let task = if is_yield { task } else { core.local.push_lifo(task)? };
+        let to_back = is_yield && self.shared.guards.on(Guard::YieldToBack);
+        let task = if to_back { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
         if !self.dispatching_io.get() {
@@ -339,8 +361,10 @@ impl Worker {
     fn next_task(&self) -> Option<Notified> {
         let mut core = self.core.borrow_mut();
         core.tick = core.tick.wrapping_add(1);
-        if core.tick % GLOBAL_POLL_INTERVAL == 0 {
-            if let Some(task) = self.shared.inject.pop() {
+        if core.tick % GLOBAL_POLL_INTERVAL == 0 && self.shared.guards.on(Guard::InjectorInterval) {
+            // A fair share, not one task: a burst of remote wake-ups (an I/O
+            // batch) behind a busy local queue waits one interval, not one each.
+            if let Some(task) = self.pop_inject_batch(&mut core) {
                 return Some(task);
             }
         }
@@ -369,7 +393,8 @@ impl Worker {
         }
         let workers = self.shared.remotes.len();
         let start = core.next_rand() as usize % workers;
-        for i in 0..workers {
+        let victims = if self.shared.guards.on(Guard::Stealing) { workers } else { 0 };
+        for i in 0..victims {
             let victim = (start + i) % workers;
             if victim == self.index {
                 continue;
@@ -388,17 +413,26 @@ impl Worker {
             // We were the last searcher and found work: there may be more.
             self.shared.notify_parked();
         }
-        self.remote().metrics.polls.incr();
-        task.run();
-        for _ in 0..MAX_LIFO_POLLS_PER_TICK {
+        self.poll(task);
+        let lifo_polls = if self.shared.guards.on(Guard::LifoBound) { MAX_LIFO_POLLS_PER_TICK } else { usize::MAX };
+        for _ in 0..lifo_polls {
             let Some(task) = self.core.borrow_mut().local.pop_lifo() else { return };
-            self.remote().metrics.polls.incr();
-            task.run();
+            self.poll(task);
         }
         let mut core = self.core.borrow_mut();
         if let Some(task) = core.local.pop_lifo() {
             // LIFO budget spent: the task waits its turn like the others.
             core.local.push_back(task, |batch| self.shared.overflow(batch));
+        }
+    }
+
+    /// Polls one task, with a fresh cooperative budget.
+    fn poll(&self, task: Notified) {
+        self.remote().metrics.polls.incr();
+        if self.shared.guards.on(Guard::Budget) {
+            coop::budgeted(|| task.run());
+        } else {
+            task.run();
         }
     }
 

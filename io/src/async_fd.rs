@@ -57,13 +57,13 @@ impl<T: AsFd> AsyncFd<T> {
 
     /// Waits until the descriptor is readable (or hung up, or failed).
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        let event = self.io.registration().readiness(Direction::Read).await?;
+        let event = self.io.readiness(Direction::Read).await?;
         Ok(AsyncFdReadyGuard { fd: self, event })
     }
 
     /// Waits until the descriptor is writable (or hung up, or failed).
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        let event = self.io.registration().readiness(Direction::Write).await?;
+        let event = self.io.readiness(Direction::Write).await?;
         Ok(AsyncFdReadyGuard { fd: self, event })
     }
 

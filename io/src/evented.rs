@@ -5,7 +5,8 @@ use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
-use runtime_reactor::{socket, Direction, Handle, Registration};
+use runtime_executor::coop;
+use runtime_reactor::{socket, Direction, Handle, ReadyEvent, Registration};
 
 /// `io` registered with a reactor. The registration is declared first, so it
 /// is dropped (the descriptor leaves epoll) before `io` closes the descriptor.
@@ -48,7 +49,7 @@ impl<T: AsFd> Evented<T> {
         cx: &mut Context<'_>,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.registration.poll_io(direction, cx, || f(&self.io))
+        coop::poll_budgeted(cx, |cx| self.registration.poll_io(direction, cx, || f(&self.io)))
     }
 
     /// A byte transfer (see [`Registration::poll_transfer`]).
@@ -59,7 +60,12 @@ impl<T: AsFd> Evented<T> {
         len: usize,
         mut f: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        self.registration.poll_transfer(direction, cx, len, || f(&self.io))
+        coop::poll_budgeted(cx, |cx| self.registration.poll_transfer(direction, cx, len, || f(&self.io)))
+    }
+
+    /// Waits until `direction` is ready (a unit of the task's budget).
+    pub(crate) async fn readiness(&self, direction: Direction) -> io::Result<ReadyEvent> {
+        std::future::poll_fn(|cx| coop::poll_budgeted(cx, |cx| self.registration.poll_ready(direction, cx))).await
     }
 
     /// Stream sockets: receives into `buf`.
@@ -85,7 +91,7 @@ impl<T: AsFd> Evented<T> {
 
     /// [`Evented::poll_io`] as a future.
     pub(crate) async fn io<R>(&self, direction: Direction, mut f: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.registration.io(direction, || f(&self.io)).await
+        std::future::poll_fn(|cx| self.poll_io(direction, cx, &mut f)).await
     }
 
     /// Finishes a non-blocking connect that `connect` reported in progress
@@ -99,7 +105,7 @@ impl<T: AsFd> Evented<T> {
         if done {
             return Ok(());
         }
-        self.registration.readiness(Direction::Write).await?;
+        self.readiness(Direction::Write).await?;
         match take_error(&self.io)? {
             Some(error) => Err(error),
             None => Ok(()),

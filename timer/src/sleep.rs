@@ -5,6 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use runtime_executor::coop;
+
 use crate::driver;
 use crate::sync::Arc;
 use crate::timers::{EntryState, Timers};
@@ -86,8 +88,18 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
 
+    /// Ready once the deadline has passed; completing spends a unit of the
+    /// task's cooperative budget, so a loop over elapsed timers yields.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+        coop::poll_budgeted(cx, |cx| self.poll_deadline(cx))
+    }
+}
+
+impl Sleep {
+    /// [`Sleep::poll`] without the budget: for [`Timeout`](crate::Timeout),
+    /// whose deadline must be seen even when the future it guards spent the budget.
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         if this.elapsed {
             return Poll::Ready(());
         }

@@ -1,6 +1,8 @@
 //! The part of a task that every reference can read without knowing its future's type.
 
+use std::panic::Location;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicBool;
 use std::task::Waker;
 
 use super::state::State;
@@ -17,6 +19,10 @@ pub(crate) struct Header {
     /// The task's slot in its scheduler's owner list (written before the task is
     /// published, read when it is released).
     pub(crate) owner_slot: AtomicUsize,
+    /// The caller of `spawn`, for slow-poll reports.
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// Set once a slow poll of this task was reported (by the thread running it).
+    pub(crate) slow_reported: AtomicBool,
 }
 
 /// Type-erased operations on one `Cell<F, S>`. Each takes the task's header pointer.

@@ -81,11 +81,16 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // A loop joining finished tasks one after another still yields.
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let mut output = Poll::Pending;
         // SAFETY: we hold a reference and JOIN_INTEREST; `output` has the type the
         // vtable writes (Poll<Result<T, JoinError>>).
         unsafe {
             (self.header().vtable.try_read_output)(self.ptr, &mut output as *mut _ as *mut (), cx.waker());
+        }
+        if output.is_ready() {
+            coop.made_progress();
         }
         output
     }

@@ -135,6 +135,7 @@ impl fmt::Debug for Notified {
 
 /// Allocates a task whose first `Notified` must be queued and whose owner
 /// reference must go into the owner list.
+#[track_caller]
 pub(crate) fn new_owned<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -147,6 +148,7 @@ where
 }
 
 /// Allocates a task that no owner list tracks (a blocking job: its queue holds it).
+#[track_caller]
 pub(crate) fn new_unowned<F, S>(future: F, scheduler: S) -> (Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,

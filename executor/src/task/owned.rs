@@ -43,6 +43,7 @@ impl OwnedTasks {
     /// Makes a task of `future` owned by this list. Returns the `Notified` to
     /// queue, or `None` when the list is closed (shutdown): then the task is
     /// already cancelled and the handle reports it.
+    #[track_caller]
     pub(crate) fn bind<F, S>(&self, future: F, scheduler: S) -> (JoinHandle<F::Output>, Option<Notified>)
     where
         F: Future + Send + 'static,

@@ -18,7 +18,8 @@
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::sync::atomic::AtomicBool;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
@@ -28,6 +29,7 @@ use super::join::JoinError;
 use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
 use super::{Notified, Schedule, Task};
+use crate::monitor;
 use crate::sync::{AtomicUsize, UnsafeCell};
 
 /// The whole task allocation.
@@ -51,6 +53,7 @@ enum Stage<F: Future> {
 /// # Safety
 /// If `F` or `F::Output` is not `Send`, the caller must poll, cancel and drop the
 /// task and its output only on the current thread (invariant 5).
+#[track_caller]
 pub(super) unsafe fn allocate<F, S>(future: F, scheduler: S, refs: usize) -> NonNull<Header>
 where
     F: Future + 'static,
@@ -58,7 +61,13 @@ where
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header { state: State::new(refs), vtable: vtable::<F, S>(), owner_slot: AtomicUsize::new(usize::MAX) },
+        header: Header {
+            state: State::new(refs),
+            vtable: vtable::<F, S>(),
+            owner_slot: AtomicUsize::new(usize::MAX),
+            spawned_at: Location::caller(),
+            slow_reported: AtomicBool::new(false),
+        },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
@@ -103,6 +112,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: data and vtable form a task waker (see WAKER_VTABLE).
     let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(ptr)) });
     let mut cx = Context::from_waker(&waker);
+    let started = monitor::start();
     let polled = catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
             // SAFETY: we set RUNNING, so the stage is ours (invariant 2).
@@ -113,6 +123,9 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             }
         })
     }));
+    if let Some(started) = started {
+        monitor::finish(started, &cell.header);
+    }
     let output = match polled {
         Ok(Poll::Pending) => {
             match cell.header.state.transition_to_idle() {

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll, Wake, Waker};
 
 use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
-use runtime_executor::JoinHandle;
+use runtime_executor::{coop, JoinHandle};
 
 use super::{asyncify, job_failed};
 
@@ -344,8 +344,16 @@ impl File {
 }
 
 impl AsyncRead for File {
+    /// A read served from the read-ahead buffer is always ready: it spends a
+    /// unit of the task's cooperative budget, as every read does.
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
+        coop::poll_budgeted(cx, |cx| self.poll_read_some(cx, buf))
+    }
+}
+
+impl File {
+    fn poll_read_some(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let this = self;
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -414,8 +422,24 @@ fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 }
 
 impl AsyncWrite for File {
+    /// A write that only buffers is always ready: it spends a unit of the
+    /// task's cooperative budget, as every write does.
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
+        coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, buf))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush_writes(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush_writes(cx)
+    }
+}
+
+impl File {
+    fn poll_write_some(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self;
         // Take in a job that completed meanwhile (its error is this write's).
         let _ = this.poll_idle(cx);
         if let Some(error) = this.error.take() {
@@ -448,14 +472,6 @@ impl AsyncWrite for File {
             this.start_write();
         }
         Poll::Ready(Ok(n))
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush_writes(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush_writes(cx)
     }
 }
 

@@ -1,0 +1,41 @@
+//! The scheduler's fairness guards, each of which a test may switch off to show
+//! that its fairness test fails without it (FAIRNESS.md lists what each one
+//! guarantees).
+
+/// One fairness guard. Switching one off is for tests only: it exists so a
+/// fairness test can show that it fails without the guard it relies on.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Guard {
+    /// The cooperative budget ([`crate::coop`]): off, task polls are unconstrained.
+    Budget,
+    /// The injector checked every 61 ticks: off, only when the local queue is empty.
+    InjectorInterval,
+    /// At most 3 LIFO-slot polls in a row: off, the LIFO slot may run forever.
+    LifoBound,
+    /// A yielding task goes to the back of the queue: off, into the LIFO slot.
+    YieldToBack,
+    /// Idle workers steal from busy ones: off, they only take from the injector.
+    Stealing,
+}
+
+/// Which guards are on: a bit per [`Guard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Guards(u8);
+
+impl Guards {
+    pub(crate) const ALL: Guards = Guards(u8::MAX);
+
+    fn bit(guard: Guard) -> u8 {
+        1 << guard as u8
+    }
+
+    pub(crate) fn disable(&mut self, guard: Guard) {
+        self.0 &= !Guards::bit(guard);
+    }
+
+    pub(crate) fn on(self, guard: Guard) -> bool {
+        self.0 & Guards::bit(guard) != 0
+    }
+}

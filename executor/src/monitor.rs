@@ -1,0 +1,224 @@
+//! Poll monitoring: timing task polls for the poll-time histogram and for
+//! slow-poll reports, which name the task that blocks a worker.
+//!
+//! Off by default: timing costs two clock reads per poll. A thread that runs
+//! tasks (a worker, a current-thread `block_on`) installs its runtime's
+//! monitor with [`enter`]; the task harness asks [`start`] before each poll
+//! and hands the time to [`finish`] after it, while it still holds the task.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::Range;
+use std::panic::Location;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::metrics::Counter;
+use crate::task::Header;
+
+/// Buckets of the poll-time histogram: under 1 µs, then one per power of two
+/// of microseconds, the last open-ended (≥ 262 ms).
+pub const POLL_TIME_BUCKETS: usize = 20;
+
+/// The environment variable that sets the slow-poll threshold, in milliseconds,
+/// when the `Builder` does not.
+pub const SLOW_POLL_ENV: &str = "RUNTIME_SLOW_POLL_MS";
+
+/// A task poll that took longer than the runtime's slow-poll threshold.
+#[derive(Debug, Clone)]
+pub struct SlowPoll {
+    spawned_at: &'static Location<'static>,
+    duration: Duration,
+    threshold: Duration,
+}
+
+impl SlowPoll {
+    /// Where the task was spawned (the caller of `spawn`).
+    pub fn spawned_at(&self) -> &'static Location<'static> {
+        self.spawned_at
+    }
+
+    /// How long the poll took.
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    /// The threshold it passed.
+    pub fn threshold(&self) -> Duration {
+        self.threshold
+    }
+}
+
+impl fmt::Display for SlowPoll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "runtime: a poll of the task spawned at {} took {:?} (slow-poll threshold {:?}); it held its \
+             worker thread that long, and the tasks queued behind it waited. Move blocking or long CPU work \
+             to spawn_blocking. (Reported once per task.)",
+            self.spawned_at, self.duration, self.threshold
+        )
+    }
+}
+
+/// The callback a runtime reports slow polls to.
+pub(crate) type SlowPollHook = Arc<dyn Fn(&SlowPoll) + Send + Sync>;
+
+/// What a runtime's monitor does; shared by its threads.
+#[derive(Clone, Default)]
+pub(crate) struct Config {
+    pub(crate) slow_poll_threshold: Option<Duration>,
+    pub(crate) on_slow_poll: Option<SlowPollHook>,
+    pub(crate) histogram: bool,
+}
+
+impl Config {
+    /// Whether polls are timed at all.
+    pub(crate) fn is_on(&self) -> bool {
+        self.histogram || self.slow_poll_threshold.is_some()
+    }
+
+    fn report(&self, slow: &SlowPoll) {
+        match &self.on_slow_poll {
+            Some(hook) => hook(slow),
+            None => eprintln!("{slow}"),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("on_slow_poll", &self.on_slow_poll.is_some())
+            .field("histogram", &self.histogram)
+            .finish()
+    }
+}
+
+/// One thread's poll-time histogram; written by that thread only.
+#[derive(Debug, Default)]
+pub(crate) struct PollTimes([Counter; POLL_TIME_BUCKETS]);
+
+impl PollTimes {
+    fn record(&self, duration: Duration) {
+        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        let bucket = (u64::BITS - micros.leading_zeros()) as usize;
+        self.0[bucket.min(POLL_TIME_BUCKETS - 1)].incr();
+    }
+
+    /// Adds these counts to `sums` (resized to the bucket count).
+    pub(crate) fn add_to(&self, sums: &mut Vec<u64>) {
+        sums.resize(POLL_TIME_BUCKETS, 0);
+        for (sum, counter) in sums.iter_mut().zip(&self.0) {
+            *sum += counter.get();
+        }
+    }
+}
+
+/// The range of poll times bucket `index` counts.
+pub(crate) fn bucket_range(index: usize) -> Range<Duration> {
+    let micros = |power: usize| Duration::from_micros(1 << power);
+    match index {
+        0 => Duration::ZERO..micros(0),
+        i if i + 1 < POLL_TIME_BUCKETS => micros(i - 1)..micros(i),
+        i => micros(i - 1)..Duration::MAX,
+    }
+}
+
+/// The monitor a thread that runs tasks installed.
+struct ThreadMonitor {
+    config: Arc<Config>,
+    times: Arc<PollTimes>,
+}
+
+thread_local! {
+    static MONITOR: RefCell<Option<ThreadMonitor>> = const { RefCell::new(None) };
+}
+
+/// Uninstalls the thread's monitor when dropped.
+pub(crate) struct Entered(());
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        MONITOR.with(|monitor| monitor.borrow_mut().take());
+    }
+}
+
+/// Times the task polls this thread runs until the guard drops (nothing when
+/// `config` is off).
+pub(crate) fn enter(config: &Arc<Config>, times: &Arc<PollTimes>) -> Option<Entered> {
+    if !config.is_on() {
+        return None;
+    }
+    let monitor = ThreadMonitor { config: config.clone(), times: times.clone() };
+    MONITOR.with(|slot| *slot.borrow_mut() = Some(monitor));
+    Some(Entered(()))
+}
+
+/// Before a task poll: the time, if this thread times polls.
+pub(crate) fn start() -> Option<Instant> {
+    MONITOR.with(|monitor| monitor.borrow().is_some().then(Instant::now))
+}
+
+/// After the poll of the task with `header`: records its time and reports it
+/// if it was slow and the task was not reported before.
+pub(crate) fn finish(started: Instant, header: &Header) {
+    let duration = started.elapsed();
+    MONITOR.with(|monitor| {
+        let monitor = monitor.borrow();
+        let Some(monitor) = monitor.as_ref() else { return };
+        if monitor.config.histogram {
+            monitor.times.record(duration);
+        }
+        let Some(threshold) = monitor.config.slow_poll_threshold else { return };
+        // Relaxed: only the thread running the task (RUNNING) touches the flag.
+        if duration >= threshold && !header.slow_reported.swap(true, Relaxed) {
+            monitor.config.report(&SlowPoll { spawned_at: header.spawned_at, duration, threshold });
+        }
+    });
+}
+
+/// The threshold [`SLOW_POLL_ENV`] sets, if it is set. A value that is not a
+/// number of milliseconds is reported on stderr and ignored: a debugging aid
+/// must not stop the application.
+pub(crate) fn threshold_from_env() -> Option<Duration> {
+    let value = std::env::var_os(SLOW_POLL_ENV)?;
+    match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(ms) => Some(Duration::from_millis(ms)),
+        None => {
+            eprintln!("runtime: ignoring {SLOW_POLL_ENV}={value:?}: expected a whole number of milliseconds");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_powers_of_two_of_microseconds() {
+        let times = PollTimes::default();
+        for micros in [0, 1, 3, 4, 1_000, 1 << 17, 1 << 18, u64::MAX / 2_000_000] {
+            times.record(Duration::from_micros(micros));
+        }
+        let mut sums = Vec::new();
+        times.add_to(&mut sums);
+        assert_eq!(sums[0], 1); // 0 µs
+        assert_eq!(sums[1], 1); // 1 µs
+        assert_eq!(sums[2], 1); // 3 µs
+        assert_eq!(sums[3], 1); // 4 µs
+        assert_eq!(sums[10], 1); // 1 ms in [512, 1024) µs
+        assert_eq!(sums[18], 1); // 2^17 µs
+        assert_eq!(sums[19], 2); // 2^18 µs and beyond
+        for index in 0..POLL_TIME_BUCKETS {
+            let range = bucket_range(index);
+            assert!(range.start < range.end);
+            if index > 0 {
+                assert_eq!(range.start, bucket_range(index - 1).end, "bucket {index} starts where the last ended");
+            }
+        }
+    }
+}
