@@ -12,6 +12,8 @@ pub enum Guard {
     Budget,
     /// The injector checked every 61 ticks: off, only when the local queue is empty.
     InjectorInterval,
+    /// A busy worker looks at I/O and timers every 61 ticks: off, only when idle.
+    EventInterval,
     /// At most 3 LIFO-slot polls in a row: off, the LIFO slot may run forever.
     LifoBound,
     /// A yielding task goes to the back of the queue: off, into the LIFO slot.

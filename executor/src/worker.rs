@@ -30,8 +30,8 @@ use std::task::Waker;
 use crate::coop;
 use crate::guards::{Guard, Guards};
 use crate::idle::Idle;
-use crate::monitor;
 use crate::metrics::WorkerMetrics;
+use crate::monitor;
 use crate::park::{Parker, Unparked};
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
 use crate::sync::Arc;
@@ -296,7 +296,7 @@ impl Worker {
 
     fn run(&self) {
         while !self.shared.is_shutdown() {
-            if self.core.borrow().tick % EVENT_INTERVAL == 0 {
+            if self.core.borrow().tick % EVENT_INTERVAL == 0 && self.shared.guards.on(Guard::EventInterval) {
                 self.poll_io();
             }
             if let Some(task) = self.next_task().or_else(|| self.steal_work()) {

@@ -19,9 +19,9 @@
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
-use std::sync::atomic::AtomicBool;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::{Header, Vtable};
