@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use futures_channel::{mpsc, oneshot};
 
+mod fairness;
 mod files;
 mod net;
 mod timers;
@@ -338,6 +339,7 @@ fn main() {
     let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
     let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let file_names: Vec<&str> = FILE_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -378,6 +380,9 @@ fn main() {
     }
     if !file_names.is_empty() {
         run_files(rounds, &file_names, (ours, tokio, smol));
+    }
+    if !fair_names.is_empty() {
+        run_fairness(rounds, &fair_names, only.as_deref(), (ours, tokio, smol));
     }
     if !net_names.is_empty() {
         run_net(rounds, &net_names, only.as_deref());
@@ -472,6 +477,55 @@ fn run_timers(
             });
             let row = format!("{name} {label}");
             println!("{row:<20} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+        }
+    }
+}
+
+/// The fairness workloads, runtimes rotated each round; medians over rounds
+/// of each round's two numbers (p99 and max latency, or the workload's own).
+fn run_fairness(
+    rounds: usize,
+    names: &[&str],
+    only: Option<&[String]>,
+    rts: (&'static Ours, &'static Tokio, &'static Smol),
+) {
+    // samples[workload][runtime][round] = the row's two numbers
+    let mut samples = vec![vec![Vec::<[f64; 2]>::new(); 3]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..3 {
+                let which = (k + round) % 3;
+                if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
+                    continue;
+                }
+                let sample = match which {
+                    0 => fairness::sample(rts.0, name),
+                    1 => fairness::sample(rts.1, name),
+                    _ => fairness::sample(rts.2, name),
+                };
+                samples[w][which].push(sample);
+            }
+        }
+        eprintln!("fairness round {}/{rounds} done", round + 1);
+    }
+    println!();
+    println!("{rounds} rounds, {WORKERS} workers each, one hog per worker; medians over rounds");
+    println!(
+        "{:<30} {:>10} {:>10} {:>10} {:>13} {:>12}",
+        "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
+    );
+    for (w, name) in names.iter().enumerate() {
+        for (column, label) in fairness::labels(name).iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+            let [r, t, m] = [0, 1, 2].map(|i| {
+                let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
+                if values.is_empty() {
+                    f64::NAN
+                } else {
+                    median(&mut values)
+                }
+            });
+            let row = format!("{name} {label}");
+            println!("{row:<30} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
         }
     }
 }

@@ -27,6 +27,15 @@ pub const BUDGET: u8 = 128;
 thread_local! {
     /// The running poll's units left; `None` when unconstrained.
     static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
+    /// Set when a poll ran out of budget, for the scheduler to see.
+    static EXHAUSTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a poll on this thread ran out of budget since the last call: the
+/// task is a hog, and the scheduler lets the outside world in before it runs
+/// again.
+pub(crate) fn take_exhausted() -> bool {
+    EXHAUSTED.replace(false)
 }
 
 /// Runs `poll` (one task poll) with a full budget.
@@ -73,6 +82,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         None => Poll::Ready(RestoreOnPending { spent: false }),
         Some(0) => {
             // The wake during our own poll reschedules the task at the back.
+            EXHAUSTED.set(true);
             cx.waker().wake_by_ref();
             Poll::Pending
         }

@@ -10,9 +10,11 @@
 pub enum Guard {
     /// The cooperative budget ([`crate::coop`]): off, task polls are unconstrained.
     Budget,
-    /// The injector checked every 61 ticks: off, only when the local queue is empty.
+    /// The injector checked every 61 ticks and after a task spent its budget:
+    /// off, only when the local queue is empty.
     InjectorInterval,
-    /// A busy worker looks at I/O and timers every 61 ticks: off, only when idle.
+    /// A busy worker looks at I/O and timers every 61 ticks and after a task
+    /// spent its budget: off, only when idle.
     EventInterval,
     /// At most 3 LIFO-slot polls in a row: off, the LIFO slot may run forever.
     LifoBound,

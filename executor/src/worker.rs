@@ -11,14 +11,17 @@
 //! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
 //!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
 //! - Tasks spawned or woken from other threads go to the injector, which every
-//!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] ticks, and whenever its
-//!   local queue is empty.
+//!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] ticks, after a task
+//!   ran out of its cooperative budget (a hog goes behind every task queued,
+//!   remote ones included), and whenever its local queue is empty.
 //! - A worker with no work steals half of another's queue, starting at a random
 //!   victim, then parks (idle.rs decides who wakes).
 //! - With a driver's [`Poller`] (the reactor's epoll), one parked worker at a
 //!   time blocks in it instead of its condvar: the tasks its events wake land
 //!   on its own queues, with one notification per batch. Busy workers look at
-//!   it without blocking every [`EVENT_INTERVAL`] ticks.
+//!   it without blocking every [`EVENT_INTERVAL`] ticks, and after a task ran
+//!   out of budget: its I/O events must not wait for the reactor thread's
+//!   hand-off window, nor 61 of the hog's polls.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -82,6 +85,10 @@ struct Worker {
 struct Core {
     local: Local<Notified>,
     tick: u32,
+    /// A task ran out of its cooperative budget: before the next task, I/O
+    /// and the injector are looked at, so the hog goes behind remote
+    /// wake-ups too, not only local ones.
+    hog_yielded: bool,
     searching: bool,
     rand: u32,
 }
@@ -274,7 +281,7 @@ impl Schedule for Arc<Shared> {
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let rand = 0x9E37_79B9u32.wrapping_mul(index as u32 + 1) | 1;
-    let core = RefCell::new(Core { local, tick: 0, searching: false, rand });
+    let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand });
     let worker = Rc::new(Worker { shared, index, core, dispatching_io: Cell::new(false) });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
     let monitored = monitor::enter(&worker.shared.monitor, &worker.remote().metrics.poll_times);
@@ -296,7 +303,11 @@ impl Worker {
 
     fn run(&self) {
         while !self.shared.is_shutdown() {
-            if self.core.borrow().tick % EVENT_INTERVAL == 0 && self.shared.guards.on(Guard::EventInterval) {
+            let look = {
+                let core = self.core.borrow();
+                core.tick % EVENT_INTERVAL == 0 || core.hog_yielded
+            };
+            if look && self.shared.guards.on(Guard::EventInterval) {
                 self.poll_io();
             }
             if let Some(task) = self.next_task().or_else(|| self.steal_work()) {
@@ -361,10 +372,12 @@ impl Worker {
     fn next_task(&self) -> Option<Notified> {
         let mut core = self.core.borrow_mut();
         core.tick = core.tick.wrapping_add(1);
-        if core.tick % GLOBAL_POLL_INTERVAL == 0 && self.shared.guards.on(Guard::InjectorInterval) {
-            // A fair share, not one task: a burst of remote wake-ups (an I/O
-            // batch) behind a busy local queue waits one interval, not one each.
-            if let Some(task) = self.pop_inject_batch(&mut core) {
+        let hog_yielded = std::mem::take(&mut core.hog_yielded);
+        let look = core.tick % GLOBAL_POLL_INTERVAL == 0 || hog_yielded;
+        if look && self.shared.guards.on(Guard::InjectorInterval) {
+            // One task, as tokio and Go take: a batch each time would churn
+            // a full local queue through the injector.
+            if let Some(task) = self.shared.inject.pop() {
                 return Some(task);
             }
         }
@@ -431,6 +444,9 @@ impl Worker {
         self.remote().metrics.polls.incr();
         if self.shared.guards.on(Guard::Budget) {
             coop::budgeted(|| task.run());
+            if coop::take_exhausted() {
+                self.core.borrow_mut().hog_yielded = true;
+            }
         } else {
             task.run();
         }
