@@ -38,7 +38,7 @@ use super::IntoRaw;
 use crate::sync::{Arc, AtomicPtr, AtomicU32, AtomicU64, UnsafeCell};
 
 /// Slots in the ring; a power of two.
-pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
+pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 1024 };
 const MASK: u32 = CAPACITY as u32 - 1;
 
 /// The owner's end of the queue: push, pop, LIFO slot. Not `Sync`.
