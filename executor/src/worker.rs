@@ -389,7 +389,10 @@ impl Worker {
                 return task;
             }
         }
-        if let Some(task) = core.local.pop().or_else(|| core.local.pop_lifo()) {
+        // The LIFO slot is full here only when I/O events were dispatched on
+        // this worker since its last task (run_task empties it otherwise): the
+        // task just woken by I/O runs before the queue, a hog included.
+        if let Some(task) = core.local.pop_lifo().or_else(|| core.local.pop()) {
             return Some(task);
         }
         self.pop_inject_batch(&mut core)
