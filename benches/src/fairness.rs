@@ -21,43 +21,33 @@ fn micros(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e6
 }
 
-/// (p99, max) of `samples`.
-fn tail(mut samples: Vec<f64>) -> (f64, f64) {
+/// [p99, max] of `samples`.
+fn tail(mut samples: Vec<f64>) -> Vec<f64> {
     samples.sort_by(f64::total_cmp);
-    let p99 = samples[(samples.len() - 1) * 99 / 100];
-    (p99, samples[samples.len() - 1])
+    vec![samples[(samples.len() - 1) * 99 / 100], samples[samples.len() - 1]]
 }
 
-/// One sample of a fairness workload: the two numbers of its table row.
-pub fn sample<R: Sockets>(rt: &'static R, name: &str) -> [f64; 2] {
+/// One sample of a fairness workload: the numbers of its table rows.
+pub fn sample<R: Sockets>(rt: &'static R, name: &str) -> Vec<f64> {
     match name {
-        "fair_timers" => {
-            let (p99, max) = tail(rt.block_on(timers_beside_yield_loops(rt)));
-            [p99, max]
-        }
-        "fair_flood" => {
-            let (p99, max) = tail(requests_beside_floods(rt));
-            [p99, max]
-        }
-        "fair_spawner" => {
-            let (p99, max) = tail(outside_spawns_beside_spawners(rt));
-            [p99, max]
-        }
+        "fair_timers" => tail(rt.block_on(timers_beside_yield_loops(rt))),
+        "fair_flood" => tail(requests_beside_floods(rt)),
+        "fair_spawner" => tail(outside_spawns_beside_spawners(rt)),
         "fair_yield" => {
             let start = Instant::now();
             let index = rt.block_on(yielders_mid_run_index(rt));
-            [index, start.elapsed().as_secs_f64() * 1e3]
+            vec![index, start.elapsed().as_secs_f64() * 1e3]
         }
-        _ => [stuck_worker(rt), f64::NAN],
+        _ => vec![stuck_worker(rt)],
     }
 }
 
-/// The row labels of each workload's two numbers.
-pub fn labels(name: &str) -> [&'static str; 2] {
+/// The labels of each workload's numbers.
+pub fn labels(name: &str) -> &'static [&'static str] {
     match name {
-        "fair_yield" => ["Jain mid-run", "total ms"],
-        "fair_stuck" => ["queued done ms", ""],
-        _ => ["p99 us", "max us"],
+        "fair_yield" => &["Jain mid-run", "total ms"],
+        "fair_stuck" => &["queued done ms"],
+        _ => &["p99 us", "max us"],
     }
 }
 

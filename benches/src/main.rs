@@ -432,102 +432,96 @@ fn timer_sample<R: Rt>(rt: &'static R, name: &str) -> Vec<f64> {
     }
 }
 
-/// The timer workloads, runtimes rotated each round; medians and ratios.
+/// A table of workloads whose samples are several numbers each (a row per
+/// number): `sample(runtime index, workload)` gives them and `labels(workload)`
+/// names them. Runtimes rotated each round; medians and ratios.
+struct Table<'a> {
+    kind: &'a str,
+    heading: &'a str,
+    labels: fn(&str) -> &'static [&'static str],
+    sample: &'a dyn Fn(usize, &str) -> Vec<f64>,
+}
+
+impl Table<'_> {
+    fn run(&self, rounds: usize, names: &[&str], only: Option<&[String]>) {
+        // samples[workload][runtime][round] = the workload's numbers
+        let mut samples = vec![vec![Vec::<Vec<f64>>::new(); 3]; names.len()];
+        for round in 0..rounds {
+            for (w, name) in names.iter().enumerate() {
+                for k in 0..3 {
+                    let which = (k + round) % 3;
+                    if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
+                        continue;
+                    }
+                    samples[w][which].push((self.sample)(which, name));
+                }
+            }
+            eprintln!("{} round {}/{rounds} done", self.kind, round + 1);
+        }
+        println!();
+        println!("{rounds} rounds, {WORKERS} workers each; {}", self.heading);
+        println!(
+            "{:<30} {:>10} {:>10} {:>10} {:>13} {:>12}",
+            "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
+        );
+        for (w, name) in names.iter().enumerate() {
+            for (column, label) in (self.labels)(name).iter().enumerate() {
+                let [r, t, m] = [0, 1, 2].map(|i| {
+                    let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
+                    if values.is_empty() {
+                        f64::NAN
+                    } else {
+                        median(&mut values)
+                    }
+                });
+                let row = format!("{name} {label}");
+                println!("{row:<30} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+            }
+        }
+    }
+}
+
+/// The timer workloads' table.
 fn run_timers(
     rounds: usize,
     names: &[&str],
     only: Option<&[String]>,
     rts: (&'static Ours, &'static Tokio, &'static Smol),
 ) {
-    // samples[workload][runtime][round] = the row's numbers
-    let mut samples = vec![vec![Vec::<Vec<f64>>::new(); 3]; names.len()];
-    for round in 0..rounds {
-        for (w, name) in names.iter().enumerate() {
-            for k in 0..3 {
-                let which = (k + round) % 3;
-                if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
-                    continue;
-                }
-                let sample = match which {
-                    0 => timer_sample(rts.0, name),
-                    1 => timer_sample(rts.1, name),
-                    _ => timer_sample(rts.2, name),
-                };
-                samples[w][which].push(sample);
-            }
-        }
-        eprintln!("timer round {}/{rounds} done", round + 1);
+    let sample = |which: usize, name: &str| match which {
+        0 => timer_sample(rts.0, name),
+        1 => timer_sample(rts.1, name),
+        _ => timer_sample(rts.2, name),
+    };
+    Table {
+        kind: "timer",
+        heading: "medians (timers_light: lateness in µs; others: ms)",
+        labels: |name| if name == "timers_light" { &["p50 late", "p99 late"] } else { &["total"] },
+        sample: &sample,
     }
-    println!();
-    println!("{rounds} rounds, {WORKERS} workers each; medians (timers_light: lateness in µs; others: ms)");
-    println!(
-        "{:<20} {:>10} {:>10} {:>10} {:>13} {:>12}",
-        "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
-    );
-    for (w, name) in names.iter().enumerate() {
-        let labels: &[&str] = if *name == "timers_light" { &["p50 late", "p99 late"] } else { &["total"] };
-        for (column, label) in labels.iter().enumerate() {
-            let [r, t, m] = [0, 1, 2].map(|i| {
-                let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
-                if values.is_empty() {
-                    f64::NAN
-                } else {
-                    median(&mut values)
-                }
-            });
-            let row = format!("{name} {label}");
-            println!("{row:<20} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
-        }
-    }
+    .run(rounds, names, only);
 }
 
-/// The fairness workloads, runtimes rotated each round; medians over rounds
-/// of each round's two numbers (p99 and max latency, or the workload's own).
+/// The fairness workloads' table: medians over rounds of each round's p99
+/// and max latency (or the workload's own numbers).
 fn run_fairness(
     rounds: usize,
     names: &[&str],
     only: Option<&[String]>,
     rts: (&'static Ours, &'static Tokio, &'static Smol),
 ) {
-    // samples[workload][runtime][round] = the row's two numbers
-    let mut samples = vec![vec![Vec::<[f64; 2]>::new(); 3]; names.len()];
-    for round in 0..rounds {
-        for (w, name) in names.iter().enumerate() {
-            for k in 0..3 {
-                let which = (k + round) % 3;
-                if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
-                    continue;
-                }
-                let sample = match which {
-                    0 => fairness::sample(rts.0, name),
-                    1 => fairness::sample(rts.1, name),
-                    _ => fairness::sample(rts.2, name),
-                };
-                samples[w][which].push(sample);
-            }
-        }
-        eprintln!("fairness round {}/{rounds} done", round + 1);
+    let sample = |which: usize, name: &str| match which {
+        0 => fairness::sample(rts.0, name),
+        1 => fairness::sample(rts.1, name),
+        _ => fairness::sample(rts.2, name),
+    };
+    Table {
+        kind: "fairness",
+        heading: "one hog per worker; medians over rounds",
+        labels: fairness::labels,
+        sample: &sample,
     }
-    println!();
-    println!("{rounds} rounds, {WORKERS} workers each, one hog per worker; medians over rounds");
-    println!(
-        "{:<30} {:>10} {:>10} {:>10} {:>13} {:>12}",
-        "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
-    );
-    for (w, name) in names.iter().enumerate() {
-        for (column, label) in fairness::labels(name).iter().enumerate().filter(|(_, l)| !l.is_empty()) {
-            let [r, t, m] = [0, 1, 2].map(|i| {
-                let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
-                if values.is_empty() {
-                    f64::NAN
-                } else {
-                    median(&mut values)
-                }
-            });
-            let row = format!("{name} {label}");
-            println!("{row:<30} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
-        }
-    }
+    .run(rounds, names, only);
 }
 
 const FILE_WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small", "file_write_big"];
