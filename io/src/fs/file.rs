@@ -90,6 +90,10 @@ pub struct File {
     /// The result of the last job that was not a read or a write, for the
     /// operation waiting on it.
     result: Option<io::Result<Outcome>>,
+    /// The job in flight (or whose result waits in `result`) is the length
+    /// query `poll_len` started: any other job clears it, so `poll_len` never
+    /// takes the result a dropped operation left behind.
+    len_asked: bool,
 }
 
 /// What a job did.
@@ -172,6 +176,7 @@ impl File {
             found_end: false,
             error: None,
             result: None,
+            len_asked: false,
         }
     }
 
@@ -230,6 +235,7 @@ impl File {
     fn start_other(&mut self, f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static) {
         debug_assert!(self.job.is_none());
         let file = self.std.clone();
+        self.len_asked = false;
         self.job = Some(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
     }
 
@@ -238,11 +244,14 @@ impl File {
     fn poll_len(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         loop {
             ready!(self.poll_flush_writes(cx))?;
-            match self.result.take() {
-                Some(Ok(Outcome::Len(len))) => return Poll::Ready(Ok(len)),
-                Some(Err(error)) => return Poll::Ready(Err(error)),
+            match (std::mem::take(&mut self.len_asked), self.result.take()) {
+                (true, Some(Ok(Outcome::Len(len)))) => return Poll::Ready(Ok(len)),
+                (true, Some(Err(error))) => return Poll::Ready(Err(error)),
                 // Nothing, or what a dropped operation left: ask.
-                _ => self.start_other(|file| file.metadata().map(|m| Outcome::Len(m.len()))),
+                _ => {
+                    self.start_other(|file| file.metadata().map(|m| Outcome::Len(m.len())));
+                    self.len_asked = true;
+                }
             }
         }
     }
@@ -302,6 +311,7 @@ impl File {
         let buf = std::mem::replace(&mut self.pending, next);
         let (file, at) = (self.std.clone(), self.write_offset());
         // Mandatory: the caller was told these bytes are written.
+        self.len_asked = false;
         self.job = Some(runtime_executor::spawn_blocking_mandatory(move || {
             let result = write_at(&file, &buf, at);
             Done::Write { buf, result }
@@ -379,6 +389,7 @@ impl File {
                 chunk.truncate(len);
             }
             let (file, at) = (this.std.clone(), this.pos);
+            this.len_asked = false;
             this.job = Some(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at)));
             ready!(this.poll_idle(cx));
             if let Some(error) = this.error.take() {
