@@ -13,7 +13,7 @@ pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
     let waker = waker_fn::waker_fn(move || thread.unpark());
     let mut cx = Context::from_waker(&waker);
     loop {
-        if let Poll::Ready(output) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
+        if let Poll::Ready(output) = crate::coop::budgeted(true, || future.as_mut().poll(&mut cx)) {
             return output;
         }
         std::thread::park();

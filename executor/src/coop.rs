@@ -27,20 +27,18 @@ pub const BUDGET: u8 = 128;
 thread_local! {
     /// The running poll's units left; `None` when unconstrained.
     static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
-    /// Set when a poll ran out of budget, for the scheduler to see.
-    static EXHAUSTED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a poll on this thread ran out of budget since the last call: the
-/// task is a hog, and the scheduler lets the outside world in before it runs
-/// again.
-pub(crate) fn take_exhausted() -> bool {
-    EXHAUSTED.replace(false)
+/// Runs `poll` (one task poll) with a full budget, or unconstrained when the
+/// budget is switched `off` (a fairness test's guard switch).
+pub(crate) fn budgeted<R>(on: bool, poll: impl FnOnce() -> R) -> R {
+    with_budget(on.then_some(BUDGET), poll)
 }
 
-/// Runs `poll` (one task poll) with a full budget.
-pub(crate) fn budgeted<R>(poll: impl FnOnce() -> R) -> R {
-    with_budget(Some(BUDGET), poll)
+/// Whether the running poll has spent its whole budget: called at the end of
+/// a task poll, it tells the scheduler the task is a hog.
+pub(crate) fn is_spent() -> bool {
+    LEFT.get() == Some(0)
 }
 
 /// Runs `f` with `budget`, then restores the previous one (also on panic).
@@ -82,7 +80,6 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         None => Poll::Ready(RestoreOnPending { spent: false }),
         Some(0) => {
             // The wake during our own poll reschedules the task at the back.
-            EXHAUSTED.set(true);
             cx.waker().wake_by_ref();
             Poll::Pending
         }
@@ -204,13 +201,17 @@ mod tests {
     #[test]
     fn a_poll_spends_exactly_the_budget() {
         let mut cx = Context::from_waker(Waker::noop());
-        assert_eq!(budgeted(|| spend_all(&mut cx)), usize::from(BUDGET));
+        assert_eq!(budgeted(true, || spend_all(&mut cx)), usize::from(BUDGET));
+        assert!(budgeted(true, || {
+            spend_all(&mut cx);
+            is_spent()
+        }));
     }
 
     #[test]
     fn pending_operations_give_their_unit_back() {
         let mut cx = Context::from_waker(Waker::noop());
-        budgeted(|| {
+        budgeted(true, || {
             for _ in 0..1_000 {
                 let Poll::Ready(coop) = poll_proceed(&mut cx) else { panic!("budget spent by restored units") };
                 drop(coop);
@@ -225,7 +226,7 @@ mod tests {
         for _ in 0..1_000 {
             assert!(poll_proceed(&mut cx).is_ready());
         }
-        budgeted(|| {
+        budgeted(true, || {
             let inner = with_budget(None, || (0..1_000).all(|_| poll_proceed(&mut cx).is_ready()));
             assert!(inner);
             // The outer budget is back, untouched.

@@ -127,7 +127,7 @@ impl Shared {
         loop {
             // Acquire: pairs with the waker's Release.
             if woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = coop::budgeted(|| future.as_mut().poll(cx)) {
+                if let Poll::Ready(output) = coop::budgeted(budget, || future.as_mut().poll(cx)) {
                     return output;
                 }
             }
@@ -135,11 +135,7 @@ impl Shared {
             while ran < EVENT_INTERVAL {
                 let Some(task) = self.queue.pop() else { break };
                 self.polls.incr();
-                if budget {
-                    coop::budgeted(|| task.run());
-                } else {
-                    task.run();
-                }
+                coop::budgeted(budget, || task.run());
                 ran += 1;
             }
             if ran == 0 && !woken.load(Ordering::Acquire) {
@@ -162,7 +158,7 @@ impl Shared {
         metrics.worker_steals = vec![0];
         metrics.worker_parks = vec![self.parks.get()];
         metrics.injector_pushes = self.queue.pushes();
-        if self.monitor.histogram {
+        if self.monitor.keeps_histogram() {
             self.poll_times.add_to(&mut metrics.poll_time_histogram);
         }
     }

@@ -70,12 +70,14 @@ pub(crate) type SlowPollHook = Arc<dyn Fn(&SlowPoll) + Send + Sync>;
 pub(crate) struct Config {
     pub(crate) slow_poll_threshold: Option<Duration>,
     pub(crate) on_slow_poll: Option<SlowPollHook>,
+    /// Asked for by `enable_poll_time_histogram`.
     pub(crate) histogram: bool,
 }
 
 impl Config {
-    /// Whether polls are timed at all.
-    pub(crate) fn is_on(&self) -> bool {
+    /// Whether poll times are kept in the histogram: asked for, or timed
+    /// anyway for a slow-poll threshold. Then every poll is timed.
+    pub(crate) fn keeps_histogram(&self) -> bool {
         self.histogram || self.slow_poll_threshold.is_some()
     }
 
@@ -149,7 +151,7 @@ impl Drop for Entered {
 /// Times the task polls this thread runs until the guard drops (nothing when
 /// `config` is off).
 pub(crate) fn enter(config: &Arc<Config>, times: &Arc<PollTimes>) -> Option<Entered> {
-    if !config.is_on() {
+    if !config.keeps_histogram() {
         return None;
     }
     let monitor = ThreadMonitor { config: config.clone(), times: times.clone() };
@@ -169,9 +171,7 @@ pub(crate) fn finish(started: Instant, header: &Header) {
     MONITOR.with(|monitor| {
         let monitor = monitor.borrow();
         let Some(monitor) = monitor.as_ref() else { return };
-        if monitor.config.histogram {
-            monitor.times.record(duration);
-        }
+        monitor.times.record(duration);
         let Some(threshold) = monitor.config.slow_poll_threshold else { return };
         // Relaxed: only the thread running the task (RUNNING) touches the flag.
         if duration >= threshold && !header.slow_reported.swap(true, Relaxed) {

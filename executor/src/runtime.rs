@@ -144,7 +144,6 @@ impl Builder {
     /// ```
     pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
         self.monitor.slow_poll_threshold = Some(threshold);
-        self.monitor.histogram = true;
         self
     }
 
@@ -186,7 +185,6 @@ impl Builder {
         let mut monitor = self.monitor.clone();
         if monitor.slow_poll_threshold.is_none() {
             monitor.slow_poll_threshold = monitor::threshold_from_env();
-            monitor.histogram |= monitor.slow_poll_threshold.is_some();
         }
         let monitor = Arc::new(monitor);
         let (scheduler, locals) = if workers == 0 {

@@ -85,7 +85,7 @@ struct Worker {
 struct Core {
     local: Local<Notified>,
     tick: u32,
-    /// A task ran out of its cooperative budget: before the next task, I/O
+    /// A task spent its whole cooperative budget: before the next task, I/O
     /// and the injector are looked at, so the hog goes behind remote
     /// wake-ups too, not only local ones.
     hog_yielded: bool,
@@ -256,7 +256,7 @@ impl Shared {
         metrics.worker_steals = self.remotes.iter().map(|r| r.metrics.steals.get()).collect();
         metrics.worker_parks = self.remotes.iter().map(|r| r.metrics.parks.get()).collect();
         metrics.injector_pushes = self.inject.pushes();
-        if self.monitor.histogram {
+        if self.monitor.keeps_histogram() {
             for remote in self.remotes.iter() {
                 remote.metrics.poll_times.add_to(&mut metrics.poll_time_histogram);
             }
@@ -453,13 +453,12 @@ impl Worker {
     /// Polls one task, with a fresh cooperative budget.
     fn poll(&self, task: Notified) {
         self.remote().metrics.polls.incr();
-        if self.shared.guards.on(Guard::Budget) {
-            coop::budgeted(|| task.run());
-            if coop::take_exhausted() {
-                self.core.borrow_mut().hog_yielded = true;
-            }
-        } else {
+        let spent = coop::budgeted(self.shared.guards.on(Guard::Budget), || {
             task.run();
+            coop::is_spent()
+        });
+        if spent {
+            self.core.borrow_mut().hog_yielded = true;
         }
     }
 

@@ -175,14 +175,6 @@ impl Registration {
     pub async fn io<R>(&self, direction: Direction, mut f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(direction, cx, &mut f)).await
     }
-
-    /// Waits until `direction` is ready.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn readiness(&self, direction: Direction) -> io::Result<ReadyEvent> {
-        poll_fn(|cx| self.poll_ready(direction, cx)).await
-    }
 }
 
 impl Drop for Registration {

@@ -233,10 +233,8 @@ impl File {
 
     /// Starts a job running `f` on the file; only when no job is in flight.
     fn start_other(&mut self, f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static) {
-        debug_assert!(self.job.is_none());
         let file = self.std.clone();
-        self.len_asked = false;
-        self.job = Some(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
+        self.start(runtime_executor::spawn_blocking(move || Done::Other(f(&file))));
     }
 
     /// The file's length after every earlier write (a job: even `fstat`
@@ -302,7 +300,6 @@ impl File {
 
     /// Starts a job writing the pending bytes; only when no job is in flight.
     fn start_write(&mut self) {
-        debug_assert!(self.job.is_none());
         if self.pending.is_empty() {
             return;
         }
@@ -311,11 +308,17 @@ impl File {
         let buf = std::mem::replace(&mut self.pending, next);
         let (file, at) = (self.std.clone(), self.write_offset());
         // Mandatory: the caller was told these bytes are written.
-        self.len_asked = false;
-        self.job = Some(runtime_executor::spawn_blocking_mandatory(move || {
+        self.start(runtime_executor::spawn_blocking_mandatory(move || {
             let result = write_at(&file, &buf, at);
             Done::Write { buf, result }
         }));
+    }
+
+    /// Puts `job` in flight: a job a length query did not start.
+    fn start(&mut self, job: JoinHandle<Done>) {
+        debug_assert!(self.job.is_none());
+        self.len_asked = false;
+        self.job = Some(job);
     }
 
     /// Where the pending bytes go: `None` in append mode (the kernel's choice).
@@ -389,8 +392,7 @@ impl File {
                 chunk.truncate(len);
             }
             let (file, at) = (this.std.clone(), this.pos);
-            this.len_asked = false;
-            this.job = Some(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at)));
+            this.start(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at)));
             ready!(this.poll_idle(cx));
             if let Some(error) = this.error.take() {
                 return Poll::Ready(Err(error));
