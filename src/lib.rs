@@ -28,7 +28,7 @@ pub use runtime_macros::{main, test};
 /// Tasks: spawning, joining, yielding.
 pub mod task {
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
-    pub use runtime_executor::{spawn, spawn_blocking, yield_now, JoinError, JoinHandle, YieldNow};
+    pub use runtime_executor::{spawn, spawn_blocking, spawn_local, yield_now, JoinError, JoinHandle, YieldNow};
 }
 
 /// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout) and

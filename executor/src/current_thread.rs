@@ -5,6 +5,9 @@
 //! calling `block_on` meanwhile polls its own future and takes over driving
 //! once the driver leaves. The main future is polled whenever it was woken and
 //! at least every [`EVENT_INTERVAL`] task polls, so a busy queue cannot starve it.
+//!
+//! Each thread in `block_on` also runs the local tasks it spawned (local.rs),
+//! whether it drives or waits to drive.
 
 use std::future::Future;
 use std::pin::pin;
@@ -16,6 +19,7 @@ use std::thread::Thread;
 
 use crate::coop;
 use crate::guards::{Guard, Guards};
+use crate::local::LocalTasks;
 use crate::metrics::Counter;
 use crate::monitor;
 use crate::park::Parker;
@@ -88,6 +92,16 @@ impl Shared {
         };
         let mut cx = Context::from_waker(&waker);
         let me = std::thread::current();
+        // This thread's local tasks, run whether it drives or waits to drive.
+        let local = {
+            let (this, thread) = (self.clone(), me.clone());
+            LocalTasks::new(move || {
+                let _ = this.parker.unpark();
+                thread.unpark();
+            })
+        };
+        let _entered = local.enter();
+        let budget = self.guards.on(Guard::Budget);
         loop {
             // Register before trying the lock: either the lock is free now, or the
             // driver sees us when it leaves (it unlocks, then wakes the waiters).
@@ -104,15 +118,18 @@ impl Shared {
             };
             if let Some(guard) = guard {
                 let _driving = Driving { guard: Some(guard), shared: self };
-                return self.drive(future.as_mut(), &mut cx, &woken);
+                return self.drive(future.as_mut(), &mut cx, &woken, &local);
             }
-            // Another thread drives: poll our own future meanwhile.
+            // Another thread drives: poll our own future and local tasks meanwhile.
             if woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = coop::budgeted(budget, || future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
-            std::thread::park();
+            let ran = local.run_some(EVENT_INTERVAL, |task| coop::budgeted(budget, || task.run()));
+            if ran == 0 && !woken.load(Ordering::Acquire) {
+                std::thread::park();
+            }
         }
     }
 
@@ -121,6 +138,7 @@ impl Shared {
         mut future: std::pin::Pin<&mut F>,
         cx: &mut Context<'_>,
         woken: &AtomicBool,
+        local: &LocalTasks,
     ) -> F::Output {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
         let budget = self.guards.on(Guard::Budget);
@@ -133,7 +151,13 @@ impl Shared {
             }
             let mut ran = 0;
             while ran < EVENT_INTERVAL {
-                let Some(task) = self.queue.pop() else { break };
+                // Local tasks take every other turn while both kinds wait.
+                let task = if ran % 2 == 0 {
+                    self.queue.pop().or_else(|| local.pop())
+                } else {
+                    local.pop().or_else(|| self.queue.pop())
+                };
+                let Some(task) = task else { break };
                 self.polls.incr();
                 coop::budgeted(budget, || task.run());
                 ran += 1;

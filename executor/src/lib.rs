@@ -41,6 +41,8 @@ mod context;
 mod current_thread;
 #[cfg(not(loom))]
 mod guards;
+#[cfg(not(loom))]
+mod local;
 mod metrics;
 mod monitor;
 #[cfg(not(loom))]
@@ -54,6 +56,8 @@ mod yield_now;
 pub use context::EnterGuard;
 #[cfg(not(loom))]
 pub use guards::Guard;
+#[cfg(not(loom))]
+pub use local::spawn_local;
 pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]

@@ -14,6 +14,9 @@
 //!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] ticks, after a task
 //!   ran out of its cooperative budget (a hog goes behind every task queued,
 //!   remote ones included), and whenever its local queue is empty.
+//! - Tasks spawned with `spawn_local` (not `Send`) wait in the worker's
+//!   pinned queue, which nobody steals; they take every other tick while the
+//!   local queue has tasks too.
 //! - A worker with no work steals half of another's queue, starting at a random
 //!   victim, then parks (idle.rs decides who wakes).
 //! - With a driver's [`Poller`] (the reactor's epoll), one parked worker at a
@@ -33,6 +36,7 @@ use std::task::Waker;
 use crate::coop;
 use crate::guards::{Guard, Guards};
 use crate::idle::Idle;
+use crate::local::LocalTasks;
 use crate::metrics::WorkerMetrics;
 use crate::monitor;
 use crate::park::{Parker, Unparked};
@@ -77,6 +81,8 @@ struct Worker {
     shared: Arc<Shared>,
     index: usize,
     core: RefCell<Core>,
+    /// Tasks that are not `Send`, spawned here with `spawn_local`: never stolen.
+    pinned: Arc<LocalTasks>,
     /// Set while this worker dispatches I/O events: the tasks they wake queue
     /// here without a notification each; one follows the batch (`after_io`).
     dispatching_io: Cell<bool>,
@@ -282,10 +288,17 @@ impl Schedule for Arc<Shared> {
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let rand = 0x9E37_79B9u32.wrapping_mul(index as u32 + 1) | 1;
     let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand });
-    let worker = Rc::new(Worker { shared, index, core, dispatching_io: Cell::new(false) });
+    let pinned = {
+        let shared = shared.clone();
+        LocalTasks::new(move || shared.unpark_worker(index))
+    };
+    let worker = Rc::new(Worker { shared, index, core, pinned, dispatching_io: Cell::new(false) });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
     let monitored = monitor::enter(&worker.shared.monitor, &worker.remote().metrics.poll_times);
+    let entered = worker.pinned.enter();
     worker.run();
+    // The pinned tasks are cancelled here, on their own thread.
+    drop(entered);
     drop(monitored);
     WORKER.with(|slot| slot.borrow_mut().take());
     // Drop the references in our queue; shutdown cancels the tasks through the owner list.
@@ -366,7 +379,7 @@ impl Worker {
     }
 
     fn has_local_work(&self) -> bool {
-        !self.remote().steal.is_empty()
+        !self.remote().steal.is_empty() || !self.pinned.is_empty()
     }
 
     fn next_task(&self) -> Option<Notified> {
@@ -392,10 +405,17 @@ impl Worker {
         // The LIFO slot is full here only when I/O events were dispatched on
         // this worker since its last task (run_task empties it otherwise): the
         // task just woken by I/O runs before the queue, a hog included.
-        if let Some(task) = core.local.pop_lifo().or_else(|| core.local.pop()) {
+        if let Some(task) = core.local.pop_lifo() {
             return Some(task);
         }
-        self.pop_inject_batch(&mut core)
+        // Pinned tasks take every other tick while the local queue has tasks too.
+        let pinned_first = core.tick % 2 == 0;
+        let task = if pinned_first {
+            self.pinned.pop().or_else(|| core.local.pop())
+        } else {
+            core.local.pop().or_else(|| self.pinned.pop())
+        };
+        task.or_else(|| self.pop_inject_batch(&mut core))
     }
 
     /// Takes a task from the injector, and a fair share more into the local queue.

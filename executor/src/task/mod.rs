@@ -147,6 +147,23 @@ where
     (Task::from_raw(ptr), Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr))
 }
 
+/// [`new_owned`] for a future that is not `Send`.
+///
+/// # Safety
+/// The task is polled, cancelled and dropped only on the calling thread (raw.rs
+/// invariant 5).
+#[track_caller]
+pub(crate) unsafe fn new_local<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    // SAFETY: passed on from our caller.
+    let ptr = unsafe { raw::allocate(future, scheduler, 3) };
+    (Task::from_raw(ptr), Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr))
+}
+
 /// Allocates a task that no owner list tracks (a blocking job: its queue holds it).
 #[track_caller]
 pub(crate) fn new_unowned<F, S>(future: F, scheduler: S) -> (Notified, JoinHandle<F::Output>)

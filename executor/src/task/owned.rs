@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::ptr::NonNull;
 
-use super::{new_owned, Header, JoinHandle, Notified, Schedule, Task};
+use super::{new_local, new_owned, Header, JoinHandle, Notified, Schedule, Task};
 use crate::sync::{lock, Mutex};
 
 const SHARDS: usize = if cfg!(loom) { 2 } else { 64 };
@@ -29,15 +29,24 @@ struct Shard {
 }
 
 impl OwnedTasks {
+    /// A list for tasks spawned from many threads at once.
     pub(crate) fn new() -> OwnedTasks {
-        let shards = (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect();
-        OwnedTasks { shards }
+        OwnedTasks::with_shards(SHARDS)
+    }
+
+    /// A list whose tasks are all spawned and completed on one thread.
+    pub(crate) fn unsharded() -> OwnedTasks {
+        OwnedTasks::with_shards(1)
+    }
+
+    fn with_shards(shards: usize) -> OwnedTasks {
+        OwnedTasks { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect() }
     }
 
     fn shard(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
         // Fibonacci hashing of the address spreads consecutive allocations.
         let hash = (ptr.as_ptr() as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        &self.shards[(hash >> 58) as usize % SHARDS]
+        &self.shards[(hash >> 58) as usize % self.shards.len()]
     }
 
     /// Makes a task of `future` owned by this list. Returns the `Notified` to
@@ -50,7 +59,27 @@ impl OwnedTasks {
         F::Output: Send + 'static,
         S: Schedule,
     {
-        let (task, notified, handle) = new_owned(future, scheduler);
+        self.adopt(new_owned(future, scheduler))
+    }
+
+    /// [`OwnedTasks::bind`] for a future that is not `Send`.
+    ///
+    /// # Safety
+    /// The task, its future and its output are polled, cancelled and dropped
+    /// only on the calling thread: `scheduler` queues it for this thread alone,
+    /// and this list is shut down on this thread (raw.rs invariant 5).
+    #[track_caller]
+    pub(crate) unsafe fn bind_local<F, S>(&self, future: F, scheduler: S) -> (JoinHandle<F::Output>, Option<Notified>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        S: Schedule,
+    {
+        // SAFETY: passed on from our caller.
+        self.adopt(unsafe { new_local(future, scheduler) })
+    }
+
+    fn adopt<T>(&self, (task, notified, handle): (Task, Notified, JoinHandle<T>)) -> (JoinHandle<T>, Option<Notified>) {
         match self.insert(task) {
             Ok(()) => (handle, Some(notified)),
             Err(task) => {
