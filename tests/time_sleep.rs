@@ -6,7 +6,7 @@ mod support;
 use std::future::{pending, poll_fn, Future};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -331,6 +331,52 @@ fn timers_fire_while_every_worker_is_busy() {
             sleeper.await.unwrap();
         });
         assert_eq!(running.load(SeqCst), 2);
+    });
+}
+
+/// Records when it was first woken.
+struct WokenAt(Mutex<Option<Instant>>);
+
+impl Wake for WokenAt {
+    fn wake(self: Arc<Self>) {
+        self.0.lock().unwrap().get_or_insert_with(Instant::now);
+    }
+}
+
+/// A deadline registered while a worker waits in epoll, after which every
+/// worker leaves for a long poll: the reactor thread, whose stand-by nap was
+/// measured before the deadline existed (after an idle spell, its longest:
+/// 100 ms), must learn of it and fire it near its time, not when the nap ends.
+#[test]
+fn a_deadline_registered_while_a_worker_waits_in_epoll_is_kept_after_it_leaves() {
+    watchdog(LIMIT, || {
+        let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        // Sets the scene (no synchronisation rests on it): an idle worker
+        // takes the epoll wait and the reactor thread's naps double from 1 ms
+        // to 100 ms (127 ms in all), so 235 ms in, a nap has about 90 ms left.
+        std::thread::sleep(Duration::from_millis(235));
+        let _context = rt.handle().enter();
+        let woken = Arc::new(WokenAt(Mutex::new(None)));
+        let deadline = Instant::now() + Duration::from_millis(5);
+        let mut timer = pin!(sleep_until(deadline));
+        let waker = Waker::from(woken.clone());
+        assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        let blockers: Vec<_> = (0..2)
+            .map(|_| {
+                let woken = woken.clone();
+                rt.spawn(async move {
+                    let give_up = Instant::now() + Duration::from_secs(5);
+                    while woken.0.lock().unwrap().is_none() && Instant::now() < give_up {
+                        std::thread::yield_now();
+                    }
+                })
+            })
+            .collect();
+        for blocker in blockers {
+            rt.block_on(blocker).unwrap();
+        }
+        let late = woken.0.lock().unwrap().expect("the timer fired").duration_since(deadline);
+        assert!(late < Duration::from_millis(50), "fired {late:?} after its deadline");
     });
 }
 

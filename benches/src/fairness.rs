@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{Ours, Rt, Smol, Tokio, WORKERS};
+use crate::{workers, Ours, Rt, Smol, Tokio};
 
 pub const WORKLOADS: [&str; 5] = ["fair_timers", "fair_flood", "fair_spawner", "fair_yield", "fair_stuck"];
 
@@ -56,7 +56,7 @@ pub fn labels(name: &str) -> &'static [&'static str] {
 async fn timers_beside_yield_loops<R: Rt>(rt: &'static R) -> Vec<f64> {
     const SLEEPERS: usize = 100;
     let done = Arc::new(AtomicUsize::new(0));
-    let hogs: Vec<_> = (0..WORKERS)
+    let hogs: Vec<_> = (0..workers())
         .map(|_| {
             let done = done.clone();
             rt.spawn(async move {
@@ -161,7 +161,7 @@ fn requests_beside_floods<R: Sockets>(rt: &'static R) -> Vec<f64> {
     const ROUNDS: usize = 20;
     let stop = Arc::new(AtomicBool::new(false));
     let mut flooders = Vec::new();
-    for _ in 0..WORKERS {
+    for _ in 0..workers() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         flooders.push(flooder(listener.local_addr().unwrap()));
         R::detach(rt.spawn(R::flood_reader(listener, stop.clone())));
@@ -201,7 +201,7 @@ fn outside_spawns_beside_spawners<R: Rt>(rt: &'static R) -> Vec<f64> {
         }
     }
     let stop = Arc::new(AtomicBool::new(false));
-    for _ in 0..WORKERS {
+    for _ in 0..workers() {
         let stop = stop.clone();
         R::detach(rt.spawn(async move { link(rt, stop, Instant::now()) }));
     }

@@ -5,7 +5,9 @@
 //! `cargo run --release -p runtime-benches -- [--rounds N] [--only RUNTIME[,RUNTIME]] [WORKLOAD ...]`
 //!
 //! `--only runtime,tokio` runs only the runtimes named (comma-separated), for
-//! profiling one or comparing two.
+//! profiling one or comparing two. `BENCH_WORKERS=N` gives every runtime, and
+//! the network benchmarks' servers, N worker threads instead of 2 (to see how
+//! they scale on a machine with more cores).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +24,11 @@ mod net;
 mod timers;
 use futures_util::{SinkExt, StreamExt};
 
-const WORKERS: usize = 2;
+/// Worker threads per runtime: `BENCH_WORKERS`, else 2.
+fn workers() -> usize {
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WORKERS.get_or_init(|| std::env::var("BENCH_WORKERS").map_or(2, |n| n.parse().expect("BENCH_WORKERS=N")))
+}
 
 /// What a workload needs from a runtime.
 trait Rt: Sync + 'static {
@@ -60,7 +66,7 @@ struct Ours(runtime::Runtime);
 impl Rt for Ours {
     type Join<T: Send + 'static> = Unwrap<runtime::JoinHandle<T>>;
     fn new() -> Self {
-        Ours(runtime::Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap())
+        Ours(runtime::Builder::new_multi_thread().worker_threads(workers()).build().unwrap())
     }
     fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
     where
@@ -93,7 +99,7 @@ impl Rt for Tokio {
     type Join<T: Send + 'static> = Unwrap<tokio::task::JoinHandle<T>>;
     fn new() -> Self {
         // With its I/O and time drivers, as applications run it (and as ours always runs).
-        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap())
+        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(workers()).enable_all().build().unwrap())
     }
     fn block_on<F: Future + Send + 'static>(&'static self, future: F) -> F::Output
     where
@@ -126,7 +132,7 @@ impl Rt for Smol {
     type Join<T: Send + 'static> = smol::Task<T>;
     fn new() -> Self {
         let executor = Arc::new(smol::Executor::new());
-        for _ in 0..WORKERS {
+        for _ in 0..workers() {
             let executor = executor.clone();
             std::thread::spawn(move || smol::block_on(executor.run(std::future::pending::<()>())));
         }
@@ -390,7 +396,7 @@ fn main() {
 }
 
 fn print_executor_table(rounds: usize, names: &[&str], samples: &mut [Vec<Vec<f64>>]) {
-    println!("{rounds} rounds, {WORKERS} workers each; medians (ms; mem_tasks: bytes per parked task)");
+    println!("{rounds} rounds, {} workers each; medians (ms; mem_tasks: bytes per parked task)", workers());
     println!(
         "{:<14} {:>10} {:>10} {:>10} {:>13} {:>12}",
         "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
@@ -459,7 +465,7 @@ impl Table<'_> {
             eprintln!("{} round {}/{rounds} done", self.kind, round + 1);
         }
         println!();
-        println!("{rounds} rounds, {WORKERS} workers each; {}", self.heading);
+        println!("{rounds} rounds, {} workers each; {}", workers(), self.heading);
         println!(
             "{:<30} {:>10} {:>10} {:>10} {:>13} {:>12}",
             "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
@@ -548,7 +554,7 @@ fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio,
         eprintln!("file round {}/{rounds} done", round + 1);
     }
     println!();
-    println!("{rounds} rounds, {WORKERS} workers each, std on 2 threads; medians (ms)");
+    println!("{rounds} rounds, {} workers each, std on 2 threads; medians (ms)", workers());
     println!(
         "{:<18} {:>9} {:>9} {:>9} {:>9} {:>13} {:>12} {:>11}",
         "workload", "runtime", "tokio", "smol", "std", "runtime/tokio", "runtime/smol", "runtime/std"

@@ -109,7 +109,13 @@ pub fn tcp_echo(runtime: &str) -> Sample {
 /// p99 latency in microseconds.
 pub fn echo_client(addr: &str) {
     let addr: SocketAddr = addr.parse().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // One thread unless ECHO_CLIENT_THREADS says otherwise (a machine with
+    // cores to spare, where one client thread would be the limit).
+    let rt = match std::env::var("ECHO_CLIENT_THREADS").map(|n| n.parse::<usize>().expect("ECHO_CLIENT_THREADS=N")) {
+        Ok(threads) => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
+        Err(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    }
+    .unwrap();
     let (count, elapsed, mut latencies) = rt.block_on(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let start = Instant::now();

@@ -28,7 +28,8 @@
 //! nanosecond timeout) and fires the due timers after each wait, with the
 //! I/O wakers of the same batch. A timer registered with an earlier deadline
 //! interrupts the wait through an [`Interrupter`], and kicks the reactor
-//! thread out of its stand-by when nobody waits in epoll. While a worker holds
+//! thread out of its stand-by so it measures its nap against the new
+//! deadline (a worker waiting in epoll may leave the wait before it). While a worker holds
 //! the wait, the standing-by reactor thread still fires timers that are
 //! [`HANDOFF_WINDOW`] overdue: a worker that left the wait for a long poll
 //! does not hold them up.
@@ -276,12 +277,14 @@ pub struct Interrupter {
 }
 
 impl Interrupter {
-    /// Makes the thread waiting in epoll look at the deadlines again; wakes
-    /// the reactor thread from its stand-by when nobody waits in epoll.
+    /// Makes the thread waiting in epoll look at the deadlines again, and the
+    /// reactor thread in its stand-by too: its nap was measured against the
+    /// old deadline, and a worker waiting in epoll now may leave the wait
+    /// before the new one (then only the reactor thread watches the timers).
     pub fn interrupt(&self) {
         let Some(inner) = self.inner.upgrade() else { return };
         inner.eventfd.wake();
-        if inner.standing_by.load(Acquire) && inner.waiter.load(Acquire) == NOBODY {
+        if inner.standing_by.load(Acquire) {
             *lock(&inner.sleep) = true;
             inner.wakeup.notify_one();
         }

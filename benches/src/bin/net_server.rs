@@ -6,7 +6,10 @@
 
 use std::io::Write;
 
-const WORKERS: usize = 2;
+/// Worker threads: `BENCH_WORKERS`, else 2 (as the harness).
+fn workers() -> usize {
+    std::env::var("BENCH_WORKERS").map_or(2, |n| n.parse().expect("BENCH_WORKERS=N"))
+}
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!";
 
 #[derive(Clone, Copy, PartialEq)]
@@ -106,7 +109,7 @@ mod ours {
     use futures_util::StreamExt;
 
     pub fn serve(workload: Workload) {
-        let rt = runtime::Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap();
+        let rt = runtime::Builder::new_multi_thread().worker_threads(workers()).build().unwrap();
         rt.block_on(async {
             let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
@@ -132,7 +135,7 @@ mod with_smol {
 
     pub fn serve(workload: Workload) {
         let executor = std::sync::Arc::new(smol::Executor::new());
-        for _ in 1..WORKERS {
+        for _ in 1..workers() {
             let executor = executor.clone();
             std::thread::spawn(move || smol::block_on(executor.run(std::future::pending::<()>())));
         }
@@ -163,7 +166,7 @@ mod with_tokio {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     pub fn serve(workload: Workload) {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers()).enable_all().build().unwrap();
         rt.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
