@@ -32,6 +32,21 @@ impl Drop for DropsOn {
     }
 }
 
+/// Where the future from `never_ready` is dropped, once it is.
+type DroppedOn = Arc<Mutex<Option<ThreadId>>>;
+
+/// A future that is not `Send` and never completes, and where it was dropped.
+fn never_ready() -> (DroppedOn, impl std::future::Future<Output = ()>) {
+    let dropped_on = DroppedOn::default();
+    let guard = DropsOn(dropped_on.clone());
+    let future = async move {
+        let _guard = guard;
+        let _not_send = Rc::new(());
+        pending::<()>().await;
+    };
+    (dropped_on, future)
+}
+
 #[test]
 fn block_on_runs_local_tasks_with_rc_state_on_both_flavors() {
     watchdog(LIMIT, || {
@@ -142,14 +157,9 @@ fn local_tasks_stay_on_the_worker_that_spawned_them() {
 fn pending_local_tasks_are_dropped_on_their_thread_when_block_on_returns() {
     watchdog(LIMIT, || {
         for rt in flavors() {
-            let dropped_on = Arc::new(Mutex::new(None));
-            let guard = DropsOn(dropped_on.clone());
+            let (dropped_on, future) = never_ready();
             rt.block_on(async move {
-                let handle = spawn_local(async move {
-                    let _guard = guard;
-                    let _not_send = Rc::new(());
-                    pending::<()>().await;
-                });
+                let handle = spawn_local(future);
                 yield_now().await;
                 assert!(!handle.is_finished());
             });
@@ -162,16 +172,11 @@ fn pending_local_tasks_are_dropped_on_their_thread_when_block_on_returns() {
 fn pinned_tasks_are_dropped_on_their_worker_at_shutdown() {
     watchdog(LIMIT, || {
         let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
-        let dropped_on = Arc::new(Mutex::new(None));
-        let guard = DropsOn(dropped_on.clone());
-        let worker = rt
-            .block_on(rt.spawn(async move {
-                spawn_local(async move {
-                    let _guard = guard;
-                    let _not_send = Rc::new(());
-                    pending::<()>().await;
-                });
-                thread::current().id()
+        let (worker, dropped_on) = rt
+            .block_on(rt.spawn(async {
+                let (dropped_on, future) = never_ready();
+                spawn_local(future);
+                (thread::current().id(), dropped_on)
             }))
             .unwrap();
         drop(rt);
@@ -183,14 +188,9 @@ fn pinned_tasks_are_dropped_on_their_worker_at_shutdown() {
 fn abort_from_another_thread_cancels_on_the_owning_thread() {
     watchdog(LIMIT, || {
         for rt in flavors() {
-            let dropped_on = Arc::new(Mutex::new(None));
-            let guard = DropsOn(dropped_on.clone());
+            let (dropped_on, future) = never_ready();
             let error = rt.block_on(async move {
-                let handle = spawn_local(async move {
-                    let _guard = guard;
-                    let _not_send = Rc::new(());
-                    pending::<()>().await;
-                });
+                let handle = spawn_local(future);
                 // The output is Send, so the handle may travel.
                 let handle = thread::spawn(move || {
                     handle.abort();

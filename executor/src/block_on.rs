@@ -1,44 +1,82 @@
-//! Blocking the calling thread on one future, with `std::thread::park` as the
-//! waker: the park token makes a wake-up between a `Pending` poll and the park
-//! impossible to lose. The thread runs the local tasks spawned meanwhile too.
+//! A thread blocked on one future (`block_on`): the future's waker sets a
+//! flag and unparks the thread, whose park token makes a wake-up between a
+//! `Pending` poll and the park impossible to lose. Meanwhile the thread runs
+//! the local tasks it spawned (local.rs).
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::coop;
-use crate::local::LocalTasks;
+use crate::local::{Entered, LocalTasks};
 
 /// Local tasks polled between two looks at the main future.
 const LOCAL_INTERVAL: usize = 61;
+
+/// The calling thread, blocked on a main future.
+pub(crate) struct Blocked {
+    /// Set by the main future's waker.
+    woken: Arc<AtomicBool>,
+    waker: Waker,
+    pub(crate) local: Arc<LocalTasks>,
+    _entered: Entered,
+}
+
+impl Blocked {
+    /// `unpark` rouses this thread (and whatever else must look again).
+    pub(crate) fn new(unpark: impl Fn() + Send + Sync + 'static) -> Blocked {
+        let unpark = Arc::new(unpark);
+        let woken = Arc::new(AtomicBool::new(true));
+        let waker = {
+            let (woken, unpark) = (woken.clone(), unpark.clone());
+            waker_fn::waker_fn(move || {
+                woken.store(true, Ordering::Release);
+                unpark();
+            })
+        };
+        let local = LocalTasks::new(move || unpark());
+        let _entered = local.enter();
+        Blocked { woken, waker, local, _entered }
+    }
+
+    /// Polls the main future if it was woken since its last poll.
+    pub(crate) fn poll_main<F: Future>(&self, future: Pin<&mut F>, budget: bool) -> Poll<F::Output> {
+        // Acquire: pairs with the waker's Release.
+        if !self.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        coop::budgeted(budget, || future.poll(&mut Context::from_waker(&self.waker)))
+    }
+
+    /// True when the main future was woken and waits for its poll.
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+
+    /// One turn of a thread that runs nothing else: the main future, then
+    /// some local tasks; parks when there was nothing to do.
+    pub(crate) fn turn<F: Future>(&self, future: Pin<&mut F>, budget: bool) -> Poll<F::Output> {
+        if let Poll::Ready(output) = self.poll_main(future, budget) {
+            return Poll::Ready(output);
+        }
+        let ran = self.local.run_some(LOCAL_INTERVAL, |task| coop::budgeted(budget, || task.run()));
+        if ran == 0 && !self.is_woken() {
+            std::thread::park();
+        }
+        Poll::Pending
+    }
+}
 
 /// Polls `future` on this thread, parking between polls until it is woken.
 pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let thread = std::thread::current();
-    let woken = Arc::new(AtomicBool::new(true));
-    let waker = {
-        let (woken, thread) = (woken.clone(), thread.clone());
-        waker_fn::waker_fn(move || {
-            woken.store(true, Ordering::Release);
-            thread.unpark();
-        })
-    };
-    let mut cx = Context::from_waker(&waker);
-    let local = LocalTasks::new(move || thread.unpark());
-    let _entered = local.enter();
+    let blocked = Blocked::new(move || thread.unpark());
     loop {
-        // Acquire: pairs with the waker's Release.
-        if woken.swap(false, Ordering::AcqRel) {
-            if let Poll::Ready(output) = coop::budgeted(true, || future.as_mut().poll(&mut cx)) {
-                return output;
-            }
-        }
-        let ran = local.run_some(LOCAL_INTERVAL, |task| coop::budgeted(true, || task.run()));
-        if ran == 0 && !woken.load(Ordering::Acquire) {
-            std::thread::park();
+        if let Poll::Ready(output) = blocked.turn(future.as_mut(), true) {
+            return output;
         }
     }
 }

@@ -10,16 +10,15 @@
 //! whether it drives or waits to drive.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::thread::Thread;
 
+use crate::block_on::Blocked;
 use crate::coop;
 use crate::guards::{Guard, Guards};
-use crate::local::LocalTasks;
 use crate::metrics::Counter;
 use crate::monitor;
 use crate::park::Parker;
@@ -79,28 +78,15 @@ impl Shared {
     /// Runs tasks until `future` completes.
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
         let mut future = pin!(future);
-        let woken = Arc::new(AtomicBool::new(true));
-        let waker = {
-            let (woken, this) = (woken.clone(), self.clone());
-            let thread = std::thread::current();
-            waker_fn::waker_fn(move || {
-                woken.store(true, Ordering::Release);
-                // Whoever drives, and this thread if it only waits to drive.
-                let _ = this.parker.unpark();
-                thread.unpark();
-            })
-        };
-        let mut cx = Context::from_waker(&waker);
         let me = std::thread::current();
-        // This thread's local tasks, run whether it drives or waits to drive.
-        let local = {
+        let blocked = {
             let (this, thread) = (self.clone(), me.clone());
-            LocalTasks::new(move || {
+            // Whoever drives, and this thread if it only waits to drive.
+            Blocked::new(move || {
                 let _ = this.parker.unpark();
                 thread.unpark();
             })
         };
-        let _entered = local.enter();
         let budget = self.guards.on(Guard::Budget);
         loop {
             // Register before trying the lock: either the lock is free now, or the
@@ -118,36 +104,22 @@ impl Shared {
             };
             if let Some(guard) = guard {
                 let _driving = Driving { guard: Some(guard), shared: self };
-                return self.drive(future.as_mut(), &mut cx, &woken, &local);
+                return self.drive(future.as_mut(), &blocked);
             }
-            // Another thread drives: poll our own future and local tasks meanwhile.
-            if woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = coop::budgeted(budget, || future.as_mut().poll(&mut cx)) {
-                    return output;
-                }
-            }
-            let ran = local.run_some(EVENT_INTERVAL, |task| coop::budgeted(budget, || task.run()));
-            if ran == 0 && !woken.load(Ordering::Acquire) {
-                std::thread::park();
+            // Another thread drives: run our own future and local tasks meanwhile.
+            if let Poll::Ready(output) = blocked.turn(future.as_mut(), budget) {
+                return output;
             }
         }
     }
 
-    fn drive<F: Future>(
-        &self,
-        mut future: std::pin::Pin<&mut F>,
-        cx: &mut Context<'_>,
-        woken: &AtomicBool,
-        local: &LocalTasks,
-    ) -> F::Output {
+    fn drive<F: Future>(&self, mut future: Pin<&mut F>, blocked: &Blocked) -> F::Output {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
         let budget = self.guards.on(Guard::Budget);
+        let local = &blocked.local;
         loop {
-            // Acquire: pairs with the waker's Release.
-            if woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = coop::budgeted(budget, || future.as_mut().poll(cx)) {
-                    return output;
-                }
+            if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
+                return output;
             }
             let mut ran = 0;
             while ran < EVENT_INTERVAL {
@@ -162,7 +134,7 @@ impl Shared {
                 coop::budgeted(budget, || task.run());
                 ran += 1;
             }
-            if ran == 0 && !woken.load(Ordering::Acquire) {
+            if ran == 0 && !blocked.is_woken() {
                 self.parks.incr();
                 self.parker.park();
             }
