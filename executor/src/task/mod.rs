@@ -143,8 +143,7 @@ where
     S: Schedule,
 {
     // SAFETY: F and its output are Send, so any thread may run and drop them.
-    let ptr = unsafe { raw::allocate(future, scheduler, 3) };
-    (Task::from_raw(ptr), Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr))
+    unsafe { new_local(future, scheduler) }
 }
 
 /// [`new_owned`] for a future that is not `Send`.
