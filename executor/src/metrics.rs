@@ -47,7 +47,8 @@ impl Counter {
 pub struct RuntimeMetrics {
     /// Worker threads (1 for the current-thread flavor: the thread in `block_on`).
     pub workers: usize,
-    /// Spawned tasks that have not completed yet.
+    /// Spawned tasks that have not completed yet (`spawn_local` tasks, which
+    /// belong to their thread rather than to the runtime, are not counted).
     pub tasks_alive: usize,
     /// Task polls, per worker.
     pub worker_polls: Vec<u64>,
