@@ -20,8 +20,8 @@ pub(crate) struct Blocked {
     /// Set by the main future's waker.
     woken: Arc<AtomicBool>,
     waker: Waker,
-    pub(crate) local: Arc<LocalTasks>,
-    _entered: Entered,
+    /// This thread's local tasks, until dropped.
+    entered: Entered,
 }
 
 impl Blocked {
@@ -36,9 +36,13 @@ impl Blocked {
                 unpark();
             })
         };
-        let local = LocalTasks::new(move || unpark());
-        let _entered = local.enter();
-        Blocked { woken, waker, local, _entered }
+        let entered = LocalTasks::new(move || unpark()).enter();
+        Blocked { woken, waker, entered }
+    }
+
+    /// The local tasks this thread runs meanwhile.
+    pub(crate) fn local(&self) -> &LocalTasks {
+        self.entered.tasks()
     }
 
     /// Polls the main future if it was woken since its last poll.
@@ -61,7 +65,7 @@ impl Blocked {
         if let Poll::Ready(output) = self.poll_main(future, budget) {
             return Poll::Ready(output);
         }
-        let ran = self.local.run_some(LOCAL_INTERVAL, |task| coop::budgeted(budget, || task.run()));
+        let ran = self.local().run_some(LOCAL_INTERVAL, |task| coop::budgeted(budget, || task.run()));
         if ran == 0 && !self.is_woken() {
             std::thread::park();
         }

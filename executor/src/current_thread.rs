@@ -104,7 +104,7 @@ impl Shared {
             };
             if let Some(guard) = guard {
                 let _driving = Driving { guard: Some(guard), shared: self };
-                return self.drive(future.as_mut(), &blocked);
+                return self.drive(future.as_mut(), &blocked, budget);
             }
             // Another thread drives: run our own future and local tasks meanwhile.
             if let Poll::Ready(output) = blocked.turn(future.as_mut(), budget) {
@@ -113,23 +113,15 @@ impl Shared {
         }
     }
 
-    fn drive<F: Future>(&self, mut future: Pin<&mut F>, blocked: &Blocked) -> F::Output {
+    fn drive<F: Future>(&self, mut future: Pin<&mut F>, blocked: &Blocked, budget: bool) -> F::Output {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
-        let budget = self.guards.on(Guard::Budget);
-        let local = &blocked.local;
         loop {
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
                 return output;
             }
             let mut ran = 0;
             while ran < EVENT_INTERVAL {
-                // Local tasks take every other turn while both kinds wait.
-                let task = if ran % 2 == 0 {
-                    self.queue.pop().or_else(|| local.pop())
-                } else {
-                    local.pop().or_else(|| self.queue.pop())
-                };
-                let Some(task) = task else { break };
+                let Some(task) = blocked.local().pop_alternating(ran % 2 == 1, || self.queue.pop()) else { break };
                 self.polls.incr();
                 coop::budgeted(budget, || task.run());
                 ran += 1;

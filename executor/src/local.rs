@@ -54,6 +54,21 @@ impl LocalTasks {
         self.queue.pop()
     }
 
+    /// The next task from these local tasks or from `other` (the loop's own
+    /// queue), local first when `local_first`: a loop that flips it every
+    /// turn gives each kind every other turn while both have tasks.
+    pub(crate) fn pop_alternating(
+        &self,
+        local_first: bool,
+        other: impl FnOnce() -> Option<Notified>,
+    ) -> Option<Notified> {
+        if local_first {
+            self.pop().or_else(other)
+        } else {
+            other().or_else(|| self.pop())
+        }
+    }
+
     /// True when no local task waits to be polled (a hint outside the loop).
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
@@ -111,10 +126,17 @@ pub(crate) struct Entered {
     previous: Option<Arc<LocalTasks>>,
 }
 
+impl Entered {
+    /// The local tasks entered.
+    pub(crate) fn tasks(&self) -> &LocalTasks {
+        &self.tasks
+    }
+}
+
 impl Drop for Entered {
     fn drop(&mut self) {
         // Cancelling runs destructors, which may spawn_local (refused: the list
-        // is closed) or wake local tasks (refused once the queue is closed).
+        // is closed) or wake local tasks (queued, then dropped with the queue).
         self.tasks.owned.close_and_shutdown_all();
         drop(self.tasks.queue.close());
         let previous = self.previous.take();

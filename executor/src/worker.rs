@@ -409,12 +409,7 @@ impl Worker {
             return Some(task);
         }
         // Pinned tasks take every other tick while the local queue has tasks too.
-        let pinned_first = core.tick % 2 == 0;
-        let task = if pinned_first {
-            self.pinned.pop().or_else(|| core.local.pop())
-        } else {
-            core.local.pop().or_else(|| self.pinned.pop())
-        };
+        let task = self.pinned.pop_alternating(core.tick % 2 == 0, || core.local.pop());
         task.or_else(|| self.pop_inject_batch(&mut core))
     }
 
