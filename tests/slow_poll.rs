@@ -51,6 +51,38 @@ fn a_blocking_task_is_reported_once_with_its_spawn_location() {
 }
 
 /// Sums the histogram's counts of polls at least `at_least` long.
+/// The free functions `spawn` and `spawn_local` report their own caller too
+/// (they reach the runtime through a closure, which `#[track_caller]` does not cross).
+#[test]
+fn tasks_spawned_by_the_free_functions_report_their_callers() {
+    let lines = watchdog(Duration::from_secs(30), || {
+        let (sink, reports) = mpsc::channel::<SlowPoll>();
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .slow_poll_threshold(THRESHOLD)
+            .on_slow_poll(move |report| sink.send(report.clone()).unwrap())
+            .build()
+            .unwrap();
+        // In a task, so that the local task runs on a (monitored) worker.
+        let expected = rt.block_on(rt.spawn(async {
+            let spawned_on = line!() + 1;
+            let sent = runtime::spawn(async { std::thread::sleep(BLOCK) });
+            let local_on = line!() + 1;
+            let local = runtime::task::spawn_local(async { std::thread::sleep(BLOCK) });
+            sent.await.unwrap();
+            local.await.unwrap();
+            [spawned_on, local_on]
+        }));
+        drop(rt);
+        let mut seen: Vec<_> =
+            reports.into_iter().map(|report| (report.spawned_at().file(), report.spawned_at().line())).collect();
+        seen.sort();
+        (seen, expected)
+    });
+    let (seen, expected) = lines;
+    assert_eq!(seen, expected.unwrap().map(|line| (file!(), line)).to_vec());
+}
+
 fn polls_at_least(metrics: &RuntimeMetrics, at_least: Duration) -> u64 {
     let buckets = metrics.poll_time_histogram.iter().enumerate();
     buckets.filter(|&(i, _)| RuntimeMetrics::poll_time_bucket_range(i).start >= at_least).map(|(_, &n)| n).sum()

@@ -24,7 +24,7 @@ use crate::monitor;
 use crate::park::Parker;
 use crate::queue::inject::Inject;
 use crate::sync::lock;
-use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 
 /// Task polls between two polls of the main future.
 const EVENT_INTERVAL: usize = 61;
@@ -62,13 +62,12 @@ impl Shared {
         })
     }
 
-    #[track_caller]
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (handle, notified) = self.owned.bind(future, self.clone());
+        let (handle, notified) = self.owned.bind(future, self.clone(), spawned_at);
         if let Some(notified) = notified {
             self.schedule(notified);
         }

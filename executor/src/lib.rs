@@ -78,20 +78,28 @@ mod free {
 
     use crate::{Builder, Handle, JoinHandle, Runtime};
 
-    /// The current runtime's handle, or the default runtime's, started on first use.
-    fn current_or_default() -> Handle {
-        static DEFAULT: OnceLock<Runtime> = OnceLock::new();
-        Handle::try_current().unwrap_or_else(|| {
-            DEFAULT
-                .get_or_init(|| {
-                    Builder::new_multi_thread()
-                        .thread_name("runtime-default")
-                        .build()
-                        .expect("the OS refused to start the default runtime's worker threads")
-                })
-                .handle()
-                .clone()
+    /// Runs `f` with the current runtime's handle, or the default runtime's
+    /// (started on first use), lent rather than cloned: spawning from many
+    /// threads must not make them all write the handle's reference count.
+    /// `f` must not enter a runtime context (as [`Handle::with_current`]).
+    fn with_current_or_default<R>(f: impl FnOnce(&Handle) -> R) -> R {
+        Handle::with_current(|current| match current {
+            Some(handle) => f(handle),
+            None => f(default()),
         })
+    }
+
+    /// The default runtime's handle, started on first use.
+    fn default() -> &'static Handle {
+        static DEFAULT: OnceLock<Runtime> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| {
+                Builder::new_multi_thread()
+                    .thread_name("runtime-default")
+                    .build()
+                    .expect("the OS refused to start the default runtime's worker threads")
+            })
+            .handle()
     }
 
     /// Spawns a task on the current runtime (or the default one, started on
@@ -108,7 +116,8 @@ mod free {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        current_or_default().spawn(future)
+        let spawned_at = std::panic::Location::caller();
+        with_current_or_default(|handle| handle.spawn_at(future, spawned_at))
     }
 
     /// Runs `f` on the current runtime's blocking pool (or the default runtime's).
@@ -123,7 +132,7 @@ mod free {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        current_or_default().spawn_blocking(f)
+        with_current_or_default(|handle| handle.spawn_blocking(f))
     }
 
     /// Runs `f` on the current runtime's blocking pool (or the default
@@ -134,7 +143,7 @@ mod free {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        current_or_default().spawn_blocking_mandatory(f)
+        with_current_or_default(|handle| handle.spawn_blocking_mandatory(f))
     }
 
     /// Runs `future` to completion on this thread, in the current runtime's
@@ -145,6 +154,6 @@ mod free {
     /// inside another `block_on`): use `spawn`, or `spawn_blocking`, instead.
     #[track_caller]
     pub fn block_on<F: Future>(future: F) -> F::Output {
-        current_or_default().block_on(future)
+        Handle::try_current().unwrap_or_else(|| default().clone()).block_on(future)
     }
 }

@@ -21,7 +21,7 @@ use std::ptr::NonNull;
 
 use crate::queue::inject::Inject;
 use crate::sync::Arc;
-use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 
 thread_local! {
     /// The local tasks of the loop running on this thread.
@@ -85,8 +85,7 @@ impl LocalTasks {
         ran
     }
 
-    #[track_caller]
-    fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -94,7 +93,7 @@ impl LocalTasks {
         // SAFETY: this thread's loop entered `self` (CURRENT), so it alone pops
         // the queue the scheduler pushes to, and `Entered` shuts the list down
         // on this thread (invariants 1 and 2).
-        let (handle, notified) = unsafe { self.owned.bind_local(future, self.clone()) };
+        let (handle, notified) = unsafe { self.owned.bind_local(future, self.clone(), spawned_at) };
         if let Some(notified) = notified {
             self.schedule(notified);
         }
@@ -187,7 +186,7 @@ where
              from a task on a runtime worker (use `spawn` for a `Send` future)"
         );
     };
-    tasks.spawn(future)
+    tasks.spawn(future, std::panic::Location::caller())
 }
 
 impl std::fmt::Debug for LocalTasks {

@@ -12,7 +12,7 @@ use crate::context::{self, EnterGuard};
 use crate::guards::{Guard, Guards};
 use crate::monitor::{self, SlowPoll};
 use crate::sync::lock;
-use crate::task::JoinHandle;
+use crate::task::{JoinHandle, SpawnedAt};
 use crate::{block_on, current_thread, worker, RuntimeMetrics};
 
 /// Configures and starts a [`Runtime`].
@@ -260,6 +260,9 @@ pub struct Handle {
     inner: Arc<HandleInner>,
 }
 
+/// Aligned as worker.rs's `Shared`: clones of the handle must not evict the
+/// drivers that every timer's first poll looks up.
+#[repr(align(128))]
 struct HandleInner {
     scheduler: Scheduler,
     blocking: BlockingPool,
@@ -429,9 +432,18 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_at(future, std::panic::Location::caller())
+    }
+
+    /// [`Handle::spawn`] with the caller to report in slow-poll reports.
+    pub(crate) fn spawn_at<F>(&self, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         match &self.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.spawn(future),
-            Scheduler::CurrentThread(shared) => shared.spawn(future),
+            Scheduler::MultiThread(shared) => shared.spawn(future, spawned_at),
+            Scheduler::CurrentThread(shared) => shared.spawn(future, spawned_at),
         }
     }
 

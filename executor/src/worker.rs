@@ -42,7 +42,7 @@ use crate::monitor;
 use crate::park::{Parker, Unparked};
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
 use crate::sync::Arc;
-use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 use crate::Poller;
 
 /// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
@@ -56,6 +56,11 @@ pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 pub(crate) const EVENT_INTERVAL: u32 = 61;
 
 /// State shared by all workers of one runtime; tasks hold it as their scheduler.
+///
+/// Aligned past a cache-line pair so that the `Arc`'s reference count, which
+/// every spawn and every freed task writes, shares no line with the fields
+/// every worker reads.
+#[repr(align(128))]
 pub(crate) struct Shared {
     remotes: Box<[Remote]>,
     inject: Inject<Notified>,
@@ -166,13 +171,12 @@ pub(crate) fn new(
 }
 
 impl Shared {
-    #[track_caller]
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (handle, notified) = self.owned.bind(future, self.clone());
+        let (handle, notified) = self.owned.bind(future, self.clone(), spawned_at);
         if let Some(notified) = notified {
             self.schedule_task(notified, false);
         }

@@ -48,6 +48,11 @@ pub(crate) enum EntryState {
 
 /// The timers of one runtime (or the process-wide fallback): a timing wheel
 /// of wakers, driven by whichever thread waits in epoll.
+///
+/// Aligned past a cache-line pair so that the `Arc`'s reference count, which
+/// every `Sleep` writes when it registers and when it drops, is not on the
+/// line of the wheel's lock.
+#[repr(align(128))]
 pub struct Timers {
     wheel: Mutex<Wheel<Waker>>,
     /// Tick 0.

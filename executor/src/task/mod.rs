@@ -24,6 +24,11 @@ pub(crate) use header::Header;
 pub use join::{JoinError, JoinHandle};
 pub(crate) use owned::OwnedTasks;
 
+/// The caller of `spawn`, kept for slow-poll reports. Passed down explicitly
+/// because `#[track_caller]` does not cross the closure that reaches the
+/// current runtime.
+pub(crate) type SpawnedAt = &'static std::panic::Location<'static>;
+
 /// How a task reaches its scheduler.
 pub(crate) trait Schedule: Send + Sync + 'static {
     /// Queues a task that was woken.
@@ -135,15 +140,14 @@ impl fmt::Debug for Notified {
 
 /// Allocates a task whose first `Notified` must be queued and whose owner
 /// reference must go into the owner list.
-#[track_caller]
-pub(crate) fn new_owned<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) fn new_owned<F, S>(future: F, scheduler: S, spawned_at: SpawnedAt) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     // SAFETY: F and its output are Send, so any thread may run and drop them.
-    unsafe { new_local(future, scheduler) }
+    unsafe { new_local(future, scheduler, spawned_at) }
 }
 
 /// [`new_owned`] for a future that is not `Send`.
@@ -151,15 +155,18 @@ where
 /// # Safety
 /// The task is polled, cancelled and dropped only on the calling thread (raw.rs
 /// invariant 5).
-#[track_caller]
-pub(crate) unsafe fn new_local<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) unsafe fn new_local<F, S>(
+    future: F,
+    scheduler: S,
+    spawned_at: SpawnedAt,
+) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: passed on from our caller.
-    let ptr = unsafe { raw::allocate(future, scheduler, 3) };
+    let ptr = unsafe { raw::allocate(future, scheduler, 3, spawned_at) };
     (Task::from_raw(ptr), Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr))
 }
 
@@ -172,6 +179,6 @@ where
     S: Schedule,
 {
     // SAFETY: F and its output are Send, so any thread may run and drop them.
-    let ptr = unsafe { raw::allocate(future, scheduler, 2) };
+    let ptr = unsafe { raw::allocate(future, scheduler, 2, std::panic::Location::caller()) };
     (Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr))
 }

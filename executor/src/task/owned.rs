@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::ptr::NonNull;
 
-use super::{new_local, new_owned, Header, JoinHandle, Notified, Schedule, Task};
+use super::{new_local, new_owned, Header, JoinHandle, Notified, Schedule, SpawnedAt, Task};
 use crate::sync::{lock, Mutex};
 
 const SHARDS: usize = if cfg!(loom) { 2 } else { 64 };
@@ -52,14 +52,18 @@ impl OwnedTasks {
     /// Makes a task of `future` owned by this list. Returns the `Notified` to
     /// queue, or `None` when the list is closed (shutdown): then the task is
     /// already cancelled and the handle reports it.
-    #[track_caller]
-    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S) -> (JoinHandle<F::Output>, Option<Notified>)
+    pub(crate) fn bind<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        spawned_at: SpawnedAt,
+    ) -> (JoinHandle<F::Output>, Option<Notified>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
         S: Schedule,
     {
-        self.adopt(new_owned(future, scheduler))
+        self.adopt(new_owned(future, scheduler, spawned_at))
     }
 
     /// [`OwnedTasks::bind`] for a future that is not `Send`.
@@ -68,15 +72,19 @@ impl OwnedTasks {
     /// The task, its future and its output are polled, cancelled and dropped
     /// only on the calling thread: `scheduler` queues it for this thread alone,
     /// and this list is shut down on this thread (raw.rs invariant 5).
-    #[track_caller]
-    pub(crate) unsafe fn bind_local<F, S>(&self, future: F, scheduler: S) -> (JoinHandle<F::Output>, Option<Notified>)
+    pub(crate) unsafe fn bind_local<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        spawned_at: SpawnedAt,
+    ) -> (JoinHandle<F::Output>, Option<Notified>)
     where
         F: Future + 'static,
         F::Output: 'static,
         S: Schedule,
     {
         // SAFETY: passed on from our caller.
-        self.adopt(unsafe { new_local(future, scheduler) })
+        self.adopt(unsafe { new_local(future, scheduler, spawned_at) })
     }
 
     fn adopt<T>(&self, (task, notified, handle): (Task, Notified, JoinHandle<T>)) -> (JoinHandle<T>, Option<Notified>) {

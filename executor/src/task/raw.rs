@@ -18,7 +18,7 @@
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicBool;
@@ -28,7 +28,7 @@ use super::header::{Header, Vtable};
 use super::join::JoinError;
 use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
-use super::{Notified, Schedule, Task};
+use super::{Notified, Schedule, SpawnedAt, Task};
 use crate::monitor;
 use crate::sync::{AtomicUsize, UnsafeCell};
 
@@ -53,8 +53,7 @@ enum Stage<F: Future> {
 /// # Safety
 /// If `F` or `F::Output` is not `Send`, the caller must poll, cancel and drop the
 /// task and its output only on the current thread (invariant 5).
-#[track_caller]
-pub(super) unsafe fn allocate<F, S>(future: F, scheduler: S, refs: usize) -> NonNull<Header>
+pub(super) unsafe fn allocate<F, S>(future: F, scheduler: S, refs: usize, spawned_at: SpawnedAt) -> NonNull<Header>
 where
     F: Future + 'static,
     F::Output: 'static,
@@ -65,7 +64,7 @@ where
             state: State::new(refs),
             vtable: vtable::<F, S>(),
             owner_slot: AtomicUsize::new(usize::MAX),
-            spawned_at: Location::caller(),
+            spawned_at,
             slow_reported: AtomicBool::new(false),
         },
         scheduler,
