@@ -129,7 +129,9 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         let reactor = Reactor::start(format!("{}-reactor", self.executor.get_thread_name()), executor::wake_all)?;
         let interrupter = reactor.handle().interrupter();
-        let timers = Arc::new(Timers::new(move || interrupter.interrupt()));
+        // A wheel per worker, and one for the other threads (block_on's).
+        let shards = self.executor.worker_count() + 1;
+        let timers = Arc::new(Timers::new(shards, move || interrupter.interrupt()));
         reactor.handle().set_deadlines(timers.clone());
         let executor = self
             .executor

@@ -71,6 +71,14 @@ pub use yield_now::{yield_now, YieldNow};
 #[cfg(not(loom))]
 pub use free::*;
 
+/// The index (from 0 to the number of workers) of the multi-thread worker
+/// running on this thread, `None` on any other thread: for drivers that keep
+/// one shard of their state per worker (the timers' wheels).
+#[cfg(not(loom))]
+pub fn current_worker_index() -> Option<usize> {
+    worker::current_index()
+}
+
 #[cfg(not(loom))]
 mod free {
     use std::future::Future;

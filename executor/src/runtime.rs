@@ -105,6 +105,17 @@ impl Builder {
         self
     }
 
+    /// The number of worker threads `build` starts: 0 for the current-thread
+    /// flavor, else the configured number or one per CPU.
+    pub fn worker_count(&self) -> usize {
+        match self.flavor {
+            Flavor::CurrentThread => 0,
+            Flavor::MultiThread => {
+                self.worker_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            }
+        }
+    }
+
     /// The configured thread name.
     pub fn get_thread_name(&self) -> &str {
         &self.thread_name
@@ -176,12 +187,7 @@ impl Builder {
     /// # Errors
     /// When the OS refuses to start a worker thread.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let workers = match self.flavor {
-            Flavor::CurrentThread => 0,
-            Flavor::MultiThread => {
-                self.worker_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            }
-        };
+        let workers = self.worker_count();
         let mut monitor = self.monitor.clone();
         if monitor.slow_poll_threshold.is_none() {
             monitor.slow_poll_threshold = monitor::threshold_from_env();

@@ -313,6 +313,11 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     drop(core.local.pop_lifo());
 }
 
+/// The index of the worker running on this thread, if it is one (of any runtime).
+pub(crate) fn current_index() -> Option<usize> {
+    WORKER.try_with(|worker| worker.borrow().as_ref().map(|worker| worker.index)).ok().flatten()
+}
+
 impl Worker {
     fn remote(&self) -> &Remote {
         &self.shared.remotes[self.index]

@@ -10,7 +10,7 @@ use runtime_executor::{Driver, Handle, RuntimeMetrics};
 use runtime_reactor::Deadlines;
 
 use crate::sync::Arc;
-use crate::timers::Timers;
+use crate::timers::{Shard, Timers};
 
 /// A runtime's timers as an executor [`Driver`]: the facade's `Builder`
 /// attaches it, and every timer first polled in the runtime's context
@@ -48,9 +48,14 @@ impl Deadlines for Timers {
 }
 
 /// The current runtime's timers, or the process-wide ones outside any runtime.
-pub(crate) fn current() -> Arc<Timers> {
-    Handle::with_current(|handle| handle?.driver::<TimerDriver>().map(|driver| driver.timers.clone()))
-        .unwrap_or_else(|| global().clone())
+/// The shard of the current runtime's timers for this thread (the
+/// process-wide timers' outside a runtime).
+pub(crate) fn current() -> Arc<Shard> {
+    Handle::with_current(|handle| {
+        let timers = &handle?.driver::<TimerDriver>()?.timers;
+        Some(timers.shard(runtime_executor::current_worker_index()).clone())
+    })
+    .unwrap_or_else(|| global().shard(None).clone())
 }
 
 /// Timers for sleeps polled outside any runtime, or that outlived theirs,
@@ -61,7 +66,7 @@ pub(crate) fn global() -> &'static Arc<Timers> {
     TIMERS.get_or_init(|| {
         // Before the thread records itself it has not armed yet, so it sees
         // any registration that finds no thread to unpark.
-        let timers = Arc::new(Timers::new(|| THREAD.get().map_or((), Thread::unpark)));
+        let timers = Arc::new(Timers::new(1, || THREAD.get().map_or((), Thread::unpark)));
         let driven = timers.clone();
         std::thread::Builder::new()
             .name("runtime-timer".into())

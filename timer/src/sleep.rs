@@ -9,7 +9,7 @@ use runtime_executor::coop;
 
 use crate::driver;
 use crate::sync::Arc;
-use crate::timers::{EntryState, Timers};
+use crate::timers::{EntryState, Shard};
 use crate::wheel::Key;
 
 /// Waits until `duration` has passed.
@@ -53,7 +53,7 @@ pub(crate) fn far_future_saturating(now: Instant, duration: Duration) -> Instant
 pub struct Sleep {
     deadline: Instant,
     /// The timers registered with and the entry there, once polled.
-    entry: Option<(Arc<Timers>, Option<Key>)>,
+    entry: Option<(Arc<Shard>, Option<Key>)>,
     elapsed: bool,
 }
 
@@ -122,7 +122,7 @@ impl Sleep {
                     return Poll::Ready(());
                 }
                 // The runtime is gone: carry on with timers that still run.
-                EntryState::ShutDown => this.entry = Some((driver::global().clone(), None)),
+                EntryState::ShutDown => this.entry = Some((driver::global().shard(None).clone(), None)),
             }
         }
     }

@@ -1,37 +1,54 @@
-//! The timers of one runtime: the wheel behind a lock, and the arming protocol
-//! that keeps the thread waiting in epoll from oversleeping a new deadline.
+//! The timers of one runtime: one timing wheel per worker (a shard), each
+//! behind its own lock, and the arming protocol that keeps the thread waiting
+//! in epoll from oversleeping a new deadline.
+//!
+//! # Shards
+//! A sleep registers in the shard of the worker that first polls it, and
+//! stays there (a later poll on another worker refreshes its waker in the same
+//! shard). Workers registering at once therefore take different locks, and
+//! each `Sleep` holds a reference to its shard, whose count stays in its
+//! worker's cache, rather than to the shared timers. Threads that are not
+//! workers share the last shard. Firing looks at every shard whose
+//! `earliest` is due.
 //!
 //! # Arming protocol
 //! Whichever thread is about to wait in epoll (the reactor thread, or an idle
-//! worker that took the wait over) calls [`Timers::arm`]: under the wheel's
-//! lock it reads the next expiration, records it in `armed`, and then waits
-//! at most until then. A registration, under the same lock, whose tick is
-//! earlier than `armed` lowers `armed` and, once unlocked, interrupts the wait
-//! (the reactor's eventfd):
+//! worker that took the wait over) calls [`Timers::arm`]: it sets `armed` to
+//! `NEVER`, reads the next expiration of every shard (each under its lock),
+//! stores their minimum in `armed`, and then waits at most until then. A
+//! registration inserts under its shard's lock and, once unlocked, reads
+//! `armed`: a tick earlier than it lowers `armed` and interrupts the wait (the
+//! reactor's eventfd):
 //! ```text
-//! waiter:  lock ─ armed = next ─ unlock ─ wait until armed ─ fire due entries
-//! sleep:   lock ─ insert t ─ t < armed? armed = t ─ unlock ─ interrupt the wait
+//! waiter:  armed = NEVER ─ for each shard: lock ─ next ─ unlock ─ armed = min ─ wait
+//! sleep:   lock its shard ─ insert t ─ unlock ─ t < armed? armed = t, interrupt the wait
 //! ```
-//! Either the registration comes first, and the waiter's `next` includes it,
-//! or it sees the waiter's `armed` and interrupts; the eventfd keeps an
-//! interrupt that arrives before the wait begins. An `armed` left over from a
-//! waiter that already woke costs at most one spare interrupt: every waiter
-//! arms afresh. So a deadline registered while a thread waits in epoll
-//! interrupts it only when it must, and only once per new earliest deadline.
+//! Either the waiter locked the registration's shard after the insert, and
+//! its minimum includes `t`; or before, and then (through that lock) the
+//! registration's read of `armed` comes after the waiter's `NEVER`: it reads
+//! `NEVER`, or the minimum the waiter stored. `t` is below `NEVER`, so it
+//! interrupts; against the minimum it either interrupts or the waiter wakes
+//! no later than `t` anyway and arms again. The eventfd keeps an interrupt
+//! that arrives before the wait begins. An `armed` left over from a waiter
+//! that already woke costs at most one spare interrupt: every waiter arms
+//! afresh. So a deadline registered while a thread waits in epoll interrupts
+//! it only when it must, and only once per new earliest deadline.
 //!
-//! `earliest` is a lower bound of the next expiration (cancelled entries
-//! leave it early, never late), read without the lock so that the frequent
-//! "anything due?" check of a busy worker costs no lock when nothing is.
+//! A shard's `earliest` is a lower bound of its next expiration (cancelled
+//! entries leave it early, never late), read without the lock so that the
+//! frequent "anything due?" check of a busy worker costs no lock when nothing
+//! is.
 
 use std::fmt;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::sync::{lock, AtomicBool, AtomicU64, Mutex, MutexGuard};
+use crate::sync::{lock, Arc, AtomicBool, AtomicU64, Mutex};
 use crate::wheel::{Key, Wheel, TICK_NANOS};
 
-/// No deadline: `armed` and `earliest` when the wheel is empty.
+/// No deadline: `armed` while a waiter arms or when every wheel is empty,
+/// and a shard's `earliest` when its wheel is empty.
 const NEVER: u64 = u64::MAX;
 
 /// What polling an entry found.
@@ -46,61 +63,137 @@ pub(crate) enum EntryState {
     ShutDown,
 }
 
-/// The timers of one runtime (or the process-wide fallback): a timing wheel
-/// of wakers, driven by whichever thread waits in epoll.
-///
-/// Aligned past a cache-line pair so that the `Arc`'s reference count, which
-/// every `Sleep` writes when it registers and when it drops, is not on the
-/// line of the wheel's lock.
-#[repr(align(128))]
+/// The timers of one runtime (or the process-wide fallback): timing wheels
+/// of wakers, one per worker, driven by whichever thread waits in epoll.
 pub struct Timers {
-    wheel: Mutex<Wheel<Waker>>,
+    shards: Box<[Arc<Shard>]>,
+    common: Arc<Common>,
+}
+
+/// What every shard reads: the clock's origin and the arming state.
+struct Common {
     /// Tick 0.
     epoch: Instant,
     /// The tick the thread waiting in epoll wakes at, at the latest (module docs).
     armed: AtomicU64,
-    /// At most the wheel's next expiration.
-    earliest: AtomicU64,
     shut_down: AtomicBool,
     /// Interrupts the wait in epoll.
     interrupt: Box<dyn Fn() + Send + Sync>,
 }
 
+/// One wheel and its lock. Aligned past a cache-line pair: its `Arc`'s count,
+/// which every `Sleep` registered here writes, and its lock must not share a
+/// line with another shard's.
+#[repr(align(128))]
+pub(crate) struct Shard {
+    wheel: Mutex<Wheel<Waker>>,
+    /// At most the wheel's next expiration.
+    earliest: AtomicU64,
+    common: Arc<Common>,
+}
+
 impl fmt::Debug for Timers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timers")
+            .field("shards", &self.shards.len())
             .field("pending", &self.pending())
-            .field("armed", &self.armed.load(Relaxed))
-            .field("shut_down", &self.shut_down.load(Relaxed))
+            .field("armed", &self.common.armed.load(Relaxed))
+            .field("shut_down", &self.common.shut_down.load(Relaxed))
             .finish_non_exhaustive()
     }
 }
 
 impl Timers {
-    /// Empty timers; `interrupt` makes the thread waiting for them (in epoll)
-    /// look again.
-    pub fn new(interrupt: impl Fn() + Send + Sync + 'static) -> Timers {
-        Timers {
-            wheel: Mutex::new(Wheel::new()),
+    /// Empty timers with `shards` wheels (at least one); `interrupt` makes
+    /// the thread waiting for them (in epoll) look again.
+    pub fn new(shards: usize, interrupt: impl Fn() + Send + Sync + 'static) -> Timers {
+        let common = Arc::new(Common {
             epoch: Instant::now(),
             armed: AtomicU64::new(NEVER),
-            earliest: AtomicU64::new(NEVER),
             shut_down: AtomicBool::new(false),
             interrupt: Box::new(interrupt),
-        }
+        });
+        let shards = (0..shards.max(1))
+            .map(|_| {
+                Arc::new(Shard {
+                    wheel: Mutex::new(Wheel::new()),
+                    earliest: AtomicU64::new(NEVER),
+                    common: common.clone(),
+                })
+            })
+            .collect();
+        Timers { shards, common }
     }
 
     /// Timers not yet fired or cancelled.
     pub fn pending(&self) -> usize {
-        lock(&self.wheel).len()
+        self.shards.iter().map(|shard| lock(&shard.wheel).len()).sum()
     }
 
-    /// The tick of `deadline`, rounded up: a timer never fires early.
-    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.epoch).as_nanos();
-        u64::try_from(nanos.div_ceil(u128::from(TICK_NANOS))).unwrap_or(NEVER - 1)
+    /// The shard for registrations made on worker `worker` (`None`: a
+    /// thread that is not a worker).
+    pub(crate) fn shard(&self, worker: Option<usize>) -> &Arc<Shard> {
+        let last = self.shards.len() - 1;
+        &self.shards[worker.map_or(last, |index| index % self.shards.len())]
     }
 
+    /// For the thread about to wait in epoll: the deadline to wake at (module
+    /// docs). A registration of an earlier one interrupts the wait.
+    pub fn arm(&self) -> Option<Instant> {
+        self.common.instant_of(self.arm_tick())
+    }
+
+    fn arm_tick(&self) -> u64 {
+        // SeqCst, here and in `scheduled`: a registration that the scan below
+        // misses must read NEVER or the minimum (module docs).
+        self.common.armed.store(NEVER, SeqCst);
+        let next = self.shards.iter().map(|shard| shard.refresh_earliest()).min().unwrap_or(NEVER);
+        self.common.armed.store(next, SeqCst);
+        next
+    }
+
+    /// At most the next deadline (never later), without taking a lock.
+    pub fn next(&self) -> Option<Instant> {
+        self.common.instant_of(self.earliest())
+    }
+
+    fn earliest(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.earliest.load(Relaxed)).min().unwrap_or(NEVER)
+    }
+
+    /// Collects the wakers of every timer due now.
+    pub fn fire(&self, wakers: &mut Vec<Waker>) {
+        if self.earliest() == NEVER {
+            return;
+        }
+        self.fire_at(self.common.now_tick(Instant::now()), wakers);
+    }
+
+    fn fire_at(&self, now: u64, wakers: &mut Vec<Waker>) {
+        for shard in self.shards.iter() {
+            if now >= shard.earliest.load(Relaxed) {
+                let mut wheel = lock(&shard.wheel);
+                wheel.advance(now, |waker| wakers.push(waker));
+                shard.earliest.store(wheel.next_expiration().unwrap_or(NEVER), Relaxed);
+            }
+        }
+    }
+
+    /// Fails every pending and later registration with
+    /// [`EntryState::ShutDown`] and wakes the pending ones, so that they move
+    /// to timers that still run.
+    pub fn shutdown(&self) {
+        let mut wakers = Vec::new();
+        // Release: pairs with the Acquire in poll_entry (each shard's lock orders it too).
+        self.common.shut_down.store(true, Release);
+        for shard in self.shards.iter() {
+            lock(&shard.wheel).drain(|waker| wakers.push(waker));
+        }
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+impl Common {
     /// The tick `now` is in, rounded down.
     fn now_tick(&self, now: Instant) -> u64 {
         let nanos = now.saturating_duration_since(self.epoch).as_nanos();
@@ -114,12 +207,20 @@ impl Timers {
             self.epoch.checked_add(after).unwrap_or(self.epoch + Duration::from_secs(u32::MAX.into()))
         })
     }
+}
+
+impl Shard {
+    /// The tick of `deadline`, rounded up: a timer never fires early.
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let nanos = deadline.saturating_duration_since(self.common.epoch).as_nanos();
+        u64::try_from(nanos.div_ceil(u128::from(TICK_NANOS))).unwrap_or(NEVER - 1)
+    }
 
     /// Registers an entry due at `tick` with `waker` (when `key` is `None`),
     /// or refreshes the waker of the registered one.
     pub(crate) fn poll_entry(&self, key: &mut Option<Key>, tick: u64, waker: &Waker) -> EntryState {
         let mut wheel = lock(&self.wheel);
-        if self.shut_down.load(Acquire) {
+        if self.common.shut_down.load(Acquire) {
             return EntryState::ShutDown;
         }
         if let Some(registered) = *key {
@@ -140,7 +241,9 @@ impl Timers {
             Ok(registered) => *key = Some(registered),
             Err(_) => return EntryState::Fired,
         }
-        self.scheduled(wheel, tick);
+        self.lower_earliest(tick);
+        drop(wheel);
+        self.scheduled(tick);
         EntryState::Pending
     }
 
@@ -151,7 +254,11 @@ impl Timers {
         let Some(registered) = *key else { return };
         let mut wheel = lock(&self.wheel);
         match wheel.reset(registered, tick) {
-            Ok(true) => self.scheduled(wheel, tick),
+            Ok(true) => {
+                self.lower_earliest(tick);
+                drop(wheel);
+                self.scheduled(tick);
+            }
             Ok(false) => *key = None,
             Err(waker) => {
                 *key = None;
@@ -167,70 +274,30 @@ impl Timers {
         drop(removed);
     }
 
-    /// After an entry was put at `tick` (the wheel still locked): lowers
-    /// `earliest` and `armed`, and interrupts the waiter, once unlocked, when
-    /// `tick` is earlier than what it waits for.
-    fn scheduled(&self, wheel: MutexGuard<'_, Wheel<Waker>>, tick: u64) {
+    /// Under the wheel's lock, after an entry was put at `tick`.
+    fn lower_earliest(&self, tick: u64) {
         if tick < self.earliest.load(Relaxed) {
             self.earliest.store(tick, Relaxed);
         }
-        let interrupt = tick < self.armed.load(Relaxed);
-        if interrupt {
-            self.armed.store(tick, Relaxed);
-        }
-        drop(wheel);
-        if interrupt {
-            (self.interrupt)();
+    }
+
+    /// After an entry was put at `tick`, the wheel unlocked: lowers `armed`
+    /// and interrupts the waiter when `tick` is earlier than what it waits
+    /// for (module docs).
+    fn scheduled(&self, tick: u64) {
+        let armed = &self.common.armed;
+        if tick < armed.load(SeqCst) {
+            armed.fetch_min(tick, SeqCst);
+            (self.common.interrupt)();
         }
     }
 
-    /// For the thread about to wait in epoll: the deadline to wake at (module
-    /// docs). A registration of an earlier one interrupts the wait.
-    pub fn arm(&self) -> Option<Instant> {
-        self.instant_of(self.arm_tick())
-    }
-
-    fn arm_tick(&self) -> u64 {
+    /// Under the lock: sets `earliest` to the wheel's next expiration and returns it.
+    fn refresh_earliest(&self) -> u64 {
         let wheel = lock(&self.wheel);
         let next = wheel.next_expiration().unwrap_or(NEVER);
-        self.armed.store(next, Relaxed);
         self.earliest.store(next, Relaxed);
         next
-    }
-
-    /// At most the next deadline (never later), without taking the lock.
-    pub fn next(&self) -> Option<Instant> {
-        self.instant_of(self.earliest.load(Relaxed))
-    }
-
-    /// Collects the wakers of every timer due now.
-    pub fn fire(&self, wakers: &mut Vec<Waker>) {
-        if self.earliest.load(Relaxed) == NEVER {
-            return;
-        }
-        self.fire_at(self.now_tick(Instant::now()), wakers);
-    }
-
-    fn fire_at(&self, now: u64, wakers: &mut Vec<Waker>) {
-        if now < self.earliest.load(Relaxed) {
-            return;
-        }
-        let mut wheel = lock(&self.wheel);
-        wheel.advance(now, |waker| wakers.push(waker));
-        self.earliest.store(wheel.next_expiration().unwrap_or(NEVER), Relaxed);
-    }
-
-    /// Fails every pending and later registration with
-    /// [`EntryState::ShutDown`] and wakes the pending ones, so that they move
-    /// to timers that still run.
-    pub fn shutdown(&self) {
-        let mut wakers = Vec::new();
-        let mut wheel = lock(&self.wheel);
-        // Release: pairs with the Acquire in poll_entry (the lock orders it too).
-        self.shut_down.store(true, Release);
-        wheel.drain(|waker| wakers.push(waker));
-        drop(wheel);
-        wakers.into_iter().for_each(Waker::wake);
     }
 }
 
@@ -252,7 +319,7 @@ mod tests {
         let interrupts = Arc::new(AtomicUsize::new(0));
         let counter = interrupts.clone();
         (
-            Timers::new(move || {
+            Timers::new(2, move || {
                 counter.fetch_add(1, Relaxed);
             }),
             interrupts,
@@ -263,20 +330,23 @@ mod tests {
     fn only_a_new_earliest_deadline_interrupts_the_armed_waiter() {
         let (timers, interrupts) = counting_timers();
         let waker = Waker::noop();
+        let (first, second) = (timers.shard(Some(0)), timers.shard(None));
+        assert!(!Arc::ptr_eq(first, second));
         assert_eq!(timers.arm_tick(), NEVER);
         let mut a = None;
-        assert_eq!(timers.poll_entry(&mut a, 100, waker), EntryState::Pending);
+        assert_eq!(first.poll_entry(&mut a, 100, waker), EntryState::Pending);
         assert_eq!(interrupts.load(Relaxed), 1);
         let mut b = None;
-        assert_eq!(timers.poll_entry(&mut b, 200, waker), EntryState::Pending);
+        assert_eq!(second.poll_entry(&mut b, 200, waker), EntryState::Pending);
         assert_eq!(interrupts.load(Relaxed), 1, "a later deadline leaves the wait alone");
         // Tick 100 sits on level 1, whose slot starts at 64: the waiter wakes
         // there to cascade it (never after a deadline).
         assert_eq!(timers.arm_tick(), 64);
         let mut c = None;
-        assert_eq!(timers.poll_entry(&mut c, 50, waker), EntryState::Pending);
-        assert_eq!(interrupts.load(Relaxed), 2);
+        assert_eq!(second.poll_entry(&mut c, 50, waker), EntryState::Pending);
+        assert_eq!(interrupts.load(Relaxed), 2, "an earlier deadline in another shard interrupts");
         assert_eq!(timers.pending(), 3);
+        assert_eq!(timers.arm_tick(), 50);
     }
 
     #[test]
@@ -284,18 +354,19 @@ mod tests {
         let (timers, _) = counting_timers();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
+        let shard = timers.shard(Some(1));
         let mut key = None;
-        assert_eq!(timers.poll_entry(&mut key, 10, &waker), EntryState::Pending);
-        assert_eq!(timers.poll_entry(&mut key, 10, &waker), EntryState::Pending);
+        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Pending);
+        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Pending);
         let mut wakers = Vec::new();
         timers.fire_at(9, &mut wakers);
         assert!(wakers.is_empty());
         timers.fire_at(10, &mut wakers);
         wakers.drain(..).for_each(Waker::wake);
         assert_eq!(count.0.load(Relaxed), 1);
-        assert_eq!(timers.poll_entry(&mut key, 10, &waker), EntryState::Fired);
+        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Fired);
         assert_eq!(key, None);
-        assert_eq!(timers.earliest.load(Relaxed), NEVER);
+        assert_eq!(timers.earliest(), NEVER);
     }
 
     #[test]
@@ -303,22 +374,24 @@ mod tests {
         let (timers, _) = counting_timers();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
-        let mut key = None;
-        assert_eq!(timers.poll_entry(&mut key, 10, &waker), EntryState::Pending);
+        let (mut a, mut b) = (None, None);
+        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10, &waker), EntryState::Pending);
+        assert_eq!(timers.shard(None).poll_entry(&mut b, 20, &waker), EntryState::Pending);
         timers.shutdown();
-        assert_eq!(count.0.load(Relaxed), 1);
-        assert_eq!(timers.poll_entry(&mut key, 10, &waker), EntryState::ShutDown);
+        assert_eq!(count.0.load(Relaxed), 2);
+        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10, &waker), EntryState::ShutDown);
         assert_eq!(timers.pending(), 0);
     }
 
     #[test]
     fn deadlines_round_up_and_now_rounds_down() {
         let (timers, _) = counting_timers();
-        let just_after = timers.epoch + Duration::from_nanos(TICK_NANOS + 1);
-        assert_eq!(timers.deadline_tick(just_after), 2);
-        assert_eq!(timers.now_tick(just_after), 1);
-        assert!(timers.instant_of(2).unwrap() >= just_after);
-        assert_eq!(timers.deadline_tick(timers.epoch - Duration::from_secs(1)), 0);
+        let (shard, common) = (timers.shard(None), &timers.common);
+        let just_after = common.epoch + Duration::from_nanos(TICK_NANOS + 1);
+        assert_eq!(shard.deadline_tick(just_after), 2);
+        assert_eq!(common.now_tick(just_after), 1);
+        assert!(common.instant_of(2).unwrap() >= just_after);
+        assert_eq!(shard.deadline_tick(common.epoch - Duration::from_secs(1)), 0);
     }
 }
 
@@ -336,28 +409,39 @@ mod loom_tests {
         }
     }
 
-    /// A registration racing the waiter's arming: the waiter either arms for
-    /// the new deadline or is interrupted after arming.
+    /// A registration racing the waiter's arming, in the shard the waiter
+    /// scans first and in the one it scans last, with `armed` left stale
+    /// below the new deadline by an earlier wait: the waiter either arms for
+    /// the new deadline (or earlier) or is interrupted after arming.
     #[test]
     fn loom_registration_never_goes_unnoticed_by_the_waiter() {
-        loom::model(|| {
-            let interrupted = Arc::new(AtomicBool::new(false));
-            let flag = interrupted.clone();
-            let timers = Arc::new(Timers::new(move || flag.store(true, Relaxed)));
-            let mut key = None;
-            assert_eq!(timers.poll_entry(&mut key, 100, Waker::noop()), EntryState::Pending);
-            let registrar = {
-                let timers = timers.clone();
-                loom::thread::spawn(move || {
-                    let mut key = None;
-                    assert_eq!(timers.poll_entry(&mut key, 10, Waker::noop()), EntryState::Pending);
-                })
-            };
-            interrupted.store(false, Relaxed);
-            let armed = timers.arm_tick();
-            registrar.join().unwrap();
-            assert!(armed == 10 || interrupted.load(Relaxed), "armed for {armed} and never interrupted");
-        });
+        for (registrar_shard, other_shard) in [(Some(0), None), (None, Some(0))] {
+            loom::model(move || {
+                let interrupted = Arc::new(AtomicBool::new(false));
+                let flag = interrupted.clone();
+                let timers = Arc::new(Timers::new(2, move || flag.store(true, Relaxed)));
+                let other = timers.shard(other_shard);
+                let (mut late, mut early) = (None, None);
+                assert_eq!(other.poll_entry(&mut late, 100, Waker::noop()), EntryState::Pending);
+                assert_eq!(other.poll_entry(&mut early, 5, Waker::noop()), EntryState::Pending);
+                // A previous wait armed for tick 5, whose sleep then went away:
+                // `armed` is stale and below the new deadline.
+                assert_eq!(timers.arm_tick(), 5);
+                other.remove_entry(early.unwrap());
+                interrupted.store(false, Relaxed);
+                let registrar = {
+                    let timers = timers.clone();
+                    loom::thread::spawn(move || {
+                        let mut key = None;
+                        let shard = timers.shard(registrar_shard);
+                        assert_eq!(shard.poll_entry(&mut key, 10, Waker::noop()), EntryState::Pending);
+                    })
+                };
+                let armed = timers.arm_tick();
+                registrar.join().unwrap();
+                assert!(armed <= 10 || interrupted.load(Relaxed), "armed for {armed} and never interrupted");
+            });
+        }
     }
 
     /// Cancelling (a dropped Sleep) racing the waiter firing the same entry:
@@ -365,11 +449,11 @@ mod loom_tests {
     #[test]
     fn loom_cancel_racing_fire_wakes_at_most_once_and_frees_the_entry() {
         loom::model(|| {
-            let timers = Arc::new(Timers::new(|| {}));
+            let timers = Arc::new(Timers::new(2, || {}));
             let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
             let waker = Waker::from(count.clone());
             let mut key = None;
-            assert_eq!(timers.poll_entry(&mut key, 5, &waker), EntryState::Pending);
+            assert_eq!(timers.shard(None).poll_entry(&mut key, 5, &waker), EntryState::Pending);
             let key = key.unwrap();
             let firer = {
                 let timers = timers.clone();
@@ -379,7 +463,7 @@ mod loom_tests {
                     wakers.into_iter().for_each(Waker::wake);
                 })
             };
-            timers.remove_entry(key);
+            timers.shard(None).remove_entry(key);
             firer.join().unwrap();
             assert!(count.0.load(Relaxed) <= 1);
             assert_eq!(timers.pending(), 0);
