@@ -422,10 +422,14 @@ impl Worker {
         task.or_else(|| self.pop_inject_batch(&mut core))
     }
 
-    /// Takes a task from the injector, and a fair share more into the local queue.
+    /// Takes a task from the injector, and a fair share more into the local
+    /// queue: at most half its free slots, so that the tasks woken meanwhile
+    /// fit. A batch that filled the queue sent the oldest half straight back
+    /// to the injector's tail at the next wake (tasks bounced 8 times each
+    /// under a spawn burst with timers firing, and started far out of order).
     fn pop_inject_batch(&self, core: &mut Core) -> Option<Notified> {
         let share = self.shared.inject.len() / self.shared.remotes.len();
-        let more = share.min(core.local.remaining_slots()).min(local::CAPACITY / 2);
+        let more = share.min(core.local.remaining_slots() / 2).min(local::CAPACITY / 2);
         self.shared.inject.pop_batch(more, |task| {
             core.local.push_back(task, |_| unreachable!("the batch fits in the free slots"));
         })
