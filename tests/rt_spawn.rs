@@ -256,3 +256,33 @@ fn current_thread_block_on_from_two_threads_makes_progress() {
         assert_eq!(other.join().unwrap(), 42);
     });
 }
+
+/// A burst of spawns from one task, each task then waking itself twice:
+/// the tasks the spawner's full queue sends to the injector come back in
+/// batches that leave room for the wakes, so each passes through the injector
+/// about once. (A batch that filled a local queue sent the oldest half back
+/// at the next wake: tasks bounced between queues, and started far out of
+/// spawn order.)
+#[test]
+fn a_spawn_burst_passes_through_the_injector_about_once() {
+    const TASKS: u64 = if cfg!(miri) { 2_000 } else { 50_000 };
+    watchdog(LIMIT, || {
+        let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(rt.spawn(async {
+            let handles: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    runtime::spawn(async {
+                        runtime::task::yield_now().await;
+                        runtime::task::yield_now().await;
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }))
+        .unwrap();
+        let pushed = rt.handle().metrics().injector_pushes;
+        assert!(pushed <= 2 * TASKS, "{pushed} tasks went through the injector for {TASKS} spawned");
+    });
+}
