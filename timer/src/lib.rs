@@ -1,5 +1,6 @@
 //! The timers of `runtime`: [`sleep`], [`timeout`] and [`interval`], kept in
-//! a hierarchical timing wheel that the runtime's reactor drives.
+//! hierarchical timing wheels (one per worker, so workers registering timers
+//! at once share no lock) that the runtime's reactor drives.
 //!
 //! The wheel counts 4.096 µs ticks (deadlines round up, so nothing fires
 //! early); whoever waits in epoll waits no longer than the next deadline,
