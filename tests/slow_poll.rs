@@ -7,22 +7,28 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use runtime::task::yield_now;
-use runtime::{Builder, RuntimeMetrics, SlowPoll};
+use runtime::{Builder, Runtime, RuntimeMetrics, SlowPoll};
 use support::watchdog;
 
 const BLOCK: Duration = Duration::from_millis(60);
 const THRESHOLD: Duration = Duration::from_millis(20);
 
+/// Two workers, reporting polls over [`THRESHOLD`] on the returned channel.
+fn reporting_runtime() -> (Runtime, mpsc::Receiver<SlowPoll>) {
+    let (sink, reports) = mpsc::channel::<SlowPoll>();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .slow_poll_threshold(THRESHOLD)
+        .on_slow_poll(move |report| sink.send(report.clone()).unwrap())
+        .build()
+        .unwrap();
+    (rt, reports)
+}
+
 #[test]
 fn a_blocking_task_is_reported_once_with_its_spawn_location() {
     let reports = watchdog(Duration::from_secs(30), || {
-        let (sink, reports) = mpsc::channel::<SlowPoll>();
-        let rt = Builder::new_multi_thread()
-            .worker_threads(2)
-            .slow_poll_threshold(THRESHOLD)
-            .on_slow_poll(move |report| sink.send(report.clone()).unwrap())
-            .build()
-            .unwrap();
+        let (rt, reports) = reporting_runtime();
         let fast: Vec<_> = (0..100).map(|_| rt.spawn(async { yield_now().await })).collect();
         let spawned_on = line!() + 1;
         let blocker = rt.spawn(async {
@@ -50,19 +56,12 @@ fn a_blocking_task_is_reported_once_with_its_spawn_location() {
     assert!(text.contains("spawn_blocking"), "the report says what to do: {text}");
 }
 
-/// Sums the histogram's counts of polls at least `at_least` long.
 /// The free functions `spawn` and `spawn_local` report their own caller too
 /// (they reach the runtime through a closure, which `#[track_caller]` does not cross).
 #[test]
 fn tasks_spawned_by_the_free_functions_report_their_callers() {
     let lines = watchdog(Duration::from_secs(30), || {
-        let (sink, reports) = mpsc::channel::<SlowPoll>();
-        let rt = Builder::new_multi_thread()
-            .worker_threads(2)
-            .slow_poll_threshold(THRESHOLD)
-            .on_slow_poll(move |report| sink.send(report.clone()).unwrap())
-            .build()
-            .unwrap();
+        let (rt, reports) = reporting_runtime();
         // In a task, so that the local task runs on a (monitored) worker.
         let expected = rt.block_on(rt.spawn(async {
             let spawned_on = line!() + 1;
@@ -83,6 +82,7 @@ fn tasks_spawned_by_the_free_functions_report_their_callers() {
     assert_eq!(seen, expected.unwrap().map(|line| (file!(), line)).to_vec());
 }
 
+/// Sums the histogram's counts of polls at least `at_least` long.
 fn polls_at_least(metrics: &RuntimeMetrics, at_least: Duration) -> u64 {
     let buckets = metrics.poll_time_histogram.iter().enumerate();
     buckets.filter(|&(i, _)| RuntimeMetrics::poll_time_bucket_range(i).start >= at_least).map(|(_, &n)| n).sum()
