@@ -2,13 +2,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicU64},
+    atomic::{fence, AtomicBool, AtomicU64},
     Arc, Mutex, MutexGuard,
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU64},
+    atomic::{fence, AtomicBool, AtomicU64},
     Arc, Mutex, MutexGuard,
 };
 

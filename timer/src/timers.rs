@@ -26,7 +26,12 @@
 //! Either the waiter locked the registration's shard after the insert, and
 //! its minimum includes `t`; or before, and then (through that lock) the
 //! registration's read of `armed` comes after the waiter's `NEVER`: it reads
-//! `NEVER`, or the minimum the waiter stored. `t` is below `NEVER`, so it
+//! `NEVER`, or the minimum the waiter stored. A shard whose `earliest` reads
+//! NEVER (empty) the waiter skips without its lock; a registration into an
+//! empty shard stores `earliest`, then a SeqCst fence, then reads `armed`,
+//! against the waiter's store of `armed`, fence, read of `earliest`: one of
+//! the two reads sees the other's store, so the waiter scans the shard or the
+//! registration sees NEVER and interrupts. `t` is below `NEVER`, so it
 //! interrupts; against the minimum it either interrupts or the waiter wakes
 //! no later than `t` anyway and arms again. The eventfd keeps an interrupt
 //! that arrives before the wait begins. An `armed` left over from a waiter
@@ -44,7 +49,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::sync::{lock, Arc, AtomicBool, AtomicU64, Mutex};
+use crate::sync::{fence, lock, Arc, AtomicBool, AtomicU64, Mutex};
 use crate::wheel::{Key, Wheel, TICK_NANOS};
 
 /// No deadline: `armed` while a waiter arms or when every wheel is empty,
@@ -147,6 +152,8 @@ impl Timers {
         // SeqCst, here and in `scheduled`: a registration that the scan below
         // misses must read NEVER or the minimum (module docs).
         self.common.armed.store(NEVER, SeqCst);
+        // Pairs with the fence in `scheduled` (module docs: empty shards).
+        fence(SeqCst);
         let next = self.shards.iter().map(|shard| shard.refresh_earliest()).min().unwrap_or(NEVER);
         self.common.armed.store(next, SeqCst);
         next
@@ -241,9 +248,9 @@ impl Shard {
             Ok(registered) => *key = Some(registered),
             Err(_) => return EntryState::Fired,
         }
-        self.lower_earliest(tick);
+        let was_empty = self.lower_earliest(tick);
         drop(wheel);
-        self.scheduled(tick);
+        self.scheduled(tick, was_empty);
         EntryState::Pending
     }
 
@@ -255,9 +262,9 @@ impl Shard {
         let mut wheel = lock(&self.wheel);
         match wheel.reset(registered, tick) {
             Ok(true) => {
-                self.lower_earliest(tick);
+                let was_empty = self.lower_earliest(tick);
                 drop(wheel);
-                self.scheduled(tick);
+                self.scheduled(tick, was_empty);
             }
             Ok(false) => *key = None,
             Err(waker) => {
@@ -274,17 +281,25 @@ impl Shard {
         drop(removed);
     }
 
-    /// Under the wheel's lock, after an entry was put at `tick`.
-    fn lower_earliest(&self, tick: u64) {
-        if tick < self.earliest.load(Relaxed) {
+    /// Under the wheel's lock, after an entry was put at `tick`; true when
+    /// `earliest` was NEVER (the shard looked empty to an arming waiter).
+    fn lower_earliest(&self, tick: u64) -> bool {
+        let earliest = self.earliest.load(Relaxed);
+        if tick < earliest {
             self.earliest.store(tick, Relaxed);
         }
+        earliest == NEVER
     }
 
     /// After an entry was put at `tick`, the wheel unlocked: lowers `armed`
     /// and interrupts the waiter when `tick` is earlier than what it waits
     /// for (module docs).
-    fn scheduled(&self, tick: u64) {
+    fn scheduled(&self, tick: u64, was_empty: bool) {
+        if was_empty {
+            // Pairs with the fence in `arm_tick`: a waiter that skipped this
+            // shard as empty has stored NEVER in `armed` where we read it.
+            fence(SeqCst);
+        }
         let armed = &self.common.armed;
         if tick < armed.load(SeqCst) {
             armed.fetch_min(tick, SeqCst);
@@ -292,8 +307,13 @@ impl Shard {
         }
     }
 
-    /// Under the lock: sets `earliest` to the wheel's next expiration and returns it.
+    /// Sets `earliest` to the wheel's next expiration, under the lock, and
+    /// returns it; an empty shard (`earliest` NEVER) is skipped unlocked, so
+    /// a runtime without timers arms without taking a lock.
     fn refresh_earliest(&self) -> u64 {
+        if self.earliest.load(Relaxed) == NEVER {
+            return NEVER;
+        }
         let wheel = lock(&self.wheel);
         let next = wheel.next_expiration().unwrap_or(NEVER);
         self.earliest.store(next, Relaxed);
