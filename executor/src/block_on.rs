@@ -12,8 +12,9 @@ use std::task::{Context, Poll, Waker};
 use crate::coop;
 use crate::local::{Entered, LocalTasks};
 
-/// Local tasks polled between two looks at the main future.
-const LOCAL_INTERVAL: usize = 61;
+/// Tasks polled between two looks at a `block_on` thread's main future (its
+/// local tasks, and a current-thread driver's queue too).
+pub(crate) const MAIN_FUTURE_INTERVAL: usize = 61;
 
 /// The calling thread, blocked on a main future.
 pub(crate) struct Blocked {
@@ -65,7 +66,7 @@ impl Blocked {
         if let Poll::Ready(output) = self.poll_main(future, budget) {
             return Poll::Ready(output);
         }
-        let ran = self.local().run_some(LOCAL_INTERVAL, |task| coop::budgeted(budget, || task.run()));
+        let ran = self.local().run_some(MAIN_FUTURE_INTERVAL, |task| coop::budgeted(budget, || task.run()));
         if ran == 0 && !self.is_woken() {
             std::thread::park();
         }

@@ -4,7 +4,7 @@
 //! One thread at a time drives the scheduler (holds `driver`). Another thread
 //! calling `block_on` meanwhile polls its own future and takes over driving
 //! once the driver leaves. The main future is polled whenever it was woken and
-//! at least every [`EVENT_INTERVAL`] task polls, so a busy queue cannot starve it.
+//! at least every [`MAIN_FUTURE_INTERVAL`] task polls, so a busy queue cannot starve it.
 //!
 //! Each thread in `block_on` also runs the local tasks it spawned (local.rs),
 //! whether it drives or waits to drive.
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, TryLockError};
 use std::task::Poll;
 use std::thread::Thread;
 
-use crate::block_on::Blocked;
+use crate::block_on::{Blocked, MAIN_FUTURE_INTERVAL};
 use crate::coop;
 use crate::guards::{Guard, Guards};
 use crate::metrics::Counter;
@@ -25,9 +25,6 @@ use crate::park::Parker;
 use crate::queue::inject::Inject;
 use crate::sync::lock;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
-
-/// Task polls between two polls of the main future.
-const EVENT_INTERVAL: usize = 61;
 
 /// The scheduler; tasks hold it as their scheduler.
 pub(crate) struct Shared {
@@ -119,7 +116,7 @@ impl Shared {
                 return output;
             }
             let mut ran = 0;
-            while ran < EVENT_INTERVAL {
+            while ran < MAIN_FUTURE_INTERVAL {
                 let Some(task) = blocked.local().pop_alternating(ran % 2 == 1, || self.queue.pop()) else { break };
                 self.polls.incr();
                 coop::budgeted(budget, || task.run());

@@ -424,9 +424,8 @@ impl Worker {
 
     /// Takes a task from the injector, and a fair share more into the local
     /// queue: at most half its free slots, so that the tasks woken meanwhile
-    /// fit. A batch that filled the queue sent the oldest half straight back
-    /// to the injector's tail at the next wake (tasks bounced 8 times each
-    /// under a spawn burst with timers firing, and started far out of order).
+    /// fit (a full queue's next wake would send the oldest half straight back
+    /// to the injector's tail).
     fn pop_inject_batch(&self, core: &mut Core) -> Option<Notified> {
         let share = self.shared.inject.len() / self.shared.remotes.len();
         let more = share.min(core.local.remaining_slots() / 2).min(local::CAPACITY / 2);

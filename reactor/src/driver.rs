@@ -29,10 +29,10 @@
 //! I/O wakers of the same batch. A timer registered with an earlier deadline
 //! interrupts the wait through an [`Interrupter`], and kicks the reactor
 //! thread out of its stand-by so it measures its nap against the new
-//! deadline (a worker waiting in epoll may leave the wait before it). While a worker holds
-//! the wait, the standing-by reactor thread still fires timers that are
-//! [`HANDOFF_WINDOW`] overdue: a worker that left the wait for a long poll
-//! does not hold them up.
+//! deadline (a worker waiting in epoll may leave the wait before it). While
+//! a worker holds the wait, the standing-by reactor thread still fires timers
+//! that are [`HANDOFF_WINDOW`] overdue: a worker that left the wait for a
+//! long poll does not hold them up.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};

@@ -47,20 +47,24 @@ impl Deadlines for Timers {
     }
 }
 
-/// The current runtime's timers, or the process-wide ones outside any runtime.
-/// The shard of the current runtime's timers for this thread (the
-/// process-wide timers' outside a runtime).
+/// The shard of the current runtime's timers for this thread, or the
+/// process-wide timers' outside any runtime.
 pub(crate) fn current() -> Arc<Shard> {
     Handle::with_current(|handle| {
         let timers = &handle?.driver::<TimerDriver>()?.timers;
         Some(timers.shard(runtime_executor::current_worker_index()).clone())
     })
-    .unwrap_or_else(|| global().shard(None).clone())
+    .unwrap_or_else(global_shard)
+}
+
+/// The process-wide timers' only shard.
+pub(crate) fn global_shard() -> Arc<Shard> {
+    global().shard(None).clone()
 }
 
 /// Timers for sleeps polled outside any runtime, or that outlived theirs,
 /// driven by a thread of their own that parks until the next deadline.
-pub(crate) fn global() -> &'static Arc<Timers> {
+fn global() -> &'static Arc<Timers> {
     static TIMERS: OnceLock<Arc<Timers>> = OnceLock::new();
     static THREAD: OnceLock<Thread> = OnceLock::new();
     TIMERS.get_or_init(|| {

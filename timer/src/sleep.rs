@@ -52,7 +52,7 @@ pub(crate) fn far_future_saturating(now: Instant, duration: Duration) -> Instant
 #[must_use = "futures do nothing unless polled"]
 pub struct Sleep {
     deadline: Instant,
-    /// The timers registered with and the entry there, once polled.
+    /// The timer shard registered with and the entry there, once polled.
     entry: Option<(Arc<Shard>, Option<Key>)>,
     elapsed: bool,
 }
@@ -79,8 +79,8 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         self.elapsed = false;
-        if let Some((timers, key)) = &mut self.entry {
-            timers.reset_entry(key, timers.deadline_tick(deadline));
+        if let Some((shard, key)) = &mut self.entry {
+            shard.reset_entry(key, shard.deadline_tick(deadline));
         }
     }
 }
@@ -99,30 +99,29 @@ impl Sleep {
     /// [`Sleep::poll`] without the budget: for [`Timeout`](crate::Timeout),
     /// whose deadline must be seen even when the future it guards spent the budget.
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self;
-        if this.elapsed {
+        if self.elapsed {
             return Poll::Ready(());
         }
         // A passed deadline needs no timer: ready without a lock. A registered
         // entry is left to the wheel, which fires (or has fired) it within a
         // tick: taking the lock to remove it would cost more than a spare wake.
-        if this.deadline <= Instant::now() {
-            this.elapsed = true;
-            if let Some((_, key)) = &mut this.entry {
+        if self.deadline <= Instant::now() {
+            self.elapsed = true;
+            if let Some((_, key)) = &mut self.entry {
                 *key = None;
             }
             return Poll::Ready(());
         }
         loop {
-            let (timers, key) = this.entry.get_or_insert_with(|| (driver::current(), None));
-            match timers.poll_entry(key, timers.deadline_tick(this.deadline), cx.waker()) {
+            let (shard, key) = self.entry.get_or_insert_with(|| (driver::current(), None));
+            match shard.poll_entry(key, shard.deadline_tick(self.deadline), cx.waker()) {
                 EntryState::Pending => return Poll::Pending,
                 EntryState::Fired => {
-                    this.elapsed = true;
+                    self.elapsed = true;
                     return Poll::Ready(());
                 }
                 // The runtime is gone: carry on with timers that still run.
-                EntryState::ShutDown => this.entry = Some((driver::global().shard(None).clone(), None)),
+                EntryState::ShutDown => self.entry = Some((driver::global_shard(), None)),
             }
         }
     }
@@ -130,8 +129,8 @@ impl Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some((timers, Some(key))) = &self.entry {
-            timers.remove_entry(*key);
+        if let Some((shard, Some(key))) = &self.entry {
+            shard.remove_entry(*key);
         }
     }
 }

@@ -14,27 +14,27 @@
 //! # Arming protocol
 //! Whichever thread is about to wait in epoll (the reactor thread, or an idle
 //! worker that took the wait over) calls [`Timers::arm`]: it sets `armed` to
-//! `NEVER`, reads the next expiration of every shard (each under its lock),
-//! stores their minimum in `armed`, and then waits at most until then. A
-//! registration inserts under its shard's lock and, once unlocked, reads
-//! `armed`: a tick earlier than it lowers `armed` and interrupts the wait (the
-//! reactor's eventfd):
+//! `NEVER`, reads the next expiration of every shard (under its lock; an
+//! empty shard, whose `earliest` is NEVER, without it), stores their minimum
+//! in `armed`, and then waits at most until then. A registration inserts
+//! under its shard's lock and, once unlocked, reads `armed`: a tick earlier
+//! than it lowers `armed` and interrupts the wait (the reactor's eventfd):
 //! ```text
-//! waiter:  armed = NEVER ─ for each shard: lock ─ next ─ unlock ─ armed = min ─ wait
-//! sleep:   lock its shard ─ insert t ─ unlock ─ t < armed? armed = t, interrupt the wait
+//! waiter:  armed = NEVER ─ fence ─ for each shard: [lock ─] next [─ unlock] ─ armed = min ─ wait
+//! sleep:   lock its shard ─ insert t ─ unlock ─ [fence ─] t < armed? armed = t, interrupt the wait
 //! ```
-//! Either the waiter locked the registration's shard after the insert, and
-//! its minimum includes `t`; or before, and then (through that lock) the
-//! registration's read of `armed` comes after the waiter's `NEVER`: it reads
-//! `NEVER`, or the minimum the waiter stored. A shard whose `earliest` reads
-//! NEVER (empty) the waiter skips without its lock; a registration into an
-//! empty shard stores `earliest`, then a SeqCst fence, then reads `armed`,
-//! against the waiter's store of `armed`, fence, read of `earliest`: one of
-//! the two reads sees the other's store, so the waiter scans the shard or the
-//! registration sees NEVER and interrupts. `t` is below `NEVER`, so it
-//! interrupts; against the minimum it either interrupts or the waiter wakes
-//! no later than `t` anyway and arms again. The eventfd keeps an interrupt
-//! that arrives before the wait begins. An `armed` left over from a waiter
+//! A registration the waiter's scan misses reads `NEVER` or the minimum the
+//! waiter stored:
+//! - the waiter locked the shard before the insert: through that lock, the
+//!   registration's read of `armed` comes after the waiter's `NEVER`;
+//! - the waiter skipped the shard as empty: the registration (into an empty
+//!   shard) stored `earliest`, fenced, then read `armed`; the waiter stored
+//!   `armed`, fenced, then read `earliest`. Of two SeqCst fences one comes
+//!   first, so one of the two reads sees the other's store.
+//!
+//! `t` is below `NEVER`, so it interrupts; against the minimum it either
+//! interrupts or the waiter wakes no later than `t` anyway and arms again.
+//! The eventfd keeps an interrupt that arrives before the wait begins. An `armed` left over from a waiter
 //! that already woke costs at most one spare interrupt: every waiter arms
 //! afresh. So a deadline registered while a thread waits in epoll interrupts
 //! it only when it must, and only once per new earliest deadline.
@@ -49,7 +49,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::sync::{fence, lock, Arc, AtomicBool, AtomicU64, Mutex};
+use crate::sync::{fence, lock, Arc, AtomicBool, AtomicU64, Mutex, MutexGuard};
 use crate::wheel::{Key, Wheel, TICK_NANOS};
 
 /// No deadline: `armed` while a waiter arms or when every wheel is empty,
@@ -149,10 +149,10 @@ impl Timers {
     }
 
     fn arm_tick(&self) -> u64 {
-        // SeqCst, here and in `scheduled`: a registration that the scan below
-        // misses must read NEVER or the minimum (module docs).
+        // A registration that the scan below misses must read NEVER or the
+        // minimum (module docs); the fence pairs with `scheduled`'s for the
+        // shards skipped as empty.
         self.common.armed.store(NEVER, SeqCst);
-        // Pairs with the fence in `scheduled` (module docs: empty shards).
         fence(SeqCst);
         let next = self.shards.iter().map(|shard| shard.refresh_earliest()).min().unwrap_or(NEVER);
         self.common.armed.store(next, SeqCst);
@@ -187,7 +187,7 @@ impl Timers {
     }
 
     /// Fails every pending and later registration with
-    /// [`EntryState::ShutDown`] and wakes the pending ones, so that they move
+    /// `EntryState::ShutDown` and wakes the pending ones, so that they move
     /// to timers that still run.
     pub fn shutdown(&self) {
         let mut wakers = Vec::new();
@@ -248,9 +248,7 @@ impl Shard {
             Ok(registered) => *key = Some(registered),
             Err(_) => return EntryState::Fired,
         }
-        let was_empty = self.lower_earliest(tick);
-        drop(wheel);
-        self.scheduled(tick, was_empty);
+        self.scheduled(wheel, tick);
         EntryState::Pending
     }
 
@@ -261,11 +259,7 @@ impl Shard {
         let Some(registered) = *key else { return };
         let mut wheel = lock(&self.wheel);
         match wheel.reset(registered, tick) {
-            Ok(true) => {
-                let was_empty = self.lower_earliest(tick);
-                drop(wheel);
-                self.scheduled(tick, was_empty);
-            }
+            Ok(true) => self.scheduled(wheel, tick),
             Ok(false) => *key = None,
             Err(waker) => {
                 *key = None;
@@ -281,23 +275,18 @@ impl Shard {
         drop(removed);
     }
 
-    /// Under the wheel's lock, after an entry was put at `tick`; true when
-    /// `earliest` was NEVER (the shard looked empty to an arming waiter).
-    fn lower_earliest(&self, tick: u64) -> bool {
+    /// After an entry was put at `tick` (the wheel still locked): lowers
+    /// `earliest`, unlocks, then lowers `armed` and interrupts the waiter when
+    /// `tick` is earlier than what it waits for (module docs).
+    fn scheduled(&self, wheel: MutexGuard<'_, Wheel<Waker>>, tick: u64) {
         let earliest = self.earliest.load(Relaxed);
         if tick < earliest {
             self.earliest.store(tick, Relaxed);
         }
-        earliest == NEVER
-    }
-
-    /// After an entry was put at `tick`, the wheel unlocked: lowers `armed`
-    /// and interrupts the waiter when `tick` is earlier than what it waits
-    /// for (module docs).
-    fn scheduled(&self, tick: u64, was_empty: bool) {
-        if was_empty {
-            // Pairs with the fence in `arm_tick`: a waiter that skipped this
-            // shard as empty has stored NEVER in `armed` where we read it.
+        drop(wheel);
+        if earliest == NEVER {
+            // Pairs with the fence in `arm_tick`: a waiter may have skipped
+            // this shard as empty (module docs).
             fence(SeqCst);
         }
         let armed = &self.common.armed;
