@@ -246,6 +246,74 @@ fn dropping_a_file_without_flush_still_writes_everything() {
     });
 }
 
+/// Writes past the pending limit (2 MiB) wait for the write job in flight,
+/// which takes them and goes on; a write after a seek back waits until the
+/// bytes before it are taken, and lands after them.
+#[test]
+fn a_long_run_of_writes_with_seeks_lands_as_with_std() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("fs-stream");
+        let path = dir.join("f");
+        let chunk: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let mut expected = Vec::new();
+        block_on(async {
+            let mut file = File::create(&path).await.unwrap();
+            for round in 0..3u8 {
+                for _ in 0..48 {
+                    file.write_all(&chunk).await.unwrap();
+                    expected.extend_from_slice(&chunk);
+                }
+                // Overwrite a stretch written just before, then go back to the end.
+                let at = expected.len() - 3 * chunk.len() / 2;
+                file.seek(SeekFrom::Start(at as u64)).await.unwrap();
+                file.write_all(&[round; 1000]).await.unwrap();
+                expected[at..at + 1000].fill(round);
+                file.seek(SeekFrom::End(0)).await.unwrap();
+            }
+            file.flush().await.unwrap();
+        });
+        assert_eq!(std::fs::read(&path).unwrap(), expected);
+    });
+}
+
+/// The descriptors of this process open on `path`.
+fn descriptors_on(path: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter(|fd| fd.as_ref().is_ok_and(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path)))
+        .count()
+}
+
+/// A file written with more than a mebibyte is closed on the blocking pool
+/// (closing may write back); it is still closed, flushed or not.
+#[test]
+fn a_file_closed_on_the_pool_is_closed_all_the_same() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("fs-close");
+        let chunk = vec![3u8; 256 * 1024];
+        block_on(async {
+            for (name, flush) in [("flushed", true), ("unflushed", false)] {
+                let path = dir.join(name);
+                let mut file = File::create(&path).await.unwrap();
+                for _ in 0..8 {
+                    file.write_all(&chunk).await.unwrap();
+                }
+                if flush {
+                    file.flush().await.unwrap();
+                }
+                assert_eq!(descriptors_on(&path), 1);
+                drop(file);
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while descriptors_on(&path) > 0 {
+                    assert!(std::time::Instant::now() < deadline, "{name}: the file was never closed");
+                    runtime::time::sleep(Duration::from_millis(1)).await;
+                }
+                assert_eq!(std::fs::metadata(&path).unwrap().len(), 8 * chunk.len() as u64, "{name}");
+            }
+        });
+    });
+}
+
 #[test]
 fn concurrent_readers_of_one_file_each_read_it_whole() {
     watchdog(LIMIT, || {

@@ -119,6 +119,21 @@ pub fn sample<R: Files>(rt: &'static R, name: &str, fixture: &'static Fixture) -
     start.elapsed().as_secs_f64() * 1e3
 }
 
+/// The number of open file descriptors of this process.
+pub fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
+
+/// Waits (up to a second) until the process has `open` descriptors again: a
+/// runtime that closes written files in the background finishes that before
+/// the next sample starts, so its closes do not slow another runtime's.
+pub fn settle(open: usize) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(1);
+    while open_descriptors() > open && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// The same workload with std::fs on two plain threads: milliseconds.
 pub fn sample_std(name: &str, fixture: &Fixture) -> f64 {
     use std::io::{Read, Write};

@@ -5,9 +5,10 @@
 //! `cargo run --release -p runtime-benches -- [--rounds N] [--only RUNTIME[,RUNTIME]] [WORKLOAD ...]`
 //!
 //! `--only runtime,tokio` runs only the runtimes named (comma-separated), for
-//! profiling one or comparing two. `BENCH_WORKERS=N` gives every runtime, and
-//! the network benchmarks' servers, N worker threads instead of 2 (to see how
-//! they scale on a machine with more cores).
+//! profiling one or comparing two (the file workloads also know `std`).
+//! `BENCH_WORKERS=N` gives every runtime, and the network benchmarks' servers,
+//! N worker threads instead of 2 (to see how they scale on a machine with
+//! more cores).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -385,7 +386,7 @@ fn main() {
         run_timers(rounds, &timer_names, only.as_deref(), (ours, tokio, smol));
     }
     if !file_names.is_empty() {
-        run_files(rounds, &file_names, (ours, tokio, smol));
+        run_files(rounds, &file_names, only.as_deref(), (ours, tokio, smol));
     }
     if !fair_names.is_empty() {
         run_fairness(rounds, &fair_names, only.as_deref(), (ours, tokio, smol));
@@ -534,7 +535,12 @@ const FILE_WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small",
 
 /// The file workloads on the three runtimes and on std::fs threads, rotated
 /// each round; medians (ms) and ratios.
-fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio, &'static Smol)) {
+fn run_files(
+    rounds: usize,
+    names: &[&str],
+    only: Option<&[String]>,
+    rts: (&'static Ours, &'static Tokio, &'static Smol),
+) {
     let fixture: &'static files::Fixture = Box::leak(Box::new(files::Fixture::new()));
     // samples[workload][runtime, tokio, smol, std]
     let mut samples = vec![vec![Vec::new(); 4]; names.len()];
@@ -542,6 +548,10 @@ fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio,
         for (w, name) in names.iter().enumerate() {
             for k in 0..4 {
                 let which = (k + round) % 4;
+                if only.is_some_and(|o| !o.iter().any(|o| o == ["runtime", "tokio", "smol", "std"][which])) {
+                    continue;
+                }
+                let open = files::open_descriptors();
                 let ms = match which {
                     0 => files::sample(rts.0, name, fixture),
                     1 => files::sample(rts.1, name, fixture),
@@ -549,6 +559,7 @@ fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio,
                     _ => files::sample_std(name, fixture),
                 };
                 samples[w][which].push(ms);
+                files::settle(open);
             }
         }
         eprintln!("file round {}/{rounds} done", round + 1);
@@ -560,7 +571,8 @@ fn run_files(rounds: usize, names: &[&str], rts: (&'static Ours, &'static Tokio,
         "workload", "runtime", "tokio", "smol", "std", "runtime/tokio", "runtime/smol", "runtime/std"
     );
     for (w, name) in names.iter().enumerate() {
-        let [r, t, m, s] = [0, 1, 2, 3].map(|i| median(&mut samples[w][i]));
+        let [r, t, m, s] =
+            [0, 1, 2, 3].map(|i| if samples[w][i].is_empty() { f64::NAN } else { median(&mut samples[w][i]) });
         println!("{name:<18} {r:>9.2} {t:>9.2} {m:>9.2} {s:>9.2} {:>13.2} {:>12.2} {:>11.2}", r / t, r / m, r / s);
     }
 }

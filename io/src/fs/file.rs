@@ -10,12 +10,13 @@
 //! At most one job is in flight. Around it the `File` keeps two buffers:
 //! - **read-ahead**: a read job fetches a chunk (64 KiB, doubling up to
 //!   2 MiB while reads stay sequential) and small reads are served from it;
-//! - **pending writes**: `poll_write` copies the bytes in and reports them
-//!   written at once; contiguous writes coalesce, and one job writes them
-//!   (started at once when no job is in flight, or when the one in flight
-//!   completes). A read, seek to the end, `flush`, `set_len`, `sync_*` or
-//!   `metadata` waits for the pending writes first, and dropping the `File`
-//!   still performs them.
+//! - **pending writes** (a [`Feed`]): `poll_write` copies the bytes in and
+//!   reports them written at once; contiguous writes coalesce, and one job
+//!   writes them (started at once when no job is in flight, or when the one
+//!   in flight completes). A write job takes the bytes written while it runs
+//!   and goes on, so a long run of writes is one job. A read, seek to the
+//!   end, `flush`, `set_len`, `sync_*` or `metadata` waits for the pending
+//!   writes first, and dropping the `File` still performs them.
 //!
 //! The error of a write job that completed in the background is returned by
 //! the next operation.
@@ -33,14 +34,20 @@ use std::task::{ready, Context, Poll, Wake, Waker};
 use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use runtime_executor::{coop, JoinHandle};
 
+use super::feed::{Feed, Push};
 use super::{asyncify, job_failed};
 
 /// The first read-ahead chunk, and the one after a seek.
 const MIN_CHUNK: usize = 64 * 1024;
 /// The largest read-ahead chunk.
 const MAX_CHUNK: usize = 2 * 1024 * 1024;
-/// Pending writes past this are not coalesced further: the writer waits.
-const MAX_PENDING: usize = 2 * 1024 * 1024;
+
+/// A `File` written with more bytes than this is closed on the blocking pool.
+/// Closing writes back what is not yet allocated on disk (ext4 does for a
+/// file truncated and rewritten): 28 ms for 256 MiB here, about 0.1 ms per
+/// MiB, against some 10 µs for a job; closing 2,000 files of 16 KiB each on
+/// the pool instead of at once made writing them 1.4× as slow.
+const CLOSE_ON_POOL: u64 = 1024 * 1024;
 
 /// An open file; the async counterpart of `std::fs::File`.
 ///
@@ -75,9 +82,8 @@ pub struct File {
     /// Read-ahead: the bytes of the file from `ahead_at` on.
     ahead: Vec<u8>,
     ahead_at: u64,
-    /// Pending writes: bytes for the file from `pending_at` on.
-    pending: Vec<u8>,
-    pending_at: u64,
+    /// Pending writes, shared with the write job in flight.
+    feed: Arc<Feed>,
     /// A buffer given back by the last job, for the next one (its contents
     /// are stale: cleared before use for writes, overwritten by reads).
     spare: Vec<u8>,
@@ -87,6 +93,9 @@ pub struct File {
     found_end: bool,
     /// The error of a write that completed in the background.
     error: Option<io::Error>,
+    /// Bytes written through this `File`: past `CLOSE_ON_POOL`, closing it
+    /// may take long enough to belong on the pool.
+    written: u64,
     /// The result of the last job that was not a read or a write, for the
     /// operation waiting on it.
     result: Option<io::Result<Outcome>>,
@@ -124,7 +133,7 @@ impl fmt::Debug for File {
             .field("std", &self.std)
             .field("pos", &self.pos)
             .field("busy", &self.job.is_some())
-            .field("pending", &self.pending.len())
+            .field("pending", &self.feed.len())
             .finish_non_exhaustive()
     }
 }
@@ -169,12 +178,12 @@ impl File {
             job: None,
             ahead: Vec::new(),
             ahead_at: 0,
-            pending: Vec::new(),
-            pending_at: 0,
+            feed: Arc::default(),
             spare: Vec::new(),
             chunk: MIN_CHUNK,
             found_end: false,
             error: None,
+            written: 0,
             result: None,
             len_asked: false,
         }
@@ -288,7 +297,7 @@ impl File {
                 buf.clear();
                 self.spare = buf;
                 match result {
-                    Ok(end) if self.append => self.pos = end + self.pending.len() as u64,
+                    Ok(end) if self.append => self.pos = end + self.feed.len() as u64,
                     Ok(_) => {}
                     Err(error) => self.error = Some(error),
                 }
@@ -300,18 +309,11 @@ impl File {
 
     /// Starts a job writing the pending bytes; only when no job is in flight.
     fn start_write(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let mut next = std::mem::take(&mut self.spare);
-        next.clear();
-        let buf = std::mem::replace(&mut self.pending, next);
-        let (file, at) = (self.std.clone(), self.write_offset());
+        let Some(at) = self.feed.start(&mut self.spare) else { return };
+        let (file, feed, buf, append) =
+            (self.std.clone(), self.feed.clone(), std::mem::take(&mut self.spare), self.append);
         // Mandatory: the caller was told these bytes are written.
-        self.start(runtime_executor::spawn_blocking_mandatory(move || {
-            let result = write_at(&file, &buf, at);
-            Done::Write { buf, result }
-        }));
+        self.start(runtime_executor::spawn_blocking_mandatory(move || write_job(&file, &feed, buf, at, append)));
     }
 
     /// Puts `job` in flight: a job a length query did not start.
@@ -319,11 +321,6 @@ impl File {
         debug_assert!(self.job.is_none());
         self.len_asked = false;
         self.job = Some(job);
-    }
-
-    /// Where the pending bytes go: `None` in append mode (the kernel's choice).
-    fn write_offset(&self) -> Option<u64> {
-        (!self.append).then_some(self.pending_at)
     }
 
     /// Waits until every pending write has reached the kernel; returns the
@@ -334,7 +331,7 @@ impl File {
             if let Some(error) = self.error.take() {
                 return Poll::Ready(Err(error));
             }
-            if self.pending.is_empty() {
+            if self.feed.len() == 0 {
                 return Poll::Ready(Ok(()));
             }
             self.start_write();
@@ -407,6 +404,23 @@ fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64) -> Done {
     Done::Read { at, buf: chunk, result }
 }
 
+/// A write job: writes `buf` at `at`, then whatever the `File` fed in
+/// meanwhile, until the feed is empty or a write fails.
+fn write_job(file: &std::fs::File, feed: &Feed, mut buf: Vec<u8>, mut at: u64, append: bool) -> Done {
+    loop {
+        match write_at(file, &buf, (!append).then_some(at)) {
+            Ok(end) => match feed.next(&mut buf) {
+                Some(next) => at = next,
+                None => return Done::Write { buf, result: Ok(end) },
+            },
+            Err(error) => {
+                feed.stop();
+                return Done::Write { buf, result: Err(error) };
+            }
+        }
+    }
+}
+
 /// Writes all of `buf` at offset `at`, or at the end in append mode (`None`:
 /// the kernel picks the offset, whatever we think it is); returns the offset
 /// just past the bytes written.
@@ -461,30 +475,30 @@ impl File {
         this.ahead.clear();
         this.found_end = false;
         loop {
-            let contiguous =
-                this.pending.is_empty() || this.append || this.pending_at + this.pending.len() as u64 == this.pos;
-            if contiguous && this.pending.len() < MAX_PENDING {
-                break;
+            match this.feed.push(buf, this.pos, this.append, cx.waker()) {
+                Push::Took(n) => {
+                    this.pos += n as u64;
+                    this.written += n as u64;
+                    // Start a job now if none is in flight; otherwise the bytes
+                    // wait, coalescing with later writes, for the running write
+                    // job to take them or the next operation to start one.
+                    if this.job.is_none() {
+                        this.start_write();
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                // Full or not contiguous: the running write job frees the feed.
+                Push::Wait => return Poll::Pending,
+                // Full or not contiguous, and no job takes the bytes: start one.
+                Push::Stalled => {
+                    ready!(this.poll_idle(cx));
+                    if let Some(error) = this.error.take() {
+                        return Poll::Ready(Err(error));
+                    }
+                    this.start_write();
+                }
             }
-            // Not contiguous, or full: write what is pending first.
-            ready!(this.poll_idle(cx));
-            if let Some(error) = this.error.take() {
-                return Poll::Ready(Err(error));
-            }
-            this.start_write();
         }
-        if this.pending.is_empty() {
-            this.pending_at = this.pos;
-        }
-        let n = buf.len().min(MAX_PENDING - this.pending.len());
-        this.pending.extend_from_slice(&buf[..n]);
-        this.pos += n as u64;
-        // Start the job now if none is in flight; otherwise the bytes wait,
-        // coalescing with later writes, for the next operation to start them.
-        if this.job.is_none() {
-            this.start_write();
-        }
-        Poll::Ready(Ok(n))
     }
 }
 
@@ -519,12 +533,20 @@ impl AsyncSeek for File {
 impl Drop for File {
     /// Performs the pending writes on the blocking pool, after the job in
     /// flight (their errors are lost: `flush` first to see them).
+    ///
+    /// A file written with more than `CLOSE_ON_POOL` bytes is closed on the
+    /// pool too; any other closes at once.
     fn drop(&mut self) {
-        if self.pending.is_empty() {
+        let file = self.std.clone();
+        // Bytes a running write job will take need nothing more.
+        let Some((buf, at)) = self.feed.take_untaken() else {
+            if self.written > CLOSE_ON_POOL {
+                // The last of this and the job in flight closes it, on the pool.
+                runtime_executor::spawn_blocking(move || drop(file));
+            }
             return;
-        }
-        let (file, buf, at) = (self.std.clone(), std::mem::take(&mut self.pending), self.write_offset());
-        let in_flight = self.job.take();
+        };
+        let (at, in_flight) = ((!self.append).then_some(at), self.job.take());
         runtime_executor::spawn_blocking_mandatory(move || {
             if let Some(job) = in_flight {
                 let _ = wait(job);

@@ -10,6 +10,7 @@
 //!
 //! Errors are the OS's, unchanged, as `std::fs` reports them.
 
+mod feed;
 mod file;
 mod ops;
 mod read_dir;
