@@ -434,3 +434,54 @@ fn a_dropped_operation_leaves_no_stale_result_for_the_next() {
         }
     });
 }
+
+/// A read dropped while its job runs, then a write over the bytes it was
+/// fetching: the next read sees the write, not the chunk fetched before it.
+#[test]
+fn a_read_dropped_midway_leaves_no_stale_bytes_for_a_read_after_a_write() {
+    let dir = TempDir::new("stale-read");
+    let path = dir.join("file");
+    std::fs::write(&path, vec![b'a'; 256 * 1024]).unwrap();
+    block_on(async move {
+        // As above: the job nearly always outlives the first poll.
+        for _ in 0..20 {
+            let mut file = File::options().read(true).write(true).open(&path).await.unwrap();
+            file.seek(SeekFrom::Start(100 * 1024)).await.unwrap();
+            start_and_drop(file.read(&mut [0; 16]));
+            file.seek(SeekFrom::Start(100 * 1024)).await.unwrap();
+            file.write_all(b"bbbb").await.unwrap();
+            file.seek(SeekFrom::Start(100 * 1024)).await.unwrap();
+            let mut got = [0; 4];
+            file.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"bbbb");
+            file.seek(SeekFrom::Start(100 * 1024)).await.unwrap();
+            file.write_all(b"aaaa").await.unwrap();
+            file.flush().await.unwrap();
+        }
+    });
+}
+
+/// A write behind a job that is not a write (here a read dropped midway)
+/// reaches the kernel with no later operation on the file.
+#[test]
+fn a_write_behind_another_job_reaches_the_kernel_by_itself() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("write-behind");
+        let path = dir.join("file");
+        std::fs::write(&path, vec![b'a'; 256 * 1024]).unwrap();
+        block_on(async {
+            let mut file = File::options().read(true).write(true).open(&path).await.unwrap();
+            file.seek(SeekFrom::Start(100 * 1024)).await.unwrap();
+            start_and_drop(file.read(&mut [0; 16]));
+            file.seek(SeekFrom::Start(0)).await.unwrap();
+            file.write_all(b"written").await.unwrap();
+            // No flush, no other operation: the bytes get there anyway.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !std::fs::read(&path).unwrap().starts_with(b"written") {
+                assert!(std::time::Instant::now() < deadline, "the write never reached the kernel");
+                runtime::time::sleep(Duration::from_millis(1)).await;
+            }
+            drop(file);
+        });
+    });
+}

@@ -55,7 +55,8 @@ pub(super) enum Push {
     Took(usize),
     /// No room (or not contiguous): the running job takes the bytes and wakes the writer.
     Wait,
-    /// No room, and no job takes the bytes: the writer starts one.
+    /// No running job takes bytes: the writer waits for the job in flight,
+    /// if any, starts one for the bytes here, if any, and pushes again.
     Stalled,
 }
 
@@ -64,9 +65,15 @@ impl Feed {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds what fits of `buf`, bytes for the file at `pos`.
-    pub(super) fn push(&self, buf: &[u8], pos: u64, append: bool, waker: &Waker) -> Push {
+    /// Adds what fits of `buf`, bytes for the file at `pos`. Bytes are only
+    /// taken when a job will write them with no further operation: the
+    /// running one (the taker), or one the caller starts at once, which it
+    /// can only when no job is `in_flight`.
+    pub(super) fn push(&self, buf: &[u8], pos: u64, append: bool, in_flight: bool, waker: &Waker) -> Push {
         let mut state = self.lock();
+        if in_flight && !state.taker {
+            return Push::Stalled;
+        }
         let len = state.bytes.len();
         if len == 0 {
             state.at = pos;
@@ -173,28 +180,25 @@ mod tests {
     fn a_full_feed_waits_for_its_taker_and_stalls_without_one() {
         let (feed, count) = (Feed::default(), Arc::new(Count(AtomicUsize::new(0))));
         let waker = Waker::from(count.clone());
-        assert_eq!(took(feed.push(&[1; 10], 100, false, &waker)), 10);
-        // Not contiguous with the bytes waiting, and no job takes them.
-        assert!(matches!(feed.push(&[2; 10], 500, false, &waker), Push::Stalled));
-
+        // No job in flight: the caller starts one for the bytes.
+        assert_eq!(took(feed.push(&[1; 10], 100, false, false, &waker)), 10);
         let mut buf = vec![9; 3];
         assert_eq!(feed.start(&mut buf), Some(100));
         assert_eq!(buf, [1; 10]);
-        // The feed is empty again: a write anywhere starts its bytes.
-        assert_eq!(took(feed.push(&[2; 10], 500, false, &waker)), 10);
+        // The feed is empty again: a write anywhere goes to the running job.
+        assert_eq!(took(feed.push(&[2; 10], 500, false, true, &waker)), 10);
         let big = vec![3; MAX_PENDING];
-        assert_eq!(took(feed.push(&big, 510, false, &waker)), MAX_PENDING - 10);
-        assert!(matches!(feed.push(&big, 510 + MAX_PENDING as u64 - 10, false, &waker), Push::Wait));
+        assert_eq!(took(feed.push(&big, 510, false, true, &waker)), MAX_PENDING - 10);
+        assert!(matches!(feed.push(&big, 510 + MAX_PENDING as u64 - 10, false, true, &waker), Push::Wait));
         assert!(feed.take_untaken().is_none(), "the running job takes them");
 
         // The job takes the bytes and wakes the writer.
         assert_eq!(feed.next(&mut buf), Some(500));
         assert_eq!((buf.len(), count.0.load(SeqCst)), (MAX_PENDING, 1));
         assert_eq!(feed.next(&mut buf), None);
-        // No taker any more: a full feed stalls, and the bytes are untaken.
-        assert_eq!(took(feed.push(&big, 0, false, &waker)), MAX_PENDING);
-        assert!(matches!(feed.push(&[4], MAX_PENDING as u64, false, &waker), Push::Stalled));
-        assert_eq!(feed.take_untaken().map(|(bytes, at)| (bytes.len(), at)), Some((MAX_PENDING, 0)));
+        // The job is done but not yet taken in: a write waits for it.
+        assert!(matches!(feed.push(&[4], 0, false, true, &waker), Push::Stalled));
+        assert_eq!(feed.len(), 0);
     }
 
     #[test]
@@ -202,14 +206,15 @@ mod tests {
         let (feed, count) = (Feed::default(), Arc::new(Count(AtomicUsize::new(0))));
         let waker = Waker::from(count.clone());
         let mut buf = Vec::new();
-        took(feed.push(&[1; 4], 0, true, &waker));
+        took(feed.push(&[1; 4], 0, true, false, &waker));
         assert_eq!(feed.start(&mut buf), Some(0));
         // Append mode: every write is contiguous.
-        took(feed.push(&vec![2; MAX_PENDING], 77, true, &waker));
-        assert!(matches!(feed.push(&[3], 5, true, &waker), Push::Wait));
+        took(feed.push(&vec![2; MAX_PENDING], 77, true, true, &waker));
+        assert!(matches!(feed.push(&[3], 5, true, true, &waker), Push::Wait));
         feed.stop();
         assert_eq!(count.0.load(SeqCst), 1);
-        assert!(matches!(feed.push(&[3], 5, true, &waker), Push::Stalled));
-        assert_eq!(feed.len(), MAX_PENDING);
+        // Full and no taker: the writer starts a job once the failed one is in.
+        assert!(matches!(feed.push(&[3], 5, true, false, &waker), Push::Stalled));
+        assert_eq!(feed.take_untaken().map(|(bytes, _)| bytes.len()), Some(MAX_PENDING));
     }
 }

@@ -11,12 +11,13 @@
 //! - **read-ahead**: a read job fetches a chunk (64 KiB, doubling up to
 //!   2 MiB while reads stay sequential) and small reads are served from it;
 //! - **pending writes** (a [`Feed`]): `poll_write` copies the bytes in and
-//!   reports them written at once; contiguous writes coalesce, and one job
-//!   writes them (started at once when no job is in flight, or when the one
-//!   in flight completes). A write job takes the bytes written while it runs
-//!   and goes on, so a long run of writes is one job. A read, seek to the
-//!   end, `flush`, `set_len`, `sync_*` or `metadata` waits for the pending
-//!   writes first, and dropping the `File` still performs them.
+//!   reports them written at once; contiguous writes coalesce. A write job
+//!   takes the bytes written while it runs and goes on, so a long run of
+//!   writes is one job; a write while no write job runs waits for the job in
+//!   flight, if any, and starts one, so written bytes never wait for a later
+//!   operation. A read, seek to the end, `flush`, `set_len`, `sync_*` or
+//!   `metadata` waits for the pending writes first, and dropping the `File`
+//!   still performs them.
 //!
 //! The error of a write job that completed in the background is returned by
 //! the next operation.
@@ -91,6 +92,9 @@ pub struct File {
     /// The last read job found the end of the file at the end of `ahead`; cleared
     /// once a read reports it, and by anything that may grow the file.
     found_end: bool,
+    /// Bumped by anything that changes the file's bytes (a write, `set_len`):
+    /// a read job started before brings stale bytes, and they are dropped.
+    generation: u64,
     /// The error of a write that completed in the background.
     error: Option<io::Error>,
     /// Bytes written through this `File`: past `CLOSE_ON_POOL`, closing it
@@ -107,11 +111,12 @@ pub struct File {
 
 /// What a job did.
 enum Done {
-    /// Read `Ok(n)` bytes into the buffer, from offset `at`.
+    /// Read `Ok(n)` bytes into the buffer, from offset `at`, as of `generation`.
     Read {
         at: u64,
         buf: Vec<u8>,
         result: io::Result<usize>,
+        generation: u64,
     },
     /// Wrote the buffer; in append mode, the file's length after.
     Write {
@@ -182,6 +187,7 @@ impl File {
             spare: Vec::new(),
             chunk: MIN_CHUNK,
             found_end: false,
+            generation: 0,
             error: None,
             written: 0,
             result: None,
@@ -213,8 +219,7 @@ impl File {
     /// # Errors
     /// An earlier write's error, or the OS's.
     pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        self.ahead.clear();
-        self.found_end = false;
+        self.forget_ahead();
         self.run(move |file| file.set_len(size).map(|()| Outcome::Unit)).await.map(drop)
     }
 
@@ -275,7 +280,8 @@ impl File {
     /// Takes in what a completed job did.
     fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
         match done {
-            Ok(Done::Read { at, buf, result }) => {
+            Ok(Done::Read { buf, generation, .. }) if generation != self.generation => self.spare = buf,
+            Ok(Done::Read { at, buf, result, .. }) => {
                 // The old chunk's allocation serves the next read job.
                 let requested = buf.len();
                 self.spare = std::mem::replace(&mut self.ahead, buf);
@@ -351,6 +357,26 @@ impl File {
         }
         Some(n)
     }
+
+    /// Starts a job reading `len` bytes at `at`; only when no job is in flight.
+    fn start_read(&mut self, at: u64, len: usize) {
+        let mut chunk = std::mem::take(&mut self.spare);
+        // Zero-filled only where it grows: the read overwrites what it returns.
+        if chunk.len() < len {
+            chunk.resize(len, 0);
+        } else {
+            chunk.truncate(len);
+        }
+        let (file, generation) = (self.std.clone(), self.generation);
+        self.start(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at, generation)));
+    }
+
+    /// Drops the read-ahead: the file's bytes change (a read job in flight is stale too).
+    fn forget_ahead(&mut self) {
+        self.ahead.clear();
+        self.found_end = false;
+        self.generation += 1;
+    }
 }
 
 impl AsyncRead for File {
@@ -380,16 +406,7 @@ impl File {
             if std::mem::take(&mut this.found_end) && this.ahead_at + this.ahead.len() as u64 == this.pos {
                 return Poll::Ready(Ok(0));
             }
-            let len = buf.len().max(this.chunk);
-            let mut chunk = std::mem::take(&mut this.spare);
-            // Zero-filled only where it grows: the read overwrites what it returns.
-            if chunk.len() < len {
-                chunk.resize(len, 0);
-            } else {
-                chunk.truncate(len);
-            }
-            let (file, at) = (this.std.clone(), this.pos);
-            this.start(runtime_executor::spawn_blocking(move || read_job(&file, chunk, at)));
+            this.start_read(this.pos, buf.len().max(this.chunk));
             ready!(this.poll_idle(cx));
             if let Some(error) = this.error.take() {
                 return Poll::Ready(Err(error));
@@ -399,9 +416,9 @@ impl File {
 }
 
 /// A read job: fills `chunk` from offset `at`.
-fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64) -> Done {
+fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64, generation: u64) -> Done {
     let result = read_at(file, &mut chunk, at);
-    Done::Read { at, buf: chunk, result }
+    Done::Read { at, buf: chunk, result, generation }
 }
 
 /// A write job: writes `buf` at `at`, then whatever the `File` fed in
@@ -467,29 +484,25 @@ impl AsyncWrite for File {
 impl File {
     fn poll_write_some(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self;
-        // Take in a job that completed meanwhile (its error is this write's).
-        let _ = this.poll_idle(cx);
         if let Some(error) = this.error.take() {
             return Poll::Ready(Err(error));
         }
-        this.ahead.clear();
-        this.found_end = false;
+        this.forget_ahead();
         loop {
-            match this.feed.push(buf, this.pos, this.append, cx.waker()) {
+            match this.feed.push(buf, this.pos, this.append, this.job.is_some(), cx.waker()) {
                 Push::Took(n) => {
                     this.pos += n as u64;
                     this.written += n as u64;
-                    // Start a job now if none is in flight; otherwise the bytes
-                    // wait, coalescing with later writes, for the running write
-                    // job to take them or the next operation to start one.
+                    // The running write job takes the bytes, or the one started here.
                     if this.job.is_none() {
                         this.start_write();
                     }
                     return Poll::Ready(Ok(n));
                 }
-                // Full or not contiguous: the running write job frees the feed.
                 Push::Wait => return Poll::Pending,
-                // Full or not contiguous, and no job takes the bytes: start one.
+                // No running write job takes the bytes: wait for the job in
+                // flight (a write's error is this write's; a read fetched
+                // ahead is stale now), then start one.
                 Push::Stalled => {
                     ready!(this.poll_idle(cx));
                     if let Some(error) = this.error.take() {
@@ -655,7 +668,7 @@ impl OpenOptions {
         let (options, path, append, read) = (self.std.clone(), path.as_ref().to_owned(), self.append, self.read);
         let (std, first) = asyncify(move || {
             let std = options.open(path)?;
-            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0));
+            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0, 0));
             Ok((std, first))
         })
         .await?;
