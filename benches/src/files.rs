@@ -40,10 +40,17 @@ impl Fixture {
     fn out(&self, i: usize) -> PathBuf {
         self.dir.join(format!("out/{i}"))
     }
-}
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
+    /// Writes every dirty page to the disk (`sync`), so that no sample waits
+    /// for the writeback of the one before: truncating a file still being
+    /// written back waits for it.
+    pub fn quiesce(&self) {
+        let status = std::process::Command::new("sync").status().expect("runs sync");
+        assert!(status.success(), "sync failed: {status}");
+    }
+
+    /// Removes the files (the fixture lives for the whole run, leaked).
+    pub fn remove(&self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -551,6 +551,7 @@ fn run_files(
                 if only.is_some_and(|o| !o.iter().any(|o| o == ["runtime", "tokio", "smol", "std"][which])) {
                     continue;
                 }
+                fixture.quiesce();
                 let open = files::open_descriptors();
                 let ms = match which {
                     0 => files::sample(rts.0, name, fixture),
@@ -564,6 +565,7 @@ fn run_files(
         }
         eprintln!("file round {}/{rounds} done", round + 1);
     }
+    fixture.remove();
     println!();
     println!("{rounds} rounds, {} workers each, std on 2 threads; medians (ms)", workers());
     println!(
