@@ -217,4 +217,68 @@ mod tests {
         assert!(matches!(feed.push(&[3], 5, true, false, &waker), Push::Stalled));
         assert_eq!(feed.take_untaken().map(|(bytes, _)| bytes.len()), Some(MAX_PENDING));
     }
+
+    /// A writer and write jobs on real threads, as a `File` drives them: the
+    /// bytes arrive whole and in order, and no writer waits forever.
+    #[test]
+    fn every_byte_arrives_in_order_across_threads() {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        type Job = std::thread::JoinHandle<Vec<u8>>;
+        /// A write job: "writes" into a sink until the feed has nothing more.
+        fn start(feed: &Arc<Feed>) -> Option<Job> {
+            let mut buf = Vec::new();
+            feed.start(&mut buf)?;
+            let feed = feed.clone();
+            Some(std::thread::spawn(move || {
+                let mut sink = buf.clone();
+                while feed.next(&mut buf).is_some() {
+                    sink.extend_from_slice(&buf);
+                }
+                sink
+            }))
+        }
+
+        let feed = Arc::new(Feed::default());
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let expected: Vec<u8> = (0..6 * MAX_PENDING as u32).map(|i| (i % 253) as u8).collect();
+        let (mut job, mut written, mut pos) = (None::<Job>, Vec::new(), 0);
+        for chunk in expected.chunks(100_000) {
+            let mut rest = chunk;
+            while !rest.is_empty() {
+                match feed.push(rest, pos, false, job.is_some(), &waker) {
+                    Push::Took(n) => {
+                        (pos, rest) = (pos + n as u64, &rest[n..]);
+                        if job.is_none() {
+                            job = start(&feed);
+                        }
+                    }
+                    // Woken when the job takes the bytes (or spuriously: push again).
+                    Push::Wait => {
+                        let parked = std::time::Instant::now();
+                        std::thread::park_timeout(std::time::Duration::from_secs(5));
+                        assert!(parked.elapsed().as_secs() < 5, "the writer was never woken");
+                    }
+                    Push::Stalled => {
+                        written.extend(job.take().map(|job| job.join().unwrap()).unwrap_or_default());
+                        job = start(&feed);
+                    }
+                }
+            }
+        }
+        // Flush: wait for the job, start one for what is left, until nothing is.
+        loop {
+            written.extend(job.take().map(|job| job.join().unwrap()).unwrap_or_default());
+            job = start(&feed);
+            if job.is_none() {
+                break;
+            }
+        }
+        assert_eq!(written.len(), expected.len());
+        assert!(written == expected, "bytes out of order");
+    }
 }
