@@ -2,16 +2,17 @@
 //!
 //! A write job does not stop at the end of its buffer: it takes the bytes
 //! written to the `File` meanwhile and goes on. So a long run of writes keeps
-//! one pool thread writing, with no job boundary between buffers; a boundary
+//! one pool thread writing, with no job boundary between buffers. A boundary
 //! costs two wake-ups, the completion waking the writer and the next job
-//! waking a pool thread, and on a 256 MiB write that was a tenth of the time.
+//! waking a pool thread: writing 256 MiB took 98–101 ms with a job per 2 MiB
+//! and 70–87 ms with the hand-over (BENCHMARKS.md).
 //!
 //! # States
 //! `taker` says whether a running job will take the bytes here:
 //!
 //! ```text
 //!   false --File starts a write job (start)--> true
-//!   true --the job finds no bytes, or fails (next, stop)--> false
+//!   true --the job finds no bytes (next), or ends otherwise (stop)--> false
 //! ```
 //!
 //! Every transition and every look happens under the lock, so a writer that
@@ -25,6 +26,8 @@
 //!   job to take them (woken by `next`), or starts a job when there is no taker.
 //! - Bytes are taken in the order they came, by one job at a time (the `File`
 //!   has at most one in flight), so later writes land after earlier ones.
+//! - Bytes come in only when a job will write them with no further operation
+//!   on the `File`: the taker, or the job the writer starts at once.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
@@ -127,7 +130,8 @@ impl Feed {
         Some(at)
     }
 
-    /// For the running job, which failed: the bytes here wait for the next one.
+    /// For the running job, which ends (it failed, or found no bytes): the
+    /// bytes here wait for the next one, and a waiting writer starts it.
     pub(super) fn stop(&self) {
         let mut state = self.lock();
         state.taker = false;

@@ -424,16 +424,22 @@ fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64, generation: u64) 
 /// A write job: writes `buf` at `at`, then whatever the `File` fed in
 /// meanwhile, until the feed is empty or a write fails.
 fn write_job(file: &std::fs::File, feed: &Feed, mut buf: Vec<u8>, mut at: u64, append: bool) -> Done {
+    /// However the job ends (a panic too), it stops taking: no writer waits
+    /// for a taker that is gone.
+    struct Stop<'a>(&'a Feed);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.stop();
+        }
+    }
+    let _stop = Stop(feed);
     loop {
         match write_at(file, &buf, (!append).then_some(at)) {
             Ok(end) => match feed.next(&mut buf) {
                 Some(next) => at = next,
                 None => return Done::Write { buf, result: Ok(end) },
             },
-            Err(error) => {
-                feed.stop();
-                return Done::Write { buf, result: Err(error) };
-            }
+            Err(error) => return Done::Write { buf, result: Err(error) },
         }
     }
 }
@@ -550,16 +556,16 @@ impl Drop for File {
     /// A file written with more than `CLOSE_ON_POOL` bytes is closed on the
     /// pool too; any other closes at once.
     fn drop(&mut self) {
-        let file = self.std.clone();
         // Bytes a running write job will take need nothing more.
         let Some((buf, at)) = self.feed.take_untaken() else {
             if self.written > CLOSE_ON_POOL {
                 // The last of this and the job in flight closes it, on the pool.
+                let file = self.std.clone();
                 runtime_executor::spawn_blocking(move || drop(file));
             }
             return;
         };
-        let (at, in_flight) = ((!self.append).then_some(at), self.job.take());
+        let (file, at, in_flight) = (self.std.clone(), (!self.append).then_some(at), self.job.take());
         runtime_executor::spawn_blocking_mandatory(move || {
             if let Some(job) = in_flight {
                 let _ = wait(job);
