@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use runtime::fs::{self, File, OpenOptions};
 use runtime::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use runtime::Builder;
-use support::watchdog;
+use support::{wait_until, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -303,11 +303,7 @@ fn a_file_closed_on_the_pool_is_closed_all_the_same() {
                 }
                 assert_eq!(descriptors_on(&path), 1);
                 drop(file);
-                let deadline = std::time::Instant::now() + Duration::from_secs(10);
-                while descriptors_on(&path) > 0 {
-                    assert!(std::time::Instant::now() < deadline, "{name}: the file was never closed");
-                    runtime::time::sleep(Duration::from_millis(1)).await;
-                }
+                wait_until(Duration::from_secs(10), || descriptors_on(&path) == 0);
                 assert_eq!(std::fs::metadata(&path).unwrap().len(), 8 * chunk.len() as u64, "{name}");
             }
         });
@@ -476,11 +472,7 @@ fn a_write_behind_another_job_reaches_the_kernel_by_itself() {
             file.seek(SeekFrom::Start(0)).await.unwrap();
             file.write_all(b"written").await.unwrap();
             // No flush, no other operation: the bytes get there anyway.
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while !std::fs::read(&path).unwrap().starts_with(b"written") {
-                assert!(std::time::Instant::now() < deadline, "the write never reached the kernel");
-                runtime::time::sleep(Duration::from_millis(1)).await;
-            }
+            wait_until(Duration::from_secs(10), || std::fs::read(&path).unwrap().starts_with(b"written"));
             drop(file);
         });
     });

@@ -34,10 +34,11 @@
 //!
 //! `t` is below `NEVER`, so it interrupts; against the minimum it either
 //! interrupts or the waiter wakes no later than `t` anyway and arms again.
-//! The eventfd keeps an interrupt that arrives before the wait begins. An `armed` left over from a waiter
-//! that already woke costs at most one spare interrupt: every waiter arms
-//! afresh. So a deadline registered while a thread waits in epoll interrupts
-//! it only when it must, and only once per new earliest deadline.
+//! The eventfd keeps an interrupt that arrives before the wait begins. An
+//! `armed` left over from a waiter that already woke costs at most one spare
+//! interrupt: every waiter arms afresh. So a deadline registered while a
+//! thread waits in epoll interrupts it only when it must, and only once per
+//! new earliest deadline.
 //!
 //! A shard's `earliest` is a lower bound of its next expiration (cancelled
 //! entries leave it early, never late), read without the lock so that the
