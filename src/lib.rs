@@ -25,11 +25,25 @@ pub use runtime_executor::{
 };
 pub use runtime_macros::{main, test};
 
-/// Tasks: spawning, joining, yielding.
+/// Tasks: spawning, joining, yielding, task groups, task ids and task-local values.
 pub mod task {
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
-    pub use runtime_executor::{spawn, spawn_blocking, spawn_local, yield_now, JoinError, JoinHandle, YieldNow};
+    pub use runtime_executor::{
+        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Id,
+        JoinError, JoinHandle, JoinSet, LocalKey, TaskLocalFuture, YieldNow,
+    };
 }
+
+/// Channels and locks for tasks: [`mpsc`](sync::mpsc), [`oneshot`](sync::oneshot),
+/// [`broadcast`](sync::broadcast), [`watch`](sync::watch), [`Mutex`](sync::Mutex),
+/// [`RwLock`](sync::RwLock), [`Semaphore`](sync::Semaphore),
+/// [`Notify`](sync::Notify) and [`Barrier`](sync::Barrier).
+pub mod sync {
+    pub use runtime_sync::*;
+}
+
+pub use futures_util::{join, select, try_join};
+pub use runtime_executor::task_local;
 
 /// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout) and
 /// [`interval`](time::interval), driven by the reactor thread with

@@ -42,11 +42,15 @@ mod current_thread;
 #[cfg(not(loom))]
 mod guards;
 #[cfg(not(loom))]
+mod join_set;
+#[cfg(not(loom))]
 mod local;
 mod metrics;
 mod monitor;
 #[cfg(not(loom))]
 mod runtime;
+#[cfg(not(loom))]
+mod task_local;
 #[cfg(not(loom))]
 mod worker;
 #[cfg(not(loom))]
@@ -62,7 +66,12 @@ pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
 pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
-pub use task::{JoinError, JoinHandle};
+#[cfg(not(loom))]
+pub use join_set::JoinSet;
+pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
+#[cfg(not(loom))]
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
+
 #[cfg(not(loom))]
 pub use worker::wake_all;
 #[cfg(not(loom))]

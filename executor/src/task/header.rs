@@ -5,6 +5,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::AtomicBool;
 use std::task::Waker;
 
+use super::id::Id;
 use super::state::State;
 use crate::sync::AtomicUsize;
 
@@ -23,6 +24,8 @@ pub(crate) struct Header {
     pub(crate) spawned_at: &'static Location<'static>,
     /// Set once a slow poll of this task was reported (by the thread running it).
     pub(crate) slow_reported: AtomicBool,
+    /// The task's identity.
+    pub(crate) id: Id,
 }
 
 /// Type-erased operations on one `Cell<F, S>`. Each takes the task's header pointer.

@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
-use super::Header;
+use super::{Header, Id, Task};
 
 /// An owned permission to await a spawned task's output.
 ///
@@ -64,16 +64,77 @@ impl<T> JoinHandle<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn abort(&self) {
-        if self.header().state.transition_to_notified_and_cancel() {
-            // SAFETY: the transition took a reference for the Notified.
-            unsafe { (self.header().vtable.schedule)(self.ptr) };
-        }
+        abort(self.ptr);
     }
 
     /// True once the task has completed, cancelled or panicked; awaiting the
     /// handle then returns without waiting.
     pub fn is_finished(&self) -> bool {
         self.header().state.load().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.header().id
+    }
+
+    /// A handle that can abort the task but not await it; it does not keep
+    /// the output, and dropping it detaches nothing.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.header().state.ref_inc();
+        AbortHandle { task: Task::from_raw(self.ptr) }
+    }
+}
+
+/// Cancels the task behind `ptr`, to which the caller holds a reference.
+fn abort(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the task alive (raw.rs invariant 1).
+    let header = unsafe { ptr.as_ref() };
+    if header.state.transition_to_notified_and_cancel() {
+        // SAFETY: the transition took a reference for the Notified.
+        unsafe { (header.vtable.schedule)(ptr) };
+    }
+}
+
+/// Aborts a task without the right to its output: from
+/// [`JoinHandle::abort_handle`] or `JoinSet::spawn`.
+///
+/// # Examples
+/// ```
+/// let rt = runtime_executor::Runtime::new()?;
+/// rt.block_on(async {
+///     let handle = runtime_executor::spawn(std::future::pending::<()>());
+///     let abort = handle.abort_handle();
+///     abort.abort();
+///     assert!(handle.await.unwrap_err().is_cancelled());
+///     assert!(abort.is_finished());
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct AbortHandle {
+    task: Task,
+}
+
+impl AbortHandle {
+    /// Cancels the task, as [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        abort(self.task.as_ptr());
+    }
+
+    /// True once the task has completed, cancelled or panicked.
+    pub fn is_finished(&self) -> bool {
+        self.task.header().state.load().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.task.header().id
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle").field("id", &self.id()).field("finished", &self.is_finished()).finish()
     }
 }
 
@@ -105,7 +166,7 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("task", &self.ptr).field("state", &self.header().state).finish()
+        f.debug_struct("JoinHandle").field("id", &self.id()).field("state", &self.header().state).finish()
     }
 }
 

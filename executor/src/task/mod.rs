@@ -9,6 +9,7 @@
 //! - every `Waker` made from the task.
 
 mod header;
+mod id;
 mod join;
 #[cfg(all(test, loom))]
 mod loom_tests;
@@ -21,7 +22,8 @@ use std::future::Future;
 use std::ptr::NonNull;
 
 pub(crate) use header::Header;
-pub use join::{JoinError, JoinHandle};
+pub use id::{id, try_id, Id};
+pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use owned::OwnedTasks;
 
 /// The caller of `spawn`, kept for slow-poll reports. Passed down explicitly

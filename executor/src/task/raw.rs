@@ -25,6 +25,7 @@ use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::{Header, Vtable};
+use super::id::{self, Id};
 use super::join::JoinError;
 use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
@@ -66,6 +67,7 @@ where
             owner_slot: AtomicUsize::new(usize::MAX),
             spawned_at,
             slow_reported: AtomicBool::new(false),
+            id: Id::next(),
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
@@ -107,6 +109,8 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // SAFETY: the Notified held the last reference (invariant 4).
         TransitionToRunning::Dealloc => return unsafe { dealloc::<F, S>(ptr) },
     }
+    // The future's poll and its drop see their own task id.
+    let _current = id::enter(cell.header.id);
     // The waker borrows the poller's reference; ManuallyDrop keeps its count.
     // SAFETY: data and vtable form a task waker (see WAKER_VTABLE).
     let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(ptr)) });
@@ -164,10 +168,12 @@ fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
 unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: per the caller's contract.
     let cell = unsafe { cell::<F, S>(ptr) };
+    let current = id::enter(cell.header.id);
     let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
         Ok(()) => JoinError::cancelled(),
         Err(panic) => JoinError::panic(panic),
     };
+    drop(current);
     set_stage(cell, Stage::Finished(Err(error)));
     // SAFETY: per the caller's contract.
     unsafe { complete::<F, S>(ptr) };

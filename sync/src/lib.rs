@@ -1,0 +1,67 @@
+//! Synchronisation for async tasks: channels ([`mpsc`], [`oneshot`],
+//! [`broadcast`], [`watch`]) and locks ([`Mutex`], [`RwLock`],
+//! [`Semaphore`], [`Notify`], [`Barrier`]).
+//!
+//! Every waiting future here is cancel-safe as tokio documents it (a dropped
+//! `recv()` loses no message; a dropped `lock()` or `acquire()` hands its
+//! place on), spends the task's cooperative budget when it completes, and
+//! serves its waiters in arrival order. None blocks a thread; all work on any
+//! executor, and outside one.
+//!
+//! # Examples
+//! ```
+//! use runtime::sync::{mpsc, Mutex};
+//! use std::sync::Arc;
+//!
+//! # runtime::block_on(async {
+//! let total = Arc::new(Mutex::new(0));
+//! let (tx, mut rx) = mpsc::channel(8);
+//! for i in 1..=3 {
+//!     let tx = tx.clone();
+//!     runtime::spawn(async move { tx.send(i).await.unwrap() });
+//! }
+//! drop(tx);
+//! while let Some(i) = rx.recv().await {
+//!     *total.lock().await += i;
+//! }
+//! assert_eq!(*total.lock().await, 6);
+//! # });
+//! ```
+//!
+//! # How it is built
+//! One wait list (`wait_list.rs`: a slab of waiters threaded in arrival
+//! order by index) sits behind each primitive's lock; the [`Semaphore`]'s
+//! state word lets acquire and release skip that lock while nobody waits, and
+//! [`Mutex`] and [`RwLock`] are semaphores around a value. [`oneshot`] is one
+//! lock-free state word. The mpsc receiver takes the whole queue per lock.
+//!
+//! Unsafe code lives in `oneshot.rs` (the value and waker cells), `mutex.rs`
+//! and `rwlock.rs` (the guarded value); each file opens with the invariants
+//! its `// SAFETY:` comments cite. The lock-free parts have loom models
+//! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`).
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(loom, allow(dead_code, unused_imports))]
+
+mod sync;
+
+mod barrier;
+pub mod broadcast;
+mod mutex;
+mod notify;
+pub mod oneshot;
+mod rwlock;
+mod semaphore;
+mod wait_list;
+
+pub mod mpsc;
+#[cfg(not(loom))]
+pub mod watch;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::{Notified, Notify};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

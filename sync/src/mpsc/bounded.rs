@@ -1,0 +1,249 @@
+//! The bounded flavor: a send waits for a free slot.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::chan::{Chan, Popped, Rx};
+use super::error::{SendError, TryRecvError, TrySendError};
+use crate::semaphore::{Acquiring, TryAcquireError};
+use crate::sync::Arc;
+
+/// A bounded channel with room for `capacity` messages: [`Sender::send`]
+/// waits while it is full (back-pressure), [`Sender::reserve`] takes a slot
+/// first and sends later. Waiting senders are served in arrival order.
+///
+/// # Panics
+/// When `capacity` is 0.
+///
+/// # Examples
+/// ```
+/// # runtime::block_on(async {
+/// let (tx, mut rx) = runtime::sync::mpsc::channel(16);
+/// for id in 0..4 {
+///     let tx = tx.clone();
+///     runtime::spawn(async move { tx.send(id).await.unwrap() });
+/// }
+/// drop(tx);
+/// let mut sum = 0;
+/// while let Some(id) = rx.recv().await {
+///     sum += id;
+/// }
+/// assert_eq!(sum, 6);
+/// # });
+/// ```
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(capacity > 0, "a bounded channel needs a capacity above 0");
+    let chan = Chan::new(Some(capacity));
+    (Sender { chan: chan.clone() }, Receiver { rx: Rx::new(chan) })
+}
+
+/// Sends into a bounded channel; clone it for more producers.
+pub struct Sender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    fn slots(&self) -> &crate::Semaphore {
+        self.chan.slots.as_ref().unwrap_or_else(|| unreachable!("a bounded channel has slots"))
+    }
+
+    /// Sends `value`, waiting for a free slot.
+    ///
+    /// Not cancel-safe for the value: a dropped `send` future drops it. Use
+    /// [`reserve`](Sender::reserve) to wait without risking the value.
+    ///
+    /// # Errors
+    /// [`SendError`] with the value when the receiver is gone or closed.
+    pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
+        if Acquiring::new(self.slots(), 1).await.is_err() {
+            return Err(SendError(value));
+        }
+        self.push(value).map_err(SendError)
+    }
+
+    /// Sends `value` if a slot is free now.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.slots().try_take(1) {
+            Ok(()) => self.push(value).map_err(TrySendError::Closed),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(value)),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    /// Waits for a free slot and holds it: [`Permit::send`] then cannot fail
+    /// or wait. Cancel-safe: a dropped `reserve` loses its place only.
+    ///
+    /// # Errors
+    /// [`SendError`] when the receiver is gone or closed.
+    pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
+        match Acquiring::new(self.slots(), 1).await {
+            Ok(()) => Ok(Permit { sender: Some(self) }),
+            Err(_) => Err(SendError(())),
+        }
+    }
+
+    /// Takes a free slot if there is one now.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] or [`TrySendError::Closed`].
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        match self.slots().try_take(1) {
+            Ok(()) => Ok(Permit { sender: Some(self) }),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
+        }
+    }
+
+    /// Waits until the receiver is dropped or closed.
+    pub async fn closed(&self) {
+        self.chan.closed().await
+    }
+
+    /// Whether the receiver is dropped or closed.
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Free slots right now.
+    pub fn capacity(&self) -> usize {
+        self.slots().available_permits()
+    }
+
+    /// The capacity the channel was made with.
+    pub fn max_capacity(&self) -> usize {
+        self.chan.capacity
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// Queues `value` in the slot we hold; gives the slot back if it failed.
+    fn push(&self, value: T) -> Result<(), T> {
+        self.chan.push(value).inspect_err(|_| self.slots().release(1))
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Sender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Sender").field("chan", &self.chan).finish()
+    }
+}
+
+/// A slot held in a bounded channel, from [`Sender::reserve`].
+pub struct Permit<'a, T> {
+    /// `None` once `send` used the slot.
+    sender: Option<&'a Sender<T>>,
+}
+
+impl<T> Permit<'_, T> {
+    /// Sends `value` into the held slot; never waits. When the receiver has
+    /// closed meanwhile, the value is dropped.
+    pub fn send(mut self, value: T) {
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.push(value);
+        }
+    }
+}
+
+impl<T> Drop for Permit<'_, T> {
+    fn drop(&mut self) {
+        if let Some(sender) = self.sender {
+            sender.slots().release(1);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Permit<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Permit").finish_non_exhaustive()
+    }
+}
+
+/// Receives from a bounded channel; also a [`Stream`](futures_core::Stream).
+pub struct Receiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> Receiver<T> {
+    /// The next message, or `None` once every sender is gone (or the
+    /// receiver closed) and the queue is drained. Cancel-safe: a dropped
+    /// `recv` loses no message.
+    pub async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    }
+
+    /// Waits for at least one message and moves up to `limit` into `out`;
+    /// returns how many (0 only when closed and drained, or `limit` is 0).
+    pub async fn recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, out, limit)).await
+    }
+
+    /// Polls for the next message (the body of [`recv`](Receiver::recv)).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// The next message if one is queued.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        match self.rx.try_pop() {
+            Popped::Value(value) => Ok(value),
+            Popped::Empty => Err(TryRecvError::Empty),
+            Popped::Closed => Err(TryRecvError::Disconnected),
+        }
+    }
+
+    /// Stops every send and wakes waiting senders with an error; messages
+    /// already sent can still be received.
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Messages waiting to be received.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no message waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+// Nothing in a receiver is pinned: the messages sit in a heap buffer.
+impl<T> Unpin for Receiver<T> {}
+
+impl<T> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().rx.poll_recv(cx)
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Receiver").field("rx", &self.rx).finish()
+    }
+}

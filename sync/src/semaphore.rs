@@ -1,0 +1,486 @@
+//! [`Semaphore`]: a fair counting semaphore, and the base of [`Mutex`](crate::Mutex)
+//! and [`RwLock`](crate::RwLock).
+//!
+//! # State word
+//! ```text
+//! | permits (bits 2..) | WAITERS | CLOSED |
+//! ```
+//! Acquiring and releasing are one CAS on the word while nobody waits. A task
+//! that finds too few permits takes the lock of the wait list, takes what
+//! there is and queues for the rest, setting WAITERS in the same CAS. While
+//! WAITERS is set the word holds no permits: a release takes the lock and
+//! hands its permits straight to the waiters in arrival order, and only what
+//! is left once the list is empty goes back into the word, clearing WAITERS.
+//! So a newcomer can never take permits ahead of a waiter.
+//!
+//! ```text
+//!          release (CAS)             acquire, too few (lock, CAS)
+//! No waiters ◀──────────▶ permits   ────────────────────────────▶ WAITERS, permits = 0
+//!      ▲                                                               │
+//!      └── the last waiter served or cancelled (lock, CAS) ────────────┘
+//! ```
+//!
+//! # Invariants
+//! 1. WAITERS is set and cleared only with the wait list's lock held, and it
+//!    is set exactly while the list holds a queued waiter.
+//! 2. While WAITERS is set, the permit count in the word is zero.
+//! 3. A waiter's `assigned` permits are its own: they return to the semaphore
+//!    when it is cancelled, or pass to its permit when it completes.
+//!
+//! Orderings: a CAS that takes permits is Acquire and one that gives them
+//! back is Release, so what a lock holder wrote is visible to the next one;
+//! permits handed over through the wait list are ordered by its lock.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::task::{Context, Poll};
+
+use crate::sync::{lock, Arc, AtomicUsize, Mutex};
+use crate::wait_list::{WaitList, WakeList};
+
+const CLOSED: usize = 1;
+const WAITERS: usize = 1 << 1;
+const SHIFT: usize = 2;
+
+/// A counting semaphore whose waiters are served in arrival order.
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+/// use runtime::sync::Semaphore;
+///
+/// # runtime::block_on(async {
+/// let semaphore = Arc::new(Semaphore::new(2));
+/// let mut tasks = Vec::new();
+/// for i in 0..8 {
+///     let semaphore = semaphore.clone();
+///     tasks.push(runtime::spawn(async move {
+///         let _permit = semaphore.acquire().await.unwrap(); // at most two at a time
+///         i
+///     }));
+/// }
+/// for task in tasks {
+///     task.await.unwrap();
+/// }
+/// assert_eq!(semaphore.available_permits(), 2);
+/// # });
+/// ```
+pub struct Semaphore {
+    state: AtomicUsize,
+    waiters: Mutex<WaitList<Waiter>>,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    /// Permits still missing.
+    need: usize,
+    /// Permits already handed to this waiter (invariant 3).
+    assigned: usize,
+    /// Set when the semaphore closed while it waited.
+    closed: bool,
+}
+
+impl Semaphore {
+    /// The most permits a semaphore can hold.
+    pub const MAX_PERMITS: usize = usize::MAX >> (SHIFT + 1);
+
+    /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    /// When `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    pub fn new(permits: usize) -> Semaphore {
+        assert!(permits <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+        Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
+    }
+
+    /// The permits free right now.
+    pub fn available_permits(&self) -> usize {
+        self.state.load(Relaxed) >> SHIFT
+    }
+
+    /// Whether [`close`](Semaphore::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.state.load(Relaxed) & CLOSED != 0
+    }
+
+    /// Waits for one permit, in arrival order. Cancel-safe: a dropped future
+    /// gives back what it was handed and loses its place.
+    ///
+    /// # Errors
+    /// When the semaphore is closed.
+    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.acquire_many(1).await
+    }
+
+    /// Waits for `n` permits at once, in arrival order.
+    ///
+    /// # Errors
+    /// When the semaphore is closed.
+    pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        Acquiring::new(self, n as usize).await?;
+        Ok(SemaphorePermit { semaphore: self, permits: n as usize })
+    }
+
+    /// Waits for one permit that owns a reference to the semaphore.
+    ///
+    /// # Errors
+    /// When the semaphore is closed.
+    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.acquire_many_owned(1).await
+    }
+
+    /// Waits for `n` permits that own a reference to the semaphore.
+    ///
+    /// # Errors
+    /// When the semaphore is closed.
+    pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
+        Acquiring::new(&self, n as usize).await?;
+        Ok(OwnedSemaphorePermit { semaphore: self, permits: n as usize })
+    }
+
+    /// Takes one permit if one is free and nobody waits ahead.
+    ///
+    /// # Errors
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if they are free and nobody waits ahead.
+    ///
+    /// # Errors
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_take(n as usize)?;
+        Ok(SemaphorePermit { semaphore: self, permits: n as usize })
+    }
+
+    /// [`try_acquire`](Semaphore::try_acquire) with a permit that owns a
+    /// reference to the semaphore.
+    ///
+    /// # Errors
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_take(1)?;
+        Ok(OwnedSemaphorePermit { semaphore: self, permits: 1 })
+    }
+
+    /// Adds `n` permits, handing them to waiters first.
+    ///
+    /// # Panics
+    /// When the total would exceed [`Semaphore::MAX_PERMITS`].
+    pub fn add_permits(&self, n: usize) {
+        self.release(n);
+    }
+
+    /// Closes the semaphore: every waiter and every later acquire fails with
+    /// [`AcquireError`]. Permits already held stay valid.
+    pub fn close(&self) {
+        // Release: pairs with the Acquire loads that see CLOSED.
+        self.state.fetch_or(CLOSED, Release);
+        let mut wakes = WakeList::new();
+        let mut list = lock(&self.waiters);
+        let mut freed = 0;
+        while let Some(key) = list.front() {
+            let waiter = list.payload_mut(key);
+            waiter.closed = true;
+            freed += std::mem::take(&mut waiter.assigned);
+            wakes.push(list.unlink(key));
+        }
+        self.return_to_word(freed);
+        drop(list);
+        wakes.wake_all();
+    }
+
+    /// One CAS loop: takes `n` permits from the word (invariant 2 keeps a
+    /// newcomer behind the waiters).
+    pub(crate) fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut state = self.state.load(Acquire);
+        loop {
+            if state & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if state >> SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            // Acquire: pairs with the Release of the CAS that gave the permits back.
+            match self.state.compare_exchange_weak(state, state - (n << SHIFT), Acquire, Acquire) {
+                Ok(_) => return Ok(()),
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Gives `n` permits back: to the word while nobody waits (one CAS), else
+    /// to the waiters in order.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut state = self.state.load(Relaxed);
+        while state & WAITERS == 0 {
+            assert!((state >> SHIFT) + n <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+            // Release: pairs with the Acquire of the CAS that takes these permits.
+            match self.state.compare_exchange_weak(state, state + (n << SHIFT), Release, Relaxed) {
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+        let mut wakes = WakeList::new();
+        let mut list = lock(&self.waiters);
+        self.release_locked(&mut list, n, &mut wakes);
+        drop(list);
+        wakes.wake_all();
+    }
+
+    /// Hands `n` permits to the waiters in order; what is left once the list
+    /// is empty goes to the word, clearing WAITERS (invariant 1).
+    fn release_locked(&self, list: &mut WaitList<Waiter>, mut n: usize, wakes: &mut WakeList) {
+        while let Some(key) = list.front() {
+            if n == 0 {
+                return;
+            }
+            let waiter = list.payload_mut(key);
+            let given = waiter.need.min(n);
+            waiter.need -= given;
+            waiter.assigned += given;
+            n -= given;
+            if waiter.need > 0 {
+                return;
+            }
+            wakes.push(list.unlink(key));
+        }
+        self.return_to_word(n);
+    }
+
+    /// With the list empty and locked: clears WAITERS and adds `n` permits.
+    fn return_to_word(&self, n: usize) {
+        // Release: pairs with the Acquire of the CAS that takes these permits.
+        let _ = self.state.fetch_update(Release, Relaxed, |state| {
+            assert!((state >> SHIFT) + n <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+            Some((state & !WAITERS) + (n << SHIFT))
+        });
+    }
+
+    /// The slow path of an acquire: takes what is free and queues for the rest.
+    fn take_or_queue(&self, need: usize, cx: &mut Context<'_>) -> Queued {
+        let mut list = lock(&self.waiters);
+        let mut state = self.state.load(Acquire);
+        loop {
+            if state & CLOSED != 0 {
+                return Queued::Closed;
+            }
+            let free = state >> SHIFT;
+            let next = if free >= need { state - (need << SHIFT) } else { (state & CLOSED) | WAITERS };
+            // AcqRel: Acquire for the permits we take; Release only matters to
+            // releasers, which the lock orders anyway.
+            match self.state.compare_exchange_weak(state, next, AcqRel, Acquire) {
+                Ok(_) if free >= need => return Queued::Acquired,
+                Ok(_) => {
+                    let waiter = Waiter { need: need - free, assigned: free, closed: false };
+                    return Queued::Waiting(list.push_back(waiter, cx.waker().clone()));
+                }
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// A queued acquire, polled again: done once a release unlinked it.
+    fn poll_queued(&self, key: usize, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
+        let mut list = lock(&self.waiters);
+        if list.is_linked(key) {
+            list.set_waker(key, cx.waker());
+            return Poll::Pending;
+        }
+        let (waiter, _) = list.remove(key);
+        Poll::Ready(if waiter.closed { Err(AcquireError(())) } else { Ok(()) })
+    }
+
+    /// A dropped acquire: leaves the queue and hands on what it was given.
+    fn cancel(&self, key: usize) {
+        let mut wakes = WakeList::new();
+        let mut list = lock(&self.waiters);
+        let (waiter, was_queued) = list.remove(key);
+        if was_queued || waiter.assigned > 0 {
+            self.release_locked(&mut list, waiter.assigned, &mut wakes);
+        }
+        drop(list);
+        wakes.wake_all();
+    }
+}
+
+/// What [`Semaphore::take_or_queue`] did.
+enum Queued {
+    Acquired,
+    Closed,
+    Waiting(usize),
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Waits for `need` permits of a semaphore; the future every lock and permit
+/// of this crate waits with.
+pub(crate) struct Acquiring<'a> {
+    semaphore: &'a Semaphore,
+    need: usize,
+    /// The wait-list key while queued.
+    key: Option<usize>,
+}
+
+impl<'a> Acquiring<'a> {
+    pub(crate) fn new(semaphore: &'a Semaphore, need: usize) -> Acquiring<'a> {
+        Acquiring { semaphore, need, key: None }
+    }
+}
+
+impl Future for Acquiring<'_> {
+    type Output = Result<(), AcquireError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let coop = std::task::ready!(runtime_executor::coop::poll_proceed(cx));
+        let semaphore = self.semaphore;
+        let result = match self.key {
+            Some(key) => {
+                let result = std::task::ready!(semaphore.poll_queued(key, cx));
+                self.key = None;
+                result
+            }
+            None => match semaphore.try_take(self.need) {
+                Ok(()) => Ok(()),
+                Err(TryAcquireError::Closed) => Err(AcquireError(())),
+                Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
+                    Queued::Acquired => Ok(()),
+                    Queued::Closed => Err(AcquireError(())),
+                    Queued::Waiting(key) => {
+                        self.key = Some(key);
+                        return Poll::Pending;
+                    }
+                },
+            },
+        };
+        coop.made_progress();
+        Poll::Ready(result)
+    }
+}
+
+impl Drop for Acquiring<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.semaphore.cancel(key);
+        }
+    }
+}
+
+impl fmt::Debug for Acquiring<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquiring").field("need", &self.need).field("queued", &self.key.is_some()).finish()
+    }
+}
+
+/// Permits taken from a [`Semaphore`], given back when dropped.
+#[must_use = "dropping a permit gives it back at once"]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+    permits: usize,
+}
+
+impl SemaphorePermit<'_> {
+    /// Keeps the permits out of the semaphore for good.
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit").field("permits", &self.permits).finish()
+    }
+}
+
+/// Permits taken from a [`Semaphore`] behind an `Arc`, given back when dropped.
+#[must_use = "dropping a permit gives it back at once"]
+pub struct OwnedSemaphorePermit {
+    semaphore: Arc<Semaphore>,
+    permits: usize,
+}
+
+impl OwnedSemaphorePermit {
+    /// Keeps the permits out of the semaphore for good.
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &Arc<Semaphore> {
+        &self.semaphore
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits);
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit").field("permits", &self.permits).finish()
+    }
+}
+
+/// The semaphore was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcquireError(());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Why [`Semaphore::try_acquire`] took nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Too few permits are free (or others wait ahead).
+    NoPermits,
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}

@@ -1,0 +1,293 @@
+//! [`watch`](self): the latest value, and a wake-up when it changes.
+//!
+//! The value sits behind a reader-writer lock with a version counter beside
+//! it (bit 0: the sender is gone; the rest counts sends). A receiver keeps the
+//! version it last saw; `changed()` completes when the counter moved past it.
+//! Waiting goes through a [`Notify`]: the `Notified` future is created before
+//! the version is checked, so a send in between is never missed.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+
+use crate::sync::{Arc, AtomicUsize};
+use crate::Notify;
+
+const CLOSED: usize = 1;
+const STEP: usize = 2;
+
+/// A watch channel starting at `init`.
+///
+/// # Examples
+/// ```
+/// # runtime::block_on(async {
+/// let (tx, mut rx) = runtime::sync::watch::channel("starting");
+/// runtime::spawn(async move { tx.send("ready").unwrap() });
+/// rx.changed().await.unwrap();
+/// assert_eq!(*rx.borrow_and_update(), "ready");
+/// # });
+/// ```
+pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared {
+        value: RwLock::new(init),
+        version: AtomicUsize::new(0),
+        receivers: AtomicUsize::new(1),
+        changed: Notify::new(),
+        receivers_gone: Notify::new(),
+    });
+    (Sender { shared: shared.clone() }, Receiver { shared, seen: 0 })
+}
+
+struct Shared<T> {
+    value: RwLock<T>,
+    /// Sends so far (times STEP), and CLOSED.
+    version: AtomicUsize,
+    receivers: AtomicUsize,
+    changed: Notify,
+    receivers_gone: Notify,
+}
+
+impl<T> Shared<T> {
+    fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.value.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn version(&self) -> usize {
+        // Acquire: pairs with the AcqRel of the send that bumped it, after writing the value.
+        self.version.load(Acquire) & !CLOSED
+    }
+
+    fn is_closed(&self) -> bool {
+        self.version.load(Acquire) & CLOSED != 0
+    }
+}
+
+/// Publishes new values to every [`Receiver`].
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Replaces the value and wakes every receiver.
+    ///
+    /// # Errors
+    /// [`SendError`] with the value when there is no receiver (the value is
+    /// then not stored).
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        if self.shared.receivers.load(Acquire) == 0 {
+            return Err(SendError(value));
+        }
+        self.send_replace(value);
+        Ok(())
+    }
+
+    /// Replaces the value even with no receiver; returns the old one.
+    pub fn send_replace(&self, value: T) -> T {
+        let mut old = None;
+        self.send_modify(|current| old = Some(std::mem::replace(current, value)));
+        old.unwrap_or_else(|| unreachable!("send_modify ran the closure"))
+    }
+
+    /// Changes the value in place and wakes every receiver, even with none.
+    pub fn send_modify(&self, modify: impl FnOnce(&mut T)) {
+        {
+            let mut value = self.shared.value.write().unwrap_or_else(PoisonError::into_inner);
+            modify(&mut value);
+            // AcqRel: Release publishes the new value to receivers that see the version.
+            self.shared.version.fetch_add(STEP, AcqRel);
+        }
+        self.shared.changed.notify_waiters();
+    }
+
+    /// The current value (holding it blocks senders: keep it short).
+    pub fn borrow(&self) -> Ref<'_, T> {
+        Ref { guard: self.shared.read(), has_changed: false }
+    }
+
+    /// A new receiver that has seen the current value.
+    pub fn subscribe(&self) -> Receiver<T> {
+        self.shared.receivers.fetch_add(1, Relaxed);
+        Receiver { shared: self.shared.clone(), seen: self.shared.version() }
+    }
+
+    /// Receivers alive now.
+    pub fn receiver_count(&self) -> usize {
+        self.shared.receivers.load(Relaxed)
+    }
+
+    /// Whether every receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.receiver_count() == 0
+    }
+
+    /// Waits until every receiver is gone.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.shared.receivers_gone.notified();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        // Release: receivers that see CLOSED see every send before it.
+        self.shared.version.fetch_or(CLOSED, AcqRel);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Sender").field("value", &*self.shared.read()).finish()
+    }
+}
+
+/// Watches the latest value of a [`channel`].
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The version this receiver last saw.
+    seen: usize,
+}
+
+impl<T> Receiver<T> {
+    /// The current value, without marking it seen.
+    pub fn borrow(&self) -> Ref<'_, T> {
+        let guard = self.shared.read();
+        let has_changed = self.shared.version() != self.seen;
+        Ref { guard, has_changed }
+    }
+
+    /// The current value, marking it seen.
+    pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
+        let guard = self.shared.read();
+        let version = self.shared.version();
+        let has_changed = version != self.seen;
+        self.seen = version;
+        Ref { guard, has_changed }
+    }
+
+    /// Whether a value was sent since this receiver last marked one seen.
+    ///
+    /// # Errors
+    /// [`RecvError`] when the sender is gone.
+    pub fn has_changed(&self) -> Result<bool, RecvError> {
+        if self.shared.is_closed() {
+            return Err(RecvError(()));
+        }
+        Ok(self.shared.version() != self.seen)
+    }
+
+    /// Marks the current value seen.
+    pub fn mark_unchanged(&mut self) {
+        self.seen = self.shared.version();
+    }
+
+    /// Waits for a value newer than the last one seen, and marks it seen.
+    /// Cancel-safe.
+    ///
+    /// # Errors
+    /// [`RecvError`] when the sender is gone and nothing new was sent.
+    pub async fn changed(&mut self) -> Result<(), RecvError> {
+        loop {
+            // Created before the check, so a send in between is not missed.
+            let notified = self.shared.changed.notified();
+            let version = self.shared.version();
+            if version != self.seen {
+                self.seen = version;
+                return Ok(());
+            }
+            if self.shared.is_closed() {
+                return Err(RecvError(()));
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether both receivers watch the same channel.
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.shared.receivers.fetch_add(1, Relaxed);
+        Receiver { shared: self.shared.clone(), seen: self.seen }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        // AcqRel: the sender that sees zero sees this receiver gone.
+        if self.shared.receivers.fetch_sub(1, AcqRel) == 1 {
+            self.shared.receivers_gone.notify_waiters();
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Receiver").field("value", &*self.shared.read()).field("seen", &self.seen).finish()
+    }
+}
+
+/// A read lock on a watch channel's value.
+pub struct Ref<'a, T> {
+    guard: RwLockReadGuard<'a, T>,
+    has_changed: bool,
+}
+
+impl<T> Ref<'_, T> {
+    /// Whether this value is newer than the one the receiver had seen.
+    pub fn has_changed(&self) -> bool {
+        self.has_changed
+    }
+}
+
+impl<T> Deref for Ref<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Every receiver is gone; holds the value that was not sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SendError<T>(pub T);
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendError(..)")
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel closed")
+    }
+}
+
+impl<T> std::error::Error for SendError<T> {}
+
+/// The sender is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecvError(());
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel closed")
+    }
+}
+
+impl std::error::Error for RecvError {}
