@@ -13,7 +13,9 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use crate::semaphore::{Acquiring, Semaphore, TryAcquireError};
-use crate::sync::{Arc, UnsafeCell};
+use std::sync::Arc;
+
+use crate::sync::UnsafeCell;
 
 /// An async mutex: `lock().await` waits without blocking the thread, and
 /// waiters get the lock in arrival order. Cancel-safe: a dropped `lock()`

@@ -37,7 +37,9 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::task::{Context, Poll};
 
-use crate::sync::{lock, Arc, AtomicUsize, Mutex};
+use std::sync::Arc;
+
+use crate::sync::{lock, AtomicUsize, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
 const CLOSED: usize = 1;
