@@ -29,8 +29,8 @@ pub use runtime_macros::{main, test};
 pub mod task {
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
     pub use runtime_executor::{
-        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Id,
-        JoinError, JoinHandle, JoinSet, LocalKey, TaskLocalFuture, YieldNow,
+        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Id, JoinError,
+        JoinHandle, JoinSet, LocalKey, TaskLocalFuture, YieldNow,
     };
 }
 

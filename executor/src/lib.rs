@@ -61,13 +61,13 @@ pub use context::EnterGuard;
 #[cfg(not(loom))]
 pub use guards::Guard;
 #[cfg(not(loom))]
+pub use join_set::JoinSet;
+#[cfg(not(loom))]
 pub use local::spawn_local;
 pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
 pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
-#[cfg(not(loom))]
-pub use join_set::JoinSet;
 pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 #[cfg(not(loom))]
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};

@@ -123,7 +123,8 @@ impl<T> Inner<T> {
         }
         if state & side.bit() != 0 {
             // SAFETY: our bit is set, so the other side only reads (invariant 2).
-            let same = self.waker_cell(side).with(|cell| unsafe { &*cell }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            let same =
+                self.waker_cell(side).with(|cell| unsafe { &*cell }.as_ref().is_some_and(|w| w.will_wake(waker)));
             if same {
                 return None;
             }
@@ -189,7 +190,8 @@ impl<T> Sender<T> {
         // SAFETY: COMPLETE is not set, so the cell is ours (invariant 1).
         inner.value.with_mut(|cell| unsafe { *cell = Some(value) });
         // AcqRel: Release publishes the value; Acquire pairs with a waker's publication.
-        let result = inner.state.fetch_update(AcqRel, Acquire, |state| (state & CLOSED == 0).then_some(state | COMPLETE));
+        let result =
+            inner.state.fetch_update(AcqRel, Acquire, |state| (state & CLOSED == 0).then_some(state | COMPLETE));
         match result {
             Ok(before) => {
                 inner.wake(Side::Rx, before);

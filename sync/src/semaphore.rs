@@ -223,7 +223,11 @@ impl Semaphore {
         }
         let mut state = self.state.load(Relaxed);
         while state & WAITERS == 0 {
-            assert!((state >> SHIFT) + n <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+            assert!(
+                (state >> SHIFT) + n <= Self::MAX_PERMITS,
+                "a semaphore holds at most {} permits",
+                Self::MAX_PERMITS
+            );
             // Release: pairs with the Acquire of the CAS that takes these permits.
             match self.state.compare_exchange_weak(state, state + (n << SHIFT), Release, Relaxed) {
                 Ok(_) => return,
@@ -261,7 +265,11 @@ impl Semaphore {
     fn return_to_word(&self, n: usize) {
         // Release: pairs with the Acquire of the CAS that takes these permits.
         let _ = self.state.fetch_update(Release, Relaxed, |state| {
-            assert!((state >> SHIFT) + n <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+            assert!(
+                (state >> SHIFT) + n <= Self::MAX_PERMITS,
+                "a semaphore holds at most {} permits",
+                Self::MAX_PERMITS
+            );
             Some((state & !WAITERS) + (n << SHIFT))
         });
     }

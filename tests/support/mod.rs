@@ -60,3 +60,17 @@ impl Drop for DropGuard {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+/// Polls `future` once with a waker that does nothing: for tests that queue
+/// a waiter and then cancel it at that await point.
+pub fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
+/// A multi-thread runtime with two workers, and a current-thread one.
+pub fn both_flavors() -> Vec<runtime::Runtime> {
+    vec![
+        runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap(),
+        runtime::Builder::new_current_thread().build().unwrap(),
+    ]
+}

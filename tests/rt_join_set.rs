@@ -1,0 +1,204 @@
+//! JoinSet, AbortHandle and task ids; the join/try_join/select re-exports.
+
+mod support;
+
+use std::collections::HashSet;
+use std::future::pending;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use runtime::task::{self, JoinSet};
+use support::{both_flavors, watchdog, DropCounter};
+
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+const MANY: u64 = if cfg!(miri) { 20 } else { 2_000 };
+
+#[test]
+fn join_next_returns_every_output_once_in_finishing_order() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let mut set = JoinSet::new();
+                for i in 0..MANY {
+                    set.spawn(async move {
+                        if i % 3 == 0 {
+                            runtime::task::yield_now().await;
+                        }
+                        i
+                    });
+                }
+                assert_eq!(set.len(), MANY as usize);
+                let mut seen = HashSet::new();
+                while let Some(result) = set.join_next().await {
+                    assert!(seen.insert(result.unwrap()), "each output once");
+                }
+                assert_eq!(seen.len(), MANY as usize);
+                assert!(set.is_empty());
+                assert!(set.join_next().await.is_none());
+            });
+        }
+    });
+}
+
+#[test]
+fn the_first_to_finish_is_joined_first() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let mut set = JoinSet::new();
+            let (tx, rx) = runtime::sync::oneshot::channel::<()>();
+            set.spawn(async move {
+                rx.await.unwrap();
+                "slow"
+            });
+            set.spawn(async { "fast" });
+            assert_eq!(set.join_next().await.unwrap().unwrap(), "fast");
+            tx.send(()).unwrap();
+            assert_eq!(set.join_next().await.unwrap().unwrap(), "slow");
+        });
+    });
+}
+
+#[test]
+fn abort_all_and_drop_cancel_every_task() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let dropped = DropCounter::default();
+                let mut set = JoinSet::new();
+                for _ in 0..10 {
+                    let guard = dropped.guard();
+                    set.spawn(async move {
+                        let _guard = guard;
+                        pending::<()>().await
+                    });
+                }
+                set.abort_all();
+                let mut cancelled = 0;
+                while let Some(result) = set.join_next().await {
+                    assert!(result.unwrap_err().is_cancelled());
+                    cancelled += 1;
+                }
+                assert_eq!((cancelled, dropped.count()), (10, 10));
+
+                let mut set = JoinSet::new();
+                let (tx, rx) = runtime::sync::oneshot::channel::<()>();
+                let guard = dropped.guard();
+                let abort = set.spawn(async move {
+                    let _guard = guard;
+                    let _tx = tx;
+                    pending::<()>().await
+                });
+                drop(set);
+                assert!(rx.await.is_err(), "the task was dropped with the set");
+                assert!(abort.is_finished());
+                assert_eq!(dropped.count(), 11);
+            });
+        }
+    });
+}
+
+#[test]
+fn an_abort_handle_cancels_one_task_and_panics_are_reported() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let mut set = JoinSet::new();
+            let abort = set.spawn(pending::<u8>());
+            set.spawn(async { panic!("boom") });
+            abort.abort();
+            let mut errors = Vec::new();
+            while let Some(result) = set.join_next().await {
+                let error = result.unwrap_err();
+                errors.push((error.is_cancelled(), error.is_panic()));
+            }
+            errors.sort();
+            assert_eq!(errors, [(false, true), (true, false)]);
+            set.spawn(async { 1 });
+            set.shutdown().await;
+            assert!(set.is_empty());
+            assert!(set.try_join_next().is_none());
+        });
+    });
+}
+
+#[test]
+fn join_all_and_try_join_next() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let mut set = JoinSet::new();
+            for i in 0..5 {
+                set.spawn(async move { i });
+            }
+            let mut all = set.join_all().await;
+            all.sort();
+            assert_eq!(all, [0, 1, 2, 3, 4]);
+
+            let mut set = JoinSet::new();
+            set.spawn_blocking(|| 7);
+            let mut got = None;
+            while got.is_none() {
+                got = set.try_join_next();
+                runtime::task::yield_now().await;
+            }
+            assert_eq!(got.unwrap().unwrap(), 7);
+        });
+    });
+}
+
+#[test]
+fn every_task_has_an_id_and_sees_it_while_running_and_dropping() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            assert_eq!(rt.block_on(async { task::try_id() }), None, "block_on's future is not a task");
+            rt.block_on(async {
+                let handles: Vec<_> = (0..100).map(|_| runtime::spawn(async { task::id() })).collect();
+                let mut ids = HashSet::new();
+                for handle in handles {
+                    let id = handle.id();
+                    assert_eq!(handle.abort_handle().id(), id);
+                    assert_eq!(handle.await.unwrap(), id, "try_id inside the task is its id");
+                    assert!(ids.insert(id), "ids are unique");
+                }
+                assert!(ids.iter().all(|id| id.to_string().parse::<u64>().unwrap() == id.as_u64()));
+
+                struct SeesId(std::sync::mpsc::Sender<Option<task::Id>>);
+                impl Drop for SeesId {
+                    fn drop(&mut self) {
+                        let _ = self.0.send(task::try_id());
+                    }
+                }
+                let (tx, rx) = std::sync::mpsc::channel();
+                let guard = SeesId(tx);
+                let handle = runtime::spawn(async move {
+                    let _guard = guard;
+                    pending::<()>().await
+                });
+                let id = handle.id();
+                handle.abort();
+                let _ = handle.await;
+                assert_eq!(rx.recv().unwrap(), Some(id), "the future's drop runs as its task");
+            });
+        }
+        assert_eq!(task::try_id(), None, "outside any task");
+    });
+}
+
+#[test]
+fn join_try_join_and_select_are_re_exported() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (a, b) = runtime::join!(async { 1 }, async { 2 });
+            assert_eq!(a + b, 3);
+            let ok: Result<(u8, u8), &str> = runtime::try_join!(async { Ok(1) }, async { Ok(2) });
+            assert_eq!(ok, Ok((1, 2)));
+            let err: Result<(u8, u8), &str> = runtime::try_join!(async { Ok(1) }, async { Err("no") });
+            assert_eq!(err, Err("no"));
+            let mut never = pending::<u8>().fuse();
+            let mut soon = Box::pin(runtime::time::sleep(Duration::from_millis(1)).fuse());
+            let picked = runtime::select! {
+                _ = never => "never",
+                () = soon => "soon",
+            };
+            assert_eq!(picked, "soon");
+        });
+    });
+}

@@ -1,0 +1,234 @@
+//! oneshot, broadcast and watch: delivery, lag, coalescing, closing orders.
+
+mod support;
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use runtime::sync::{broadcast, oneshot, watch};
+use support::{both_flavors, poll_once, watchdog, DropCounter};
+
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+const MANY: usize = if cfg!(miri) { 20 } else { 10_000 };
+
+#[test]
+fn oneshot_delivers_across_workers_many_times() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let mut receivers = Vec::new();
+                for i in 0..MANY {
+                    let (tx, rx) = oneshot::channel();
+                    runtime::spawn(async move { tx.send(i).unwrap() });
+                    receivers.push(rx);
+                }
+                for (i, rx) in receivers.into_iter().enumerate() {
+                    assert_eq!(rx.await, Ok(i));
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn oneshot_closing_orders() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            // Sender dropped: the receiver learns no value will come.
+            let (tx, rx) = oneshot::channel::<u8>();
+            drop(tx);
+            assert!(rx.await.is_err());
+
+            // Receiver dropped: send returns the value.
+            let (tx, rx) = oneshot::channel();
+            drop(rx);
+            assert_eq!(tx.send(5), Err(5));
+
+            // try_recv: empty, then the value, then closed.
+            let (tx, mut rx) = oneshot::channel();
+            assert_eq!(rx.try_recv(), Err(oneshot::TryRecvError::Empty));
+            tx.send(1).unwrap();
+            assert_eq!(rx.try_recv(), Ok(1));
+            assert_eq!(rx.try_recv(), Err(oneshot::TryRecvError::Closed));
+
+            // close(): later sends fail, an earlier value is still there.
+            let (tx, mut rx) = oneshot::channel();
+            rx.close();
+            assert_eq!(tx.send(2), Err(2));
+            let (tx, mut rx) = oneshot::channel();
+            tx.send(3).unwrap();
+            rx.close();
+            assert_eq!(rx.try_recv(), Ok(3));
+
+            // Sender::closed wakes when the receiver goes.
+            let (mut tx, rx) = oneshot::channel::<u8>();
+            let waiter = runtime::spawn(async move {
+                tx.closed().await;
+                tx.is_closed()
+            });
+            runtime::task::yield_now().await;
+            drop(rx);
+            assert!(waiter.await.unwrap());
+        });
+    });
+}
+
+#[test]
+fn oneshot_a_dropped_await_leaves_the_value_and_values_are_dropped_once() {
+    let counter = DropCounter::default();
+    let (tx, mut rx) = oneshot::channel();
+    assert!(poll_once(pin!(&mut rx)).is_pending());
+    tx.send(counter.guard()).unwrap_or_else(|_| panic!("the receiver lives"));
+    assert!(rx.try_recv().is_ok());
+    assert_eq!(counter.count(), 1);
+
+    let (tx, rx) = oneshot::channel();
+    tx.send(counter.guard()).unwrap_or_else(|_| panic!("the receiver lives"));
+    drop(rx);
+    assert_eq!(counter.count(), 2, "an unreceived value is dropped with the channel");
+}
+
+#[test]
+fn broadcast_every_receiver_sees_every_value_in_order() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                // Room for every value: this test is about delivery, not lag.
+                let (tx, rx) = broadcast::channel(256);
+                let receivers: Vec<_> = (0..4)
+                    .map(|_| {
+                        let mut rx = rx.resubscribe();
+                        runtime::spawn(async move {
+                            let mut seen = Vec::new();
+                            loop {
+                                match rx.recv().await {
+                                    Ok(v) => seen.push(v),
+                                    Err(broadcast::RecvError::Closed) => return seen,
+                                    Err(broadcast::RecvError::Lagged(n)) => panic!("lagged by {n} with room"),
+                                }
+                            }
+                        })
+                    })
+                    .collect();
+                drop(rx);
+                for i in 0..200 {
+                    assert_eq!(tx.send(i).unwrap(), 4);
+                    if i % 10 == 0 {
+                        runtime::task::yield_now().await;
+                    }
+                }
+                drop(tx);
+                for receiver in receivers {
+                    assert_eq!(receiver.await.unwrap(), (0..200).collect::<Vec<_>>());
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn broadcast_a_slow_receiver_learns_how_many_it_missed() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = broadcast::channel(2);
+            for i in 0..5 {
+                assert_eq!(tx.send(i).unwrap(), 1);
+            }
+            assert_eq!(rx.len(), 2);
+            assert_eq!(rx.recv().await, Err(broadcast::RecvError::Lagged(3)));
+            assert_eq!(rx.recv().await, Ok(3));
+            assert_eq!(rx.try_recv(), Ok(4));
+            assert_eq!(rx.try_recv(), Err(broadcast::TryRecvError::Empty));
+            drop(tx);
+            assert_eq!(rx.recv().await, Err(broadcast::RecvError::Closed));
+        });
+    });
+}
+
+#[test]
+fn broadcast_without_receivers_returns_the_value_and_a_dropped_recv_loses_nothing() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, rx) = broadcast::channel(4);
+            drop(rx);
+            assert_eq!(tx.send(1).unwrap_err().0, 1);
+            let mut rx = tx.subscribe();
+            {
+                let mut recv = pin!(rx.recv());
+                assert!(poll_once(recv.as_mut()).is_pending());
+                tx.send(2).unwrap();
+            }
+            assert_eq!(rx.recv().await, Ok(2));
+            let mut late = tx.subscribe();
+            assert!(late.is_empty(), "a new subscriber sees only later values");
+            tx.clone().send(3).unwrap();
+            assert_eq!(late.recv().await, Ok(3));
+        });
+    });
+}
+
+#[test]
+fn watch_changed_sees_the_latest_value_and_coalesces() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let (tx, mut rx) = watch::channel(0);
+                let watcher = runtime::spawn(async move {
+                    let mut last = 0;
+                    while rx.changed().await.is_ok() {
+                        let now = *rx.borrow_and_update();
+                        assert!(now > last, "values only move forward");
+                        last = now;
+                    }
+                    last
+                });
+                for i in 1..=1000 {
+                    tx.send(i).unwrap();
+                    if i % 100 == 0 {
+                        runtime::task::yield_now().await;
+                    }
+                }
+                drop(tx);
+                assert_eq!(watcher.await.unwrap(), 1000, "the last value is always seen");
+            });
+        }
+    });
+}
+
+#[test]
+fn watch_borrow_marks_and_closing_orders() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = watch::channel(String::from("a"));
+            assert!(!rx.has_changed().unwrap());
+            tx.send_modify(|s| s.push('b'));
+            assert!(rx.borrow().has_changed());
+            assert_eq!(*rx.borrow_and_update(), "ab");
+            assert!(!rx.has_changed().unwrap());
+            assert!(poll_once(pin!(rx.changed())).is_pending());
+            assert_eq!(tx.send_replace(String::from("c")), "ab");
+            let rx2 = tx.subscribe();
+            assert!(!rx2.has_changed().unwrap());
+            assert_eq!(tx.receiver_count(), 2);
+            drop(rx2);
+            tx.send(String::from("d")).unwrap();
+            drop(tx);
+            assert!(rx.changed().await.is_ok(), "a value sent before the drop is still seen");
+            assert!(rx.changed().await.is_err());
+            assert!(rx.has_changed().is_err());
+
+            let (tx, rx) = watch::channel(1);
+            let closed = runtime::spawn({
+                let tx = Arc::new(tx);
+                async move {
+                    tx.closed().await;
+                    tx.send(2).unwrap_err().0
+                }
+            });
+            runtime::task::yield_now().await;
+            drop(rx);
+            assert_eq!(closed.await.unwrap(), 2);
+        });
+    });
+}

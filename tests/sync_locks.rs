@@ -1,0 +1,376 @@
+//! Mutex, RwLock, Semaphore, Notify and Barrier: exclusion, arrival order,
+//! cancelled waiters handing their turn on, closing.
+
+mod support;
+
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use runtime::sync::{Barrier, Mutex, Notify, RwLock, Semaphore, TryAcquireError};
+use support::{both_flavors, poll_once, watchdog};
+
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+const TASKS: usize = if cfg!(miri) { 4 } else { 64 };
+const ROUNDS: usize = if cfg!(miri) { 10 } else { 1_000 };
+
+#[test]
+fn mutex_excludes_across_workers_and_loses_no_increment() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let counter = Arc::new(Mutex::new(0usize));
+                let inside = Arc::new(AtomicUsize::new(0));
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|_| {
+                        let (counter, inside) = (counter.clone(), inside.clone());
+                        runtime::spawn(async move {
+                            for i in 0..ROUNDS {
+                                let mut guard = counter.lock().await;
+                                assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "one holder at a time");
+                                let seen = *guard;
+                                if i % 16 == 0 {
+                                    runtime::task::yield_now().await; // held across an await
+                                }
+                                *guard = seen + 1;
+                                inside.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+                assert_eq!(*counter.lock().await, TASKS * ROUNDS);
+            });
+        }
+    });
+}
+
+#[test]
+fn mutex_waiters_get_the_lock_in_arrival_order() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let mutex = Arc::new(Mutex::new(Vec::new()));
+            let guard = mutex.lock().await;
+            let tasks: Vec<_> = (0..10)
+                .map(|i| {
+                    let mutex = mutex.clone();
+                    runtime::spawn(async move { mutex.lock().await.push(i) })
+                })
+                .collect();
+            for _ in 0..3 {
+                runtime::task::yield_now().await; // every task queues on the lock
+            }
+            assert!(mutex.try_lock().is_err(), "held");
+            drop(guard);
+            for task in tasks {
+                task.await.unwrap();
+            }
+            assert_eq!(*mutex.lock().await, (0..10).collect::<Vec<_>>());
+        });
+    });
+}
+
+#[test]
+fn a_cancelled_lock_hands_its_turn_on() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let mutex = Mutex::new(1);
+            let guard = mutex.lock().await;
+            let mut cancelled = Box::pin(mutex.lock());
+            let mut next = pin!(mutex.lock());
+            assert!(poll_once(cancelled.as_mut()).is_pending());
+            assert!(poll_once(next.as_mut()).is_pending());
+            drop(guard);
+            // The lock went to `cancelled`, which is dropped without looking.
+            drop(cancelled);
+            assert!(poll_once(next.as_mut()).is_ready(), "the next waiter got it");
+        });
+    });
+}
+
+#[test]
+fn owned_guards_cross_a_spawn_and_try_lock_sees_the_holder() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let mutex = Arc::new(Mutex::new(String::from("a")));
+            let mut guard = mutex.clone().lock_owned().await;
+            assert!(mutex.clone().try_lock_owned().is_err());
+            runtime::spawn(async move { guard.push('b') }).await.unwrap();
+            assert_eq!(*mutex.try_lock().unwrap(), "ab");
+            let mut mutex = Arc::into_inner(mutex).unwrap();
+            mutex.get_mut().push('c');
+            assert_eq!(mutex.into_inner(), "abc");
+        });
+    });
+}
+
+#[test]
+fn rwlock_admits_many_readers_and_a_queued_writer_is_not_starved() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let lock = RwLock::new(0);
+            let r1 = lock.read().await;
+            let r2 = lock.try_read().unwrap();
+            assert!(lock.try_write().is_err());
+            let mut write = pin!(lock.write());
+            assert!(poll_once(write.as_mut()).is_pending());
+            // A reader after the writer queues behind it.
+            assert!(lock.try_read().is_err(), "no reader barges past a queued writer");
+            let mut late_read = pin!(lock.read());
+            assert!(poll_once(late_read.as_mut()).is_pending());
+            drop((r1, r2));
+            let std::task::Poll::Ready(mut guard) = poll_once(write.as_mut()) else { panic!("the writer is next") };
+            *guard = 5;
+            assert!(poll_once(late_read.as_mut()).is_pending(), "the writer holds it");
+            drop(guard);
+            let std::task::Poll::Ready(read) = poll_once(late_read.as_mut()) else { panic!("then the reader") };
+            assert_eq!(*read, 5);
+        });
+    });
+}
+
+#[test]
+fn rwlock_stays_consistent_under_readers_and_writers_on_two_workers() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            let lock = Arc::new(RwLock::new((0usize, 0usize)));
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|t| {
+                    let lock = lock.clone();
+                    runtime::spawn(async move {
+                        for _ in 0..ROUNDS / 4 {
+                            if t % 4 == 0 {
+                                let mut pair = lock.write().await;
+                                pair.0 += 1;
+                                runtime::task::yield_now().await;
+                                pair.1 += 1;
+                            } else {
+                                let pair = lock.read().await;
+                                assert_eq!(pair.0, pair.1, "no reader sees half a write");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            let writers = TASKS.div_ceil(4);
+            assert_eq!(*lock.read().await, (writers * (ROUNDS / 4), writers * (ROUNDS / 4)));
+        });
+    });
+}
+
+#[test]
+fn semaphore_bounds_concurrency_and_gives_every_permit_back() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let semaphore = Arc::new(Semaphore::new(3));
+                let inside = Arc::new(AtomicUsize::new(0));
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|_| {
+                        let (semaphore, inside) = (semaphore.clone(), inside.clone());
+                        runtime::spawn(async move {
+                            for _ in 0..ROUNDS / 10 {
+                                let _permit = semaphore.clone().acquire_owned().await.unwrap();
+                                assert!(inside.fetch_add(1, Ordering::SeqCst) < 3);
+                                runtime::task::yield_now().await;
+                                inside.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+                assert_eq!(semaphore.available_permits(), 3);
+            });
+        }
+    });
+}
+
+#[test]
+fn a_cancelled_partial_acquire_returns_what_it_was_given() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let semaphore = Semaphore::new(2);
+            let mut many = Box::pin(semaphore.acquire_many(5));
+            assert!(poll_once(many.as_mut()).is_pending(), "takes 2, waits for 3 more");
+            assert_eq!(semaphore.available_permits(), 0);
+            semaphore.add_permits(2); // handed to the waiter, which still lacks one
+            assert_eq!(semaphore.available_permits(), 0);
+            let mut one = pin!(semaphore.acquire());
+            assert!(poll_once(one.as_mut()).is_pending(), "behind the big waiter");
+            drop(many);
+            let std::task::Poll::Ready(Ok(permit)) = poll_once(one.as_mut()) else { panic!("its 4 permits went on") };
+            assert_eq!(semaphore.available_permits(), 3);
+            drop(permit);
+            assert_eq!(semaphore.available_permits(), 4);
+        });
+    });
+}
+
+#[test]
+fn a_closed_semaphore_fails_waiters_and_later_acquires() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let semaphore = Arc::new(Semaphore::new(1));
+            let held = semaphore.try_acquire().unwrap();
+            let waiter = runtime::spawn({
+                let semaphore = semaphore.clone();
+                async move { semaphore.acquire().await.map(drop) }
+            });
+            runtime::task::yield_now().await;
+            semaphore.close();
+            assert!(waiter.await.unwrap().is_err());
+            assert!(semaphore.acquire().await.is_err());
+            assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::Closed);
+            drop(held);
+            assert!(semaphore.is_closed());
+        });
+    });
+}
+
+#[test]
+fn semaphore_permits_can_be_forgotten() {
+    let semaphore = Semaphore::new(2);
+    semaphore.try_acquire().unwrap().forget();
+    assert_eq!(semaphore.available_permits(), 1);
+    let permit = semaphore.try_acquire_many(1).unwrap();
+    assert_eq!(permit.num_permits(), 1);
+    assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+}
+
+#[test]
+fn notify_one_before_notified_is_kept_as_one_permit() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let notify = Notify::new();
+            notify.notify_one();
+            notify.notify_one();
+            notify.notified().await;
+            assert!(poll_once(pin!(notify.notified())).is_pending(), "two notify_one store one permit");
+        });
+    });
+}
+
+#[test]
+fn notify_waiters_wakes_everyone_waiting_and_stores_nothing() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let notify = Arc::new(Notify::new());
+                let woken = Arc::new(AtomicUsize::new(0));
+                let (ready_tx, mut ready_rx) = runtime::sync::mpsc::channel(8);
+                let tasks: Vec<_> = (0..8)
+                    .map(|_| {
+                        let (notify, woken, ready_tx) = (notify.clone(), woken.clone(), ready_tx.clone());
+                        runtime::spawn(async move {
+                            let notified = notify.notified();
+                            ready_tx.send(()).await.unwrap();
+                            notified.await;
+                            woken.fetch_add(1, Ordering::SeqCst);
+                        })
+                    })
+                    .collect();
+                for _ in 0..8 {
+                    ready_rx.recv().await.unwrap();
+                }
+                // Some futures may not be polled yet: created before the call, they count.
+                notify.notify_waiters();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+                assert_eq!(woken.load(Ordering::SeqCst), 8);
+                assert!(poll_once(pin!(notify.notified())).is_pending(), "no permit stored");
+            });
+        }
+    });
+}
+
+#[test]
+fn a_dropped_notified_passes_its_notify_one_on() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let notify = Notify::new();
+            let mut first = Box::pin(notify.notified());
+            let mut second = pin!(notify.notified());
+            assert!(poll_once(first.as_mut()).is_pending());
+            assert!(poll_once(second.as_mut()).is_pending());
+            notify.notify_one(); // to `first`, the longest waiting
+            assert!(poll_once(second.as_mut()).is_pending());
+            drop(first);
+            assert!(poll_once(second.as_mut()).is_ready(), "first's notification went on");
+        });
+    });
+}
+
+#[test]
+fn barrier_releases_each_generation_with_one_leader() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let barrier = Arc::new(Barrier::new(4));
+                let tasks: Vec<_> = (0..4)
+                    .map(|_| {
+                        let barrier = barrier.clone();
+                        runtime::spawn(async move {
+                            let mut leader = 0;
+                            for _ in 0..10 {
+                                leader += barrier.wait().await.is_leader() as usize;
+                            }
+                            leader
+                        })
+                    })
+                    .collect();
+                let mut leaders = 0;
+                for task in tasks {
+                    leaders += task.await.unwrap();
+                }
+                assert_eq!(leaders, 10, "one leader per generation");
+            });
+        }
+    });
+}
+
+#[test]
+fn lock_and_acquire_cancelled_by_timeouts_on_two_workers_never_wedge() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            let mutex = Arc::new(Mutex::new(0usize));
+            let semaphore = Arc::new(Semaphore::new(2));
+            let done = Arc::new(AtomicUsize::new(0));
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|t| {
+                    let (mutex, semaphore, done) = (mutex.clone(), semaphore.clone(), done.clone());
+                    runtime::spawn(async move {
+                        for i in 0..ROUNDS / 10 {
+                            let wait = Duration::from_micros(((t * 7 + i) % 13) as u64);
+                            if let Ok(mut guard) = runtime::time::timeout(wait, mutex.lock()).await {
+                                *guard += 1;
+                                done.fetch_add(1, Ordering::SeqCst);
+                            }
+                            if let Ok(permit) = runtime::time::timeout(wait, semaphore.acquire_many(2)).await {
+                                runtime::task::yield_now().await;
+                                drop(permit);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            assert_eq!(*mutex.lock().await, done.load(Ordering::SeqCst));
+            assert_eq!(semaphore.available_permits(), 2, "no permit lost to a cancelled waiter");
+            assert!(mutex.try_lock().is_ok());
+        });
+    });
+}
