@@ -147,9 +147,9 @@ impl<T> Inner<T> {
     /// Wakes `side`'s stored waker, if the finishing transition saw one.
     fn wake(&self, side: Side, state_before: usize) {
         if state_before & side.bit() != 0 {
-            // SAFETY: the bit was set when we finished, so the owner will not
-            // write the cell again (invariant 2).
             self.waker_cell(side).with(|cell| {
+                // SAFETY: the bit was set when we finished, so the owner will
+                // not write the cell again (invariant 2).
                 if let Some(waker) = unsafe { &*cell } {
                     waker.wake_by_ref();
                 }
