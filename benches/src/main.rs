@@ -22,6 +22,7 @@ use futures_channel::{mpsc, oneshot};
 mod fairness;
 mod files;
 mod net;
+mod sync;
 mod timers;
 use futures_util::{SinkExt, StreamExt};
 
@@ -294,7 +295,7 @@ fn mem_tasks<R: Rt>() -> f64 {
 }
 
 fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {
         values[n / 2]
@@ -347,6 +348,7 @@ fn main() {
     let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let file_names: Vec<&str> = FILE_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let sync_names: Vec<&str> = sync::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -390,6 +392,9 @@ fn main() {
     }
     if !fair_names.is_empty() {
         run_fairness(rounds, &fair_names, only.as_deref(), (ours, tokio, smol));
+    }
+    if !sync_names.is_empty() {
+        run_sync(rounds, &sync_names, only.as_deref(), (ours, tokio, smol));
     }
     if !net_names.is_empty() {
         run_net(rounds, &net_names, only.as_deref());
@@ -440,24 +445,27 @@ fn timer_sample<R: Rt>(rt: &'static R, name: &str) -> Vec<f64> {
 }
 
 /// A table of workloads whose samples are several numbers each (a row per
-/// number): `sample(runtime index, workload)` gives them and `labels(workload)`
-/// names them. Runtimes rotated each round; medians and ratios.
+/// number): `sample(column index, workload)` gives them and `labels(workload)`
+/// names them. Columns (runtime, tokio, smol, then any others) rotated each
+/// round; medians and the ratios of runtime to tokio and smol.
 struct Table<'a> {
     kind: &'a str,
     heading: &'a str,
+    columns: &'a [&'a str],
     labels: fn(&str) -> &'static [&'static str],
     sample: &'a dyn Fn(usize, &str) -> Vec<f64>,
 }
 
 impl Table<'_> {
     fn run(&self, rounds: usize, names: &[&str], only: Option<&[String]>) {
-        // samples[workload][runtime][round] = the workload's numbers
-        let mut samples = vec![vec![Vec::<Vec<f64>>::new(); 3]; names.len()];
+        let n = self.columns.len();
+        // samples[workload][column][round] = the workload's numbers
+        let mut samples = vec![vec![Vec::<Vec<f64>>::new(); n]; names.len()];
         for round in 0..rounds {
             for (w, name) in names.iter().enumerate() {
-                for k in 0..3 {
-                    let which = (k + round) % 3;
-                    if only.is_some_and(|o| !o.iter().any(|o| o == RUNTIMES[which])) {
+                for k in 0..n {
+                    let which = (k + round) % n;
+                    if only.is_some_and(|o| !o.iter().any(|o| o == self.columns[which])) {
                         continue;
                     }
                     samples[w][which].push((self.sample)(which, name));
@@ -467,22 +475,24 @@ impl Table<'_> {
         }
         println!();
         println!("{rounds} rounds, {} workers each; {}", workers(), self.heading);
-        println!(
-            "{:<30} {:>10} {:>10} {:>10} {:>13} {:>12}",
-            "workload", "runtime", "tokio", "smol", "runtime/tokio", "runtime/smol"
-        );
+        print!("{:<30}", "workload");
+        self.columns.iter().for_each(|c| print!(" {c:>10}"));
+        println!(" {:>13} {:>12}", "runtime/tokio", "runtime/smol");
         for (w, name) in names.iter().enumerate() {
-            for (column, label) in (self.labels)(name).iter().enumerate() {
-                let [r, t, m] = [0, 1, 2].map(|i| {
-                    let mut values: Vec<f64> = samples[w][i].iter().map(|row| row[column]).collect();
-                    if values.is_empty() {
-                        f64::NAN
-                    } else {
-                        median(&mut values)
-                    }
-                });
-                let row = format!("{name} {label}");
-                println!("{row:<30} {r:>10.2} {t:>10.2} {m:>10.2} {:>13.2} {:>12.2}", r / t, r / m);
+            for (row, label) in (self.labels)(name).iter().enumerate() {
+                let medians: Vec<f64> = (0..n)
+                    .map(|i| {
+                        let mut values: Vec<f64> = samples[w][i].iter().map(|sample| sample[row]).collect();
+                        if values.is_empty() {
+                            f64::NAN
+                        } else {
+                            median(&mut values)
+                        }
+                    })
+                    .collect();
+                print!("{:<30}", format!("{name} {label}"));
+                medians.iter().for_each(|m| print!(" {m:>10.2}"));
+                println!(" {:>13.2} {:>12.2}", medians[0] / medians[1], medians[0] / medians[2]);
             }
         }
     }
@@ -502,6 +512,7 @@ fn run_timers(
     };
     Table {
         kind: "timer",
+        columns: &RUNTIMES,
         heading: "medians (timers_light: lateness in µs; others: ms)",
         labels: |name| if name == "timers_light" { &["p50 late", "p99 late"] } else { &["total"] },
         sample: &sample,
@@ -524,8 +535,35 @@ fn run_fairness(
     };
     Table {
         kind: "fairness",
+        columns: &RUNTIMES,
         heading: "one hog per worker; medians over rounds",
         labels: fairness::labels,
+        sample: &sample,
+    }
+    .run(rounds, names, only);
+}
+
+/// The sync workloads' table: each runtime on its own ecosystem's
+/// primitives, and plain threads as the limit.
+fn run_sync(
+    rounds: usize,
+    names: &[&str],
+    only: Option<&[String]>,
+    rts: (&'static Ours, &'static Tokio, &'static Smol),
+) {
+    let sample = |which: usize, name: &str| {
+        vec![match which {
+            0 => sync::sample(rts.0, name),
+            1 => sync::sample(rts.1, name),
+            2 => sync::sample(rts.2, name),
+            _ => sync::sample_threads(name),
+        }]
+    };
+    Table {
+        kind: "sync",
+        columns: &["runtime", "tokio", "smol", "threads"],
+        heading: "each on its own primitives (smol: async-channel, async-lock; threads: crossbeam-channel, std); medians (ms)",
+        labels: |_| &["ms"],
         sample: &sample,
     }
     .run(rounds, names, only);
