@@ -35,7 +35,9 @@
 //! [`Mutex`] and [`RwLock`] are semaphores around a value. [`oneshot`] is one
 //! lock-free state word. The mpsc receiver takes the whole queue per lock.
 //!
-//! Unsafe code lives in `oneshot.rs` (the value and waker cells), `mutex.rs`
+//! Unsafe code lives in `oneshot.rs` (the value and waker cells, one
+//! allocation freed by whichever side lets go last), `block_cache.rs` (the
+//! per-thread cache of freed blocks that allocation comes from), `mutex.rs`
 //! and `rwlock.rs` (the guarded value); each file opens with the invariants
 //! its `// SAFETY:` comments cite. The lock-free parts have loom models
 //! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`).
@@ -45,6 +47,7 @@
 mod sync;
 
 mod barrier;
+mod block_cache;
 pub mod broadcast;
 mod mutex;
 mod notify;

@@ -163,3 +163,20 @@ fn loom_bounded_channel_delivers_past_a_full_queue() {
         }
     });
 }
+
+#[test]
+fn loom_oneshot_polled_receiver_dropped_while_the_sender_wakes_it() {
+    loom::model(|| {
+        let (tx, mut rx) = oneshot::channel::<Arc<u8>>();
+        let value = Arc::new(1);
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || drop(tx.send(value)))
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        let _ = std::pin::Pin::new(&mut rx).poll(&mut cx);
+        drop(rx);
+        sender.join().unwrap();
+        drop(value);
+    });
+}
