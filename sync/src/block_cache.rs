@@ -136,12 +136,14 @@ mod tests {
 
     #[test]
     fn a_block_freed_on_another_thread_joins_that_threads_cache() {
-        let ptr = alloc(String::from("x"));
-        let addr = ptr.as_ptr() as usize;
+        struct Block(NonNull<String>);
+        // SAFETY: the block is handed over whole; only the receiving thread uses it.
+        unsafe impl Send for Block {}
+        let block = Block(alloc(String::from("x")));
         std::thread::spawn(move || {
-            let ptr = NonNull::new(addr as *mut String).unwrap();
+            let block = block;
             // SAFETY: made by alloc on the parent thread, freed once here.
-            unsafe { free(ptr) };
+            unsafe { free(block.0) };
         })
         .join()
         .unwrap();

@@ -129,7 +129,8 @@ impl<T> Inner<T> {
         }
         if state & side.bit() != 0 {
             // SAFETY: our bit is set, so the other side only reads (invariant 2).
-            let same = self.waker_cell(side).with(|cell| unsafe { &*cell }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            let same =
+                self.waker_cell(side).with(|cell| unsafe { &*cell }.as_ref().is_some_and(|w| w.will_wake(waker)));
             if same {
                 return None;
             }
@@ -473,12 +474,30 @@ mod tests {
         assert!(tx.poll_closed(&mut cx).is_ready());
     }
 
+    /// Polls `future` on this thread, parking between wakes.
+    fn park_on<F: Future>(future: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
     #[test]
     fn sides_on_two_threads() {
         for _ in 0..if cfg!(miri) { 10 } else { 1000 } {
             let (tx, rx) = channel();
             let sender = std::thread::spawn(move || tx.send(vec![1u8; 16]).is_ok());
-            let got = runtime_executor::block_on(rx);
+            let got = park_on(rx);
             assert!(sender.join().unwrap());
             assert_eq!(got.unwrap().len(), 16);
         }
