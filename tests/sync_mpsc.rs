@@ -316,3 +316,25 @@ fn the_futures_are_send_and_the_types_debug() {
     let mut rx = rx;
     assert!(matches!(poll_once(pin!(rx.recv())), Poll::Pending));
 }
+
+#[test]
+fn the_last_messages_before_every_sender_drops_are_received() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            for round in 0..if cfg!(miri) { 5 } else { 2_000 } {
+                let (tx, mut rx) = if round % 2 == 0 { mpsc::channel(1) } else { mpsc::channel(8) };
+                for i in 0..2 {
+                    let tx = tx.clone();
+                    runtime::spawn(async move { tx.send(i + 1).await.unwrap() });
+                }
+                drop(tx);
+                let mut sum = 0;
+                while let Some(i) = rx.recv().await {
+                    sum += i;
+                }
+                assert_eq!(sum, 3, "round {round}: recv ended before the last message");
+            }
+        });
+    });
+}

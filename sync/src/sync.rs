@@ -3,13 +3,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicUsize},
+    atomic::{fence, AtomicBool, AtomicUsize},
     Arc, Mutex, MutexGuard,
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicUsize},
+    atomic::{fence, AtomicBool, AtomicUsize},
     Arc, Mutex, MutexGuard,
 };
 

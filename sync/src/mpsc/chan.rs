@@ -1,79 +1,135 @@
-//! The channel both flavors share: a queue behind a lock, the receiver's
-//! waker, the sender count and, for the bounded flavor, a [`Semaphore`] of
-//! free slots.
+//! The channel both flavors share: a queue, the receiver's waker, the
+//! sender count and, for the bounded flavor, a [`Semaphore`] of free slots.
 //!
-//! The receiver takes the whole queue at once (a swap under the lock) into a
-//! buffer of its own, so a stream of messages costs it one lock per batch,
-//! not per message. A slot's permit goes back when its message leaves that
-//! buffer, so at most `capacity` messages are ever buffered in all.
+//! - Bounded: the queue is a lock-free [`Ring`] of `capacity` slots. A send
+//!   takes a permit (the semaphore is the back-pressure), then pushes
+//!   without a lock; the receiver gives the permit back once it read the
+//!   message.
+//! - Unbounded: the queue is a `VecDeque` behind a lock, and the receiver
+//!   takes all of it at once (a swap) into a buffer of its own, so a stream
+//!   of messages costs it one lock per batch.
+//!
+//! # Waking the receiver
+//! A push, then a SeqCst fence, then a look at `waiting`; the receiver sets
+//! `waiting`, fences, then looks at the queue again before it sleeps. One of
+//! the two sees the other's write (the store-buffer pattern), so a message
+//! never sits unseen beside a sleeping receiver, and a push while the
+//! receiver runs costs no lock.
 //!
 //! # Closing
 //! ```text
-//! open ──last Sender dropped──▶ senders gone: recv drains, then None
-//!   └───Receiver closed/dropped─▶ rx closed: sends fail with their value,
+//! open ──last Sender dropped──▶ recv drains, then None
+//!   └───Receiver closed/dropped─▶ sends fail with their value,
 //!                                 waiting senders fail (semaphore closed)
 //! ```
-//! Both flags change under the queue lock, and a send checks `rx_closed`
-//! under it, so no message is queued after the receiver closed unseen: it is
-//! either received (drained by `close`'s caller) or dropped by the receiver.
+//! A send that passed the closed check just before the receiver closed still
+//! queues its message: `recv` after `close` returns it, and the ring or the
+//! list drops it with the channel if the receiver is gone.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use std::task::{Context, Poll, Waker};
 
+use super::ring::Ring;
 use crate::semaphore::Semaphore;
-use crate::sync::{lock, Arc, AtomicBool, AtomicUsize, Mutex};
+use crate::sync::{fence, lock, Arc, AtomicBool, AtomicUsize, Mutex};
 use crate::Notify;
 
 pub(super) struct Chan<T> {
-    queue: Mutex<Queue<T>>,
+    queue: Queue<T>,
     /// Free slots (bounded flavor only).
     pub(super) slots: Option<Semaphore>,
     senders: AtomicUsize,
-    /// Set (under the queue lock) when the receiver closed or dropped.
+    /// Set when the receiver closed or dropped.
     rx_closed: AtomicBool,
+    rx_waker: RxWaker,
     /// Notified when the receiver closes, for `Sender::closed`.
     closed: Notify,
     pub(super) capacity: usize,
 }
 
-struct Queue<T> {
-    items: VecDeque<T>,
-    rx_waker: Option<Waker>,
-    senders_gone: bool,
+enum Queue<T> {
+    Bounded(Ring<T>),
+    Unbounded(Mutex<VecDeque<T>>),
+}
+
+/// The receiver's waker and whether it sleeps on it.
+struct RxWaker {
+    waiting: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl RxWaker {
+    /// Stores the receiver's waker; the caller then looks at the queue again.
+    fn register(&self, waker: &Waker) {
+        let mut slot = lock(&self.waker);
+        match &*slot {
+            Some(stored) if stored.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+        self.waiting.store(true, Relaxed);
+        drop(slot);
+        // SeqCst: pairs with the fence in `wake` (see the module docs).
+        fence(SeqCst);
+    }
+
+    /// The receiver found a message: pushes need not wake it.
+    fn running(&self) {
+        if self.waiting.load(Relaxed) {
+            self.waiting.store(false, Relaxed);
+        }
+    }
+
+    /// Wakes the receiver if it sleeps; called after a push.
+    fn wake(&self) {
+        // SeqCst: pairs with the fence in `register`.
+        fence(SeqCst);
+        if !self.waiting.load(Relaxed) {
+            return;
+        }
+        let mut slot = lock(&self.waker);
+        self.waiting.store(false, Relaxed);
+        let waker = slot.take();
+        drop(slot);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
 }
 
 impl<T> Chan<T> {
     pub(super) fn new(capacity: Option<usize>) -> Arc<Chan<T>> {
         Arc::new(Chan {
-            queue: Mutex::new(Queue { items: VecDeque::new(), rx_waker: None, senders_gone: false }),
+            queue: match capacity {
+                Some(capacity) => Queue::Bounded(Ring::new(capacity)),
+                None => Queue::Unbounded(Mutex::new(VecDeque::new())),
+            },
             slots: capacity.map(Semaphore::new),
             senders: AtomicUsize::new(1),
             rx_closed: AtomicBool::new(false),
+            rx_waker: RxWaker { waiting: AtomicBool::new(false), waker: Mutex::new(None) },
             closed: Notify::new(),
             capacity: capacity.unwrap_or(usize::MAX),
         })
     }
 
     /// Queues `value` unless the receiver closed; wakes it. The caller holds
-    /// a slot when the channel is bounded.
+    /// a slot when the channel is bounded, which the message takes over.
     pub(super) fn push(&self, value: T) -> Result<(), T> {
-        let mut queue = lock(&self.queue);
-        if self.rx_closed.load(Relaxed) {
+        if self.is_closed() {
             return Err(value);
         }
-        queue.items.push_back(value);
-        let waker = queue.rx_waker.take();
-        drop(queue);
-        if let Some(waker) = waker {
-            waker.wake();
+        match &self.queue {
+            Queue::Bounded(ring) => ring.push(value),
+            Queue::Unbounded(list) => lock(list).push_back(value),
         }
+        self.rx_waker.wake();
         Ok(())
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        // Acquire: pairs with the Release in close_rx.
+        // Acquire: pairs with the Release in Rx::close.
         self.rx_closed.load(Acquire)
     }
 
@@ -95,17 +151,17 @@ impl<T> Chan<T> {
     }
 
     pub(super) fn drop_sender(&self) {
-        // AcqRel: the last sender sees every other sender's pushes before it marks the end.
-        if self.senders.fetch_sub(1, AcqRel) != 1 {
-            return;
+        // AcqRel: the receiver that sees zero sees every sender's pushes.
+        if self.senders.fetch_sub(1, AcqRel) == 1 {
+            self.rx_waker.wake();
         }
-        let mut queue = lock(&self.queue);
-        queue.senders_gone = true;
-        let waker = queue.rx_waker.take();
-        drop(queue);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+    }
+
+    /// Whether no message can come any more (the caller then looks at the
+    /// queue once more).
+    fn ended(&self) -> bool {
+        // Acquire: pairs with the last sender's AcqRel decrement.
+        self.senders.load(Acquire) == 0 || self.rx_closed.load(Relaxed)
     }
 }
 
@@ -122,7 +178,7 @@ impl<T> fmt::Debug for Chan<T> {
 /// The receiving end both flavors share.
 pub(super) struct Rx<T> {
     pub(super) chan: Arc<Chan<T>>,
-    /// Messages taken from the queue, in order, not yet handed out.
+    /// Unbounded flavor: messages taken from the list, not yet handed out.
     buffer: VecDeque<T>,
 }
 
@@ -139,30 +195,45 @@ impl<T> Rx<T> {
         Rx { chan, buffer: VecDeque::new() }
     }
 
-    /// Hands out the next message, refilling the buffer from the queue; with
-    /// `waker`, registers it when there is none.
-    fn pop(&mut self, waker: Option<&Waker>) -> Popped<T> {
-        if self.buffer.is_empty() {
-            let mut queue = lock(&self.chan.queue);
-            if queue.items.is_empty() {
-                if queue.senders_gone || self.chan.rx_closed.load(Relaxed) {
-                    return Popped::Closed;
+    /// The next queued message, its slot given back.
+    fn take(&mut self) -> Option<T> {
+        match &self.chan.queue {
+            Queue::Bounded(ring) => {
+                let value = ring.pop()?;
+                if let Some(slots) = &self.chan.slots {
+                    slots.release(1);
                 }
-                if let Some(waker) = waker {
-                    match &queue.rx_waker {
-                        Some(stored) if stored.will_wake(waker) => {}
-                        _ => queue.rx_waker = Some(waker.clone()),
-                    }
-                }
-                return Popped::Empty;
+                Some(value)
             }
-            std::mem::swap(&mut self.buffer, &mut queue.items);
+            Queue::Unbounded(list) => {
+                if self.buffer.is_empty() {
+                    std::mem::swap(&mut self.buffer, &mut *lock(list));
+                }
+                self.buffer.pop_front()
+            }
         }
-        let value = self.buffer.pop_front().unwrap_or_else(|| unreachable!("the buffer was refilled"));
-        if let Some(slots) = &self.chan.slots {
-            slots.release(1);
+    }
+
+    /// Hands out the next message; with `waker`, registers it when there is none.
+    fn pop(&mut self, waker: Option<&Waker>) -> Popped<T> {
+        if let Some(value) = self.take() {
+            self.chan.rx_waker.running();
+            return Popped::Value(value);
         }
-        Popped::Value(value)
+        if let Some(waker) = waker {
+            self.chan.rx_waker.register(waker);
+            // Again: a push may have come before the registration.
+            if let Some(value) = self.take() {
+                self.chan.rx_waker.running();
+                return Popped::Value(value);
+            }
+        }
+        if self.chan.ended() {
+            // Once more after seeing the end: the last sender may have pushed
+            // just before it went (the loom model finds this).
+            return self.take().map_or(Popped::Closed, Popped::Value);
+        }
+        Popped::Empty
     }
 
     pub(super) fn try_pop(&mut self) -> Popped<T> {
@@ -189,26 +260,25 @@ impl<T> Rx<T> {
         out.push(first);
         let mut taken = 1;
         while taken < limit {
-            match self.try_pop() {
-                Popped::Value(value) => out.push(value),
-                Popped::Empty | Popped::Closed => break,
-            }
+            let Some(value) = self.take() else { break };
+            out.push(value);
             taken += 1;
         }
         Poll::Ready(taken)
     }
 
-    /// Messages waiting, in the buffer and the queue.
+    /// Messages waiting to be received.
     pub(super) fn len(&self) -> usize {
-        self.buffer.len() + lock(&self.chan.queue).items.len()
+        match &self.chan.queue {
+            Queue::Bounded(ring) => ring.len(),
+            Queue::Unbounded(list) => self.buffer.len() + lock(list).len(),
+        }
     }
 
     /// Stops every send; what was sent before can still be received.
     pub(super) fn close(&mut self) {
-        let queue = lock(&self.chan.queue);
         // Release: pairs with the Acquire in is_closed.
         self.chan.rx_closed.store(true, Release);
-        drop(queue);
         if let Some(slots) = &self.chan.slots {
             slots.close();
         }
@@ -219,14 +289,13 @@ impl<T> Rx<T> {
 impl<T> Drop for Rx<T> {
     fn drop(&mut self) {
         self.close();
-        // The messages nobody will receive are dropped here, outside the lock.
-        let items = std::mem::take(&mut lock(&self.chan.queue).items);
-        drop(items);
+        // The messages nobody will receive are dropped now, not with the last sender.
+        while self.take().is_some() {}
     }
 }
 
 impl<T> fmt::Debug for Rx<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rx").field("chan", &self.chan).field("buffered", &self.buffer.len()).finish()
+        f.debug_struct("Rx").field("chan", &self.chan).field("queued", &self.len()).finish()
     }
 }

@@ -8,6 +8,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+mod ring;
 mod unbounded;
 
 pub use bounded::{channel, Permit, Receiver, Sender};

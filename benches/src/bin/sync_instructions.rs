@@ -1,0 +1,124 @@
+//! One sync workload on a current-thread runtime, for instruction counts
+//! that do not depend on the machine's noise:
+//!
+//! `valgrind --tool=callgrind target/release/sync_instructions runtime|tokio oneshot|mpsc|mutex`
+//!
+//! oneshot: 1M channels made, sent on and awaited; mpsc: 8 producers, one
+//! consumer, 1M messages through a bounded(1024) channel; mutex: 64 tasks ×
+//! 10,000 lock/unlock.
+
+const MESSAGES: usize = 1_000_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(runtime), Some(workload)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: sync_instructions runtime|tokio oneshot|mpsc|mutex");
+        std::process::exit(2);
+    };
+    match runtime.as_str() {
+        "runtime" => {
+            let rt = runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(rt.spawn(ours(workload.clone()))).unwrap();
+        }
+        _ => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(rt.spawn(tokio(workload.clone()))).unwrap();
+        }
+    }
+}
+
+async fn ours(workload: String) {
+    use runtime::sync::{mpsc, oneshot, Mutex};
+    match workload.as_str() {
+        "oneshot" => {
+            let mut sum = 0;
+            for i in 0..MESSAGES {
+                let (tx, rx) = oneshot::channel();
+                tx.send(i).unwrap();
+                sum += rx.await.unwrap();
+            }
+            std::hint::black_box(sum);
+        }
+        "mpsc" => {
+            let (tx, mut rx) = mpsc::channel(1024);
+            for _ in 0..8 {
+                let tx = tx.clone();
+                runtime::spawn(async move {
+                    for i in 0..MESSAGES / 8 {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+            }
+            drop(tx);
+            let mut received = 0;
+            while rx.recv().await.is_some() {
+                received += 1;
+            }
+            assert_eq!(received, MESSAGES);
+        }
+        _ => {
+            let mutex = std::sync::Arc::new(Mutex::new(0u64));
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let mutex = mutex.clone();
+                    runtime::spawn(async move {
+                        for _ in 0..10_000 {
+                            *mutex.lock().await += 1;
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    }
+}
+
+async fn tokio(workload: String) {
+    use tokio::sync::{mpsc, oneshot, Mutex};
+    match workload.as_str() {
+        "oneshot" => {
+            let mut sum = 0;
+            for i in 0..MESSAGES {
+                let (tx, rx) = oneshot::channel();
+                tx.send(i).unwrap();
+                sum += rx.await.unwrap();
+            }
+            std::hint::black_box(sum);
+        }
+        "mpsc" => {
+            let (tx, mut rx) = mpsc::channel(1024);
+            for _ in 0..8 {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for i in 0..MESSAGES / 8 {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+            }
+            drop(tx);
+            let mut received = 0;
+            while rx.recv().await.is_some() {
+                received += 1;
+            }
+            assert_eq!(received, MESSAGES);
+        }
+        _ => {
+            let mutex = std::sync::Arc::new(Mutex::new(0u64));
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let mutex = mutex.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..10_000 {
+                            *mutex.lock().await += 1;
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    }
+}
