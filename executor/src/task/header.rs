@@ -7,7 +7,7 @@ use std::task::Waker;
 
 use super::id::Id;
 use super::state::State;
-use crate::sync::AtomicUsize;
+use crate::sync::AtomicU32;
 
 /// The first field of every task allocation (`#[repr(C)]`), so a pointer to the
 /// allocation is a pointer to its header.
@@ -18,15 +18,20 @@ pub(crate) struct Header {
     /// The functions that know the task's future and scheduler types.
     pub(crate) vtable: &'static Vtable,
     /// The task's slot in its scheduler's owner list (written before the task is
-    /// published, read when it is released).
-    pub(crate) owner_slot: AtomicUsize,
-    /// The caller of `spawn`, for slow-poll reports.
-    pub(crate) spawned_at: &'static Location<'static>,
+    /// published, read when it is released). 32 bits, beside `slow_reported`,
+    /// so the two share one word.
+    pub(crate) owner_slot: AtomicU32,
     /// Set once a slow poll of this task was reported (by the thread running it).
     pub(crate) slow_reported: AtomicBool,
+    /// The caller of `spawn`, for slow-poll reports.
+    pub(crate) spawned_at: &'static Location<'static>,
     /// The task's identity.
     pub(crate) id: Id,
 }
+
+// As small as before task ids: five words.
+#[cfg(all(target_pointer_width = "64", not(loom)))]
+const _: () = assert!(std::mem::size_of::<Header>() == 40);
 
 /// Type-erased operations on one `Cell<F, S>`. Each takes the task's header pointer.
 ///

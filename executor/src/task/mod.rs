@@ -76,7 +76,7 @@ impl Task {
         self.ptr
     }
 
-    fn set_owner_slot(&self, slot: usize) {
+    fn set_owner_slot(&self, slot: u32) {
         self.header().owner_slot.store(slot, std::sync::atomic::Ordering::Relaxed);
     }
 

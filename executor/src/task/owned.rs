@@ -108,11 +108,11 @@ impl OwnedTasks {
         shard.len += 1;
         match shard.free.pop() {
             Some(index) => {
-                task.set_owner_slot(index as usize);
+                task.set_owner_slot(index);
                 shard.slots[index as usize] = Some(task);
             }
             None => {
-                task.set_owner_slot(shard.slots.len());
+                task.set_owner_slot(u32::try_from(shard.slots.len()).expect("fewer than 2^32 tasks per shard"));
                 shard.slots.push(Some(task));
             }
         }
@@ -124,7 +124,7 @@ impl OwnedTasks {
     pub(crate) fn remove(&self, ptr: NonNull<Header>) -> Option<Task> {
         let mut shard = lock(self.shard(ptr));
         // SAFETY: the caller's running reference keeps the task alive.
-        let index = unsafe { ptr.as_ref() }.owner_slot.load(std::sync::atomic::Ordering::Relaxed);
+        let index = unsafe { ptr.as_ref() }.owner_slot.load(std::sync::atomic::Ordering::Relaxed) as usize;
         match shard.slots.get(index) {
             Some(Some(task)) if task.as_ptr() == ptr => {}
             _ => return None,

@@ -31,7 +31,7 @@ use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
 use super::{Notified, Schedule, SpawnedAt, Task};
 use crate::monitor;
-use crate::sync::{AtomicUsize, UnsafeCell};
+use crate::sync::{AtomicU32, UnsafeCell};
 
 /// The whole task allocation.
 #[repr(C)]
@@ -64,7 +64,7 @@ where
         header: Header {
             state: State::new(refs),
             vtable: vtable::<F, S>(),
-            owner_slot: AtomicUsize::new(usize::MAX),
+            owner_slot: AtomicU32::new(u32::MAX),
             spawned_at,
             slow_reported: AtomicBool::new(false),
             id: Id::next(),
