@@ -374,3 +374,57 @@ fn lock_and_acquire_cancelled_by_timeouts_on_two_workers_never_wedge() {
         });
     });
 }
+
+#[test]
+fn waiting_futures_are_send_so_spawned_tasks_can_await_them() {
+    fn assert_send<T: Send>(_: &T) {}
+    let mutex = Arc::new(Mutex::new(0));
+    let lock = RwLock::new(0);
+    let semaphore = Arc::new(Semaphore::new(1));
+    let notify = Notify::new();
+    let barrier = Barrier::new(1);
+    let (_btx, mut brx) = runtime::sync::broadcast::channel::<u8>(1);
+    let (_wtx, mut wrx) = runtime::sync::watch::channel(0u8);
+    let mut set = runtime::task::JoinSet::<u8>::new();
+    assert_send(&mutex.lock());
+    assert_send(&mutex.clone().lock_owned());
+    assert_send(&lock.read());
+    assert_send(&lock.write());
+    assert_send(&semaphore.acquire());
+    assert_send(&semaphore.clone().acquire_owned());
+    assert_send(&notify.notified());
+    assert_send(&barrier.wait());
+    assert_send(&brx.recv());
+    assert_send(&wrx.changed());
+    assert_send(&set.join_next());
+}
+
+#[test]
+fn a_loop_over_an_always_ready_channel_still_lets_other_tasks_run() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let (tx, mut rx) = runtime::sync::mpsc::unbounded_channel();
+            for i in 0..10_000 {
+                tx.send(i).unwrap();
+            }
+            let neighbour_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let consumer = runtime::spawn({
+                let neighbour_ran = neighbour_ran.clone();
+                async move {
+                    let mut seen_at = None;
+                    for i in 0..10_000 {
+                        rx.recv().await.unwrap();
+                        if seen_at.is_none() && neighbour_ran.load(Ordering::SeqCst) {
+                            seen_at = Some(i);
+                        }
+                    }
+                    seen_at
+                }
+            });
+            runtime::spawn(async move { neighbour_ran.store(true, Ordering::SeqCst) });
+            let seen_at = consumer.await.unwrap();
+            assert!(seen_at.is_some_and(|i| i <= 256), "the budget made the consumer yield: {seen_at:?}");
+        });
+    });
+}

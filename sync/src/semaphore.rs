@@ -220,8 +220,10 @@ impl Semaphore {
     /// [`try_take`](Semaphore::try_take), retried for a moment while the
     /// permits are held but nobody queues: a lock held for a few instructions
     /// by a task on another worker is free again sooner than a queued waiter
-    /// could be woken and polled. Once anyone queues, the permits go through
-    /// the queue and spinning would only delay us.
+    /// could be woken and polled (mutex_contended: 0.76-0.81x tokio without,
+    /// 0.73 with). Once anyone queues, the permits go through the queue and
+    /// spinning would only delay us. Only the locks spin: a full channel's
+    /// slot or a user's permit comes back on no such schedule.
     fn try_take_spinning(&self, n: usize) -> Result<(), TryAcquireError> {
         for _ in 0..SPINS {
             match self.try_take(n) {
@@ -359,13 +361,20 @@ impl fmt::Debug for Semaphore {
 pub(crate) struct Acquiring<'a> {
     semaphore: &'a Semaphore,
     need: usize,
+    /// Whether a contended first try spins (the locks) before queuing.
+    spin: bool,
     /// The wait-list key while queued.
     key: Option<usize>,
 }
 
 impl<'a> Acquiring<'a> {
     pub(crate) fn new(semaphore: &'a Semaphore, need: usize) -> Acquiring<'a> {
-        Acquiring { semaphore, need, key: None }
+        Acquiring { semaphore, need, spin: false, key: None }
+    }
+
+    /// An acquire for a lock, whose holders release it within instructions.
+    pub(crate) fn lock(semaphore: &'a Semaphore, need: usize) -> Acquiring<'a> {
+        Acquiring { semaphore, need, spin: true, key: None }
     }
 }
 
@@ -381,18 +390,20 @@ impl Future for Acquiring<'_> {
                 self.key = None;
                 result
             }
-            None => match semaphore.try_take_spinning(self.need) {
-                Ok(()) => Ok(()),
-                Err(TryAcquireError::Closed) => Err(AcquireError(())),
-                Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
-                    Queued::Acquired => Ok(()),
-                    Queued::Closed => Err(AcquireError(())),
-                    Queued::Waiting(key) => {
-                        self.key = Some(key);
-                        return Poll::Pending;
-                    }
-                },
-            },
+            None => {
+                match if self.spin { semaphore.try_take_spinning(self.need) } else { semaphore.try_take(self.need) } {
+                    Ok(()) => Ok(()),
+                    Err(TryAcquireError::Closed) => Err(AcquireError(())),
+                    Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
+                        Queued::Acquired => Ok(()),
+                        Queued::Closed => Err(AcquireError(())),
+                        Queued::Waiting(key) => {
+                            self.key = Some(key);
+                            return Poll::Pending;
+                        }
+                    },
+                }
+            }
         };
         coop.made_progress();
         Poll::Ready(result)
