@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+pub use crate::error::SendError;
 use crate::sync::{lock, Arc, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
@@ -270,24 +271,6 @@ impl<T> fmt::Debug for Recv<'_, T> {
         f.debug_struct("broadcast::Recv").field("queued", &self.key.is_some()).finish()
     }
 }
-
-/// There is no receiver; holds the value that was not sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
 
 /// Why [`Receiver::recv`] returned no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

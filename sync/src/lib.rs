@@ -49,6 +49,7 @@ mod sync;
 mod barrier;
 mod block_cache;
 pub mod broadcast;
+mod error;
 mod mutex;
 mod notify;
 pub mod oneshot;

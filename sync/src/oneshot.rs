@@ -51,6 +51,7 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::task::{Context, Poll, Waker};
 
 use crate::block_cache;
+pub use crate::error::RecvError;
 use crate::sync::{AtomicUsize, UnsafeCell};
 
 const COMPLETE: usize = 1;
@@ -405,18 +406,6 @@ impl<T> fmt::Debug for Receiver<T> {
         f.debug_struct("oneshot::Receiver").finish_non_exhaustive()
     }
 }
-
-/// The sender was dropped without sending (or the value was already taken).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecvError(());
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl std::error::Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use std::ops::Deref;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
+pub use crate::error::{RecvError, SendError};
 use crate::sync::{Arc, AtomicUsize};
 use crate::Notify;
 
@@ -261,33 +262,3 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
         fmt::Debug::fmt(&**self, f)
     }
 }
-
-/// Every receiver is gone; holds the value that was not sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
-
-/// The sender is gone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecvError(());
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl std::error::Error for RecvError {}

@@ -27,98 +27,59 @@ fn main() {
     }
 }
 
-async fn ours(workload: String) {
-    use runtime::sync::{mpsc, oneshot, Mutex};
-    match workload.as_str() {
-        "oneshot" => {
-            let mut sum = 0;
-            for i in 0..MESSAGES {
-                let (tx, rx) = oneshot::channel();
-                tx.send(i).unwrap();
-                sum += rx.await.unwrap();
-            }
-            std::hint::black_box(sum);
-        }
-        "mpsc" => {
-            let (tx, mut rx) = mpsc::channel(1024);
-            for _ in 0..8 {
-                let tx = tx.clone();
-                runtime::spawn(async move {
-                    for i in 0..MESSAGES / 8 {
-                        tx.send(i).await.unwrap();
+/// The three workloads, written once for both runtimes (`$krate` is the
+/// runtime crate, `$spawn` its spawn function).
+macro_rules! workloads {
+    ($name:ident, $krate:ident, $spawn:path) => {
+        async fn $name(workload: String) {
+            use $krate::sync::{mpsc, oneshot, Mutex};
+            match workload.as_str() {
+                "oneshot" => {
+                    let mut sum = 0;
+                    for i in 0..MESSAGES {
+                        let (tx, rx) = oneshot::channel();
+                        tx.send(i).unwrap();
+                        sum += rx.await.unwrap();
                     }
-                });
+                    std::hint::black_box(sum);
+                }
+                "mpsc" => {
+                    let (tx, mut rx) = mpsc::channel(1024);
+                    for _ in 0..8 {
+                        let tx = tx.clone();
+                        $spawn(async move {
+                            for i in 0..MESSAGES / 8 {
+                                tx.send(i).await.unwrap();
+                            }
+                        });
+                    }
+                    drop(tx);
+                    let mut received = 0;
+                    while rx.recv().await.is_some() {
+                        received += 1;
+                    }
+                    assert_eq!(received, MESSAGES);
+                }
+                _ => {
+                    let mutex = std::sync::Arc::new(Mutex::new(0u64));
+                    let tasks: Vec<_> = (0..64)
+                        .map(|_| {
+                            let mutex = mutex.clone();
+                            $spawn(async move {
+                                for _ in 0..10_000 {
+                                    *mutex.lock().await += 1;
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
+                }
             }
-            drop(tx);
-            let mut received = 0;
-            while rx.recv().await.is_some() {
-                received += 1;
-            }
-            assert_eq!(received, MESSAGES);
         }
-        _ => {
-            let mutex = std::sync::Arc::new(Mutex::new(0u64));
-            let tasks: Vec<_> = (0..64)
-                .map(|_| {
-                    let mutex = mutex.clone();
-                    runtime::spawn(async move {
-                        for _ in 0..10_000 {
-                            *mutex.lock().await += 1;
-                        }
-                    })
-                })
-                .collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-        }
-    }
+    };
 }
 
-async fn tokio(workload: String) {
-    use tokio::sync::{mpsc, oneshot, Mutex};
-    match workload.as_str() {
-        "oneshot" => {
-            let mut sum = 0;
-            for i in 0..MESSAGES {
-                let (tx, rx) = oneshot::channel();
-                tx.send(i).unwrap();
-                sum += rx.await.unwrap();
-            }
-            std::hint::black_box(sum);
-        }
-        "mpsc" => {
-            let (tx, mut rx) = mpsc::channel(1024);
-            for _ in 0..8 {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    for i in 0..MESSAGES / 8 {
-                        tx.send(i).await.unwrap();
-                    }
-                });
-            }
-            drop(tx);
-            let mut received = 0;
-            while rx.recv().await.is_some() {
-                received += 1;
-            }
-            assert_eq!(received, MESSAGES);
-        }
-        _ => {
-            let mutex = std::sync::Arc::new(Mutex::new(0u64));
-            let tasks: Vec<_> = (0..64)
-                .map(|_| {
-                    let mutex = mutex.clone();
-                    tokio::spawn(async move {
-                        for _ in 0..10_000 {
-                            *mutex.lock().await += 1;
-                        }
-                    })
-                })
-                .collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-        }
-    }
-}
+workloads!(ours, runtime, runtime::spawn);
+workloads!(tokio, tokio, tokio::spawn);

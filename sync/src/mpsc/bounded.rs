@@ -4,7 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::chan::{Chan, Popped, Rx};
+use super::chan::{Chan, Rx};
 use super::error::{SendError, TryRecvError, TrySendError};
 use crate::semaphore::{Acquiring, TryAcquireError};
 use crate::sync::Arc;
@@ -207,11 +207,7 @@ impl<T> Receiver<T> {
     /// # Errors
     /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.rx.try_pop() {
-            Popped::Value(value) => Ok(value),
-            Popped::Empty => Err(TryRecvError::Empty),
-            Popped::Closed => Err(TryRecvError::Disconnected),
-        }
+        self.rx.try_recv()
     }
 
     /// Stops every send and wakes waiting senders with an error; messages

@@ -31,6 +31,7 @@ use std::fmt;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use std::task::{Context, Poll, Waker};
 
+use super::error::TryRecvError;
 use super::ring::Ring;
 use crate::semaphore::Semaphore;
 use crate::sync::{fence, lock, Arc, AtomicBool, AtomicUsize, Mutex};
@@ -182,8 +183,8 @@ pub(super) struct Rx<T> {
     buffer: VecDeque<T>,
 }
 
-/// What [`Rx::try_pop`] found.
-pub(super) enum Popped<T> {
+/// What [`Rx::pop`] found.
+enum Popped<T> {
     Value(T),
     Empty,
     /// Every sender is gone (or the receiver closed) and nothing is left.
@@ -236,8 +237,13 @@ impl<T> Rx<T> {
         Popped::Empty
     }
 
-    pub(super) fn try_pop(&mut self) -> Popped<T> {
-        self.pop(None)
+    /// The next message if one is queued.
+    pub(super) fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        match self.pop(None) {
+            Popped::Value(value) => Ok(value),
+            Popped::Empty => Err(TryRecvError::Empty),
+            Popped::Closed => Err(TryRecvError::Disconnected),
+        }
     }
 
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {

@@ -2,23 +2,7 @@
 
 use std::fmt;
 
-/// The receiver is gone or closed; holds the value that was not sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+pub use crate::error::SendError;
 
 /// Why [`Sender::try_send`](super::Sender::try_send) did not send; holds the value.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::chan::{Chan, Popped, Rx};
+use super::chan::{Chan, Rx};
 use super::error::{SendError, TryRecvError};
 use crate::sync::Arc;
 
@@ -103,11 +103,7 @@ impl<T> UnboundedReceiver<T> {
     /// # Errors
     /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.rx.try_pop() {
-            Popped::Value(value) => Ok(value),
-            Popped::Empty => Err(TryRecvError::Empty),
-            Popped::Closed => Err(TryRecvError::Disconnected),
-        }
+        self.rx.try_recv()
     }
 
     /// Stops every send; messages already sent can still be received.
