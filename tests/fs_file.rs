@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -475,5 +475,48 @@ fn a_write_behind_another_job_reaches_the_kernel_by_itself() {
             wait_until(Duration::from_secs(10), || std::fs::read(&path).unwrap().starts_with(b"written"));
             drop(file);
         });
+    });
+}
+
+/// `write_vectored` takes every buffer (up to the 2 MiB hand-over), not just
+/// the first, and the bytes land in order.
+#[test]
+fn a_vectored_write_takes_every_buffer() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("vectored");
+        let path = dir.join("file");
+        block_on(async {
+            let mut file = File::create(&path).await.unwrap();
+            let (a, b) = (b"first ".to_vec(), b"second".to_vec());
+            let n = file.write_vectored(&[IoSlice::new(&a), IoSlice::new(&b)]).await.unwrap();
+            assert_eq!(n, a.len() + b.len(), "both buffers taken");
+            // Many buffers, more than the hand-over holds: a short count, in order.
+            let parts: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; 64 * 1024]).collect();
+            let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+            let mut expected = [a.clone(), b.clone()].concat();
+            let n = file.write_vectored(&slices).await.unwrap();
+            assert!(n > 64 * 1024 && n <= 40 * 64 * 1024, "took {n}");
+            expected.extend(parts.concat().into_iter().take(n));
+            file.close().await.unwrap();
+            drop(file);
+            assert_eq!(std::fs::read(&path).unwrap(), expected);
+        });
+    });
+}
+
+/// A vectored write followed at once by `close()` reaches the file whole.
+#[test]
+fn a_vectored_write_then_close_lands_whole() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("vectored-close");
+        let path = dir.join("file");
+        block_on(async {
+            let mut file = File::create(&path).await.unwrap();
+            let bufs: Vec<Vec<u8>> = (0..5u8).map(|i| vec![b'a' + i; 1000]).collect();
+            let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+            assert_eq!(file.write_vectored(&slices).await.unwrap(), 5000);
+            file.close().await.unwrap();
+        });
+        assert_eq!(std::fs::read(&path).unwrap(), (0..5u8).flat_map(|i| vec![b'a' + i; 1000]).collect::<Vec<_>>());
     });
 }

@@ -29,6 +29,7 @@
 //! - Bytes come in only when a job will write them with no further operation
 //!   on the `File`: the taker, or the job the writer starts at once.
 
+use std::io::IoSlice;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
@@ -68,11 +69,24 @@ impl Feed {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds what fits of `buf`, bytes for the file at `pos`. Bytes are only
-    /// taken when a job will write them with no further operation: the
-    /// running one (the taker), or one the caller starts at once, which it
-    /// can only when no job is `in_flight`.
+    /// One buffer's [`push_vectored`](Feed::push_vectored), for the unit tests.
+    #[cfg(test)]
     pub(super) fn push(&self, buf: &[u8], pos: u64, append: bool, in_flight: bool, waker: &Waker) -> Push {
+        self.push_vectored(&[IoSlice::new(buf)], pos, append, in_flight, waker)
+    }
+
+    /// Adds what fits of `bufs` (in order, under one lock), bytes for the
+    /// file at `pos`. Bytes are only taken when a job will write them with
+    /// no further operation: the running one (the taker), or one the caller
+    /// starts at once, which it can only when no job is `in_flight`.
+    pub(super) fn push_vectored(
+        &self,
+        bufs: &[IoSlice<'_>],
+        pos: u64,
+        append: bool,
+        in_flight: bool,
+        waker: &Waker,
+    ) -> Push {
         let mut state = self.lock();
         if in_flight && !state.taker {
             return Push::Stalled;
@@ -82,9 +96,16 @@ impl Feed {
             state.at = pos;
         }
         if (append || state.at + len as u64 == pos) && len < MAX_PENDING {
-            let n = buf.len().min(MAX_PENDING - len);
-            state.bytes.extend_from_slice(&buf[..n]);
-            return Push::Took(n);
+            let mut room = MAX_PENDING - len;
+            for buf in bufs {
+                let n = buf.len().min(room);
+                state.bytes.extend_from_slice(&buf[..n]);
+                room -= n;
+                if room == 0 {
+                    break;
+                }
+            }
+            return Push::Took(MAX_PENDING - len - room);
         }
         if !state.taker {
             return Push::Stalled;
