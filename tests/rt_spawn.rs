@@ -286,3 +286,74 @@ fn a_spawn_burst_passes_through_the_injector_about_once() {
         assert!(pushed <= 2 * TASKS, "{pushed} tasks went through the injector for {TASKS} spawned");
     });
 }
+
+/// Sends, when dropped, whether the thread was unwinding.
+struct ReportsUnwinding(Option<runtime::sync::oneshot::Sender<bool>>);
+
+impl Drop for ReportsUnwinding {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(std::thread::panicking());
+        }
+    }
+}
+
+fn current_and_multi_thread() -> Vec<Runtime> {
+    vec![
+        Builder::new_current_thread().build().unwrap(),
+        Builder::new_multi_thread().worker_threads(1).build().unwrap(),
+        Builder::new_multi_thread().worker_threads(4).build().unwrap(),
+    ]
+}
+
+#[test]
+fn a_panicking_task_drops_its_future_while_unwinding() {
+    watchdog(LIMIT, || {
+        for rt in current_and_multi_thread() {
+            // A future whose field outlives the panicking poll (an async block
+            // would drop its locals in its own unwind, hiding the difference).
+            struct PanicsOnPoll(#[allow(dead_code)] ReportsUnwinding);
+            impl Future for PanicsOnPoll {
+                type Output = ();
+                fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+                    panic!("boom");
+                }
+            }
+            let (tx, rx) = runtime::sync::oneshot::channel();
+            let handle = rt.spawn(PanicsOnPoll(ReportsUnwinding(Some(tx))));
+            assert!(rt.block_on(handle).unwrap_err().is_panic());
+            assert_eq!(rt.block_on(rx), Ok(true), "the future's drop ran inside the unwind");
+            assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7, "the runtime keeps serving");
+        }
+    });
+}
+
+#[test]
+fn a_panic_in_the_drop_of_a_finished_future_is_reported_through_the_join_handle() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("drop boom");
+        }
+    }
+    watchdog(LIMIT, || {
+        for rt in current_and_multi_thread() {
+            // The guard is a field, dropped with the spent future after Ready.
+            struct ReadyThenPanicsOnDrop(#[allow(dead_code)] PanicsOnDrop);
+            impl Future for ReadyThenPanicsOnDrop {
+                type Output = u8;
+                fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<u8> {
+                    Poll::Ready(5)
+                }
+            }
+            let handle = rt.spawn(ReadyThenPanicsOnDrop(PanicsOnDrop));
+            let error = rt.block_on(handle).unwrap_err();
+            assert!(error.is_panic());
+            assert!(error.to_string().contains("drop boom"), "{error}");
+            let (tx, rx) = runtime::sync::oneshot::channel();
+            let guard = ReportsUnwinding(Some(tx));
+            rt.block_on(rt.spawn(async move { drop(guard) })).unwrap();
+            assert_eq!(rt.block_on(rx), Ok(false), "an ordinary drop is not unwinding");
+        }
+    });
+}

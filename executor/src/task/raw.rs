@@ -117,14 +117,26 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     let mut cx = Context::from_waker(&waker);
     let started = monitor::start();
     let polled = catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|stage| {
+        // A panicking poll drops its future while the panic unwinds, so the
+        // future's destructors see `thread::panicking()` (as tokio's do). A
+        // destructor that panics then aborts the process, as any Rust
+        // destructor panicking during an unwind does.
+        let unwinding = DropOnUnwind(cell);
+        let poll = cell.stage.with_mut(|stage| {
             // SAFETY: we set RUNNING, so the stage is ours (invariant 2).
             match unsafe { &mut *stage } {
                 // SAFETY: the future never moves out of the allocation while `Running`.
                 Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
                 _ => unreachable!("a RUNNING task holds its future"),
             }
-        })
+        });
+        std::mem::forget(unwinding);
+        if poll.is_ready() {
+            // The spent future is dropped here, inside the catch: a panic in its
+            // destructor becomes the task's JoinError (the output is lost, as in tokio).
+            set_stage(cell, Stage::Consumed);
+        }
+        poll
     }));
     if let Some(started) = started {
         monitor::finish(started, &cell.header);
@@ -147,17 +159,29 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(panic)),
     };
-    // A panic while dropping the spent future is dropped: the output is already known.
-    let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
     set_stage(cell, Stage::Finished(output));
     // SAFETY: we set RUNNING and stored the output.
     unsafe { complete::<F, S>(ptr) };
 }
 
-/// Replaces the stage. The caller has set RUNNING (invariant 2).
+/// Replaces the stage, then drops the old one: if its destructor panics, the
+/// cell already holds the new stage (never a half-dropped one). The caller
+/// has set RUNNING (invariant 2).
 fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
     // SAFETY: the caller owns the stage (invariant 2).
-    cell.stage.with_mut(|slot| unsafe { *slot = stage });
+    let old = cell.stage.with_mut(|slot| unsafe { std::mem::replace(&mut *slot, stage) });
+    drop(old);
+}
+
+/// Drops the future of a poll that is unwinding (see `poll`); forgotten when
+/// the poll returns.
+struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
+
+impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+    fn drop(&mut self) {
+        // We set RUNNING; the poll's borrow of the stage ended with its frame.
+        set_stage(self.0, Stage::Consumed);
+    }
 }
 
 /// Drops the future of a task this thread set RUNNING on and completes it with
@@ -296,8 +320,9 @@ unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     let dropped = cell.header.state.transition_to_join_handle_dropped();
     if dropped.drop_output {
-        // SAFETY: the task is complete and the handle had interest: the output is ours.
-        let _ = catch_unwind(AssertUnwindSafe(|| cell.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed })));
+        // The task is complete and the handle had interest: the output is ours
+        // (invariant 2). Nobody is left to tell of a panic in its destructor.
+        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
     }
     if dropped.drop_waker {
         // SAFETY: JOIN_WAKER is clear after our transition: the cell is ours.
