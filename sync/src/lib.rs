@@ -33,14 +33,18 @@
 //! order by index) sits behind each primitive's lock; the [`Semaphore`]'s
 //! state word lets acquire and release skip that lock while nobody waits, and
 //! [`Mutex`] and [`RwLock`] are semaphores around a value. [`oneshot`] is one
-//! lock-free state word. The mpsc receiver takes the whole queue per lock.
+//! lock-free state word that also counts its two references. A bounded
+//! [`mpsc`] channel is a semaphore of slots in front of a lock-free ring; an
+//! unbounded one is a list behind a lock that the receiver takes whole.
 //!
 //! Unsafe code lives in `oneshot.rs` (the value and waker cells, one
 //! allocation freed by whichever side lets go last), `block_cache.rs` (the
-//! per-thread cache of freed blocks that allocation comes from), `mutex.rs`
-//! and `rwlock.rs` (the guarded value); each file opens with the invariants
-//! its `// SAFETY:` comments cite. The lock-free parts have loom models
-//! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`).
+//! per-thread cache of freed blocks that allocation comes from),
+//! `mpsc/ring.rs` (the ring's slots), `mutex.rs` and `rwlock.rs` (the
+//! guarded value); each file opens with the invariants its `// SAFETY:`
+//! comments cite. The lock-free parts have loom models
+//! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`)
+//! and the unsafe ones run under Miri (`cargo +nightly miri test -p runtime-sync --lib`).
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
