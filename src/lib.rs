@@ -21,7 +21,7 @@ pub use runtime::{Builder, Runtime};
 pub use runtime_executor::Guard;
 pub use runtime_executor::{
     block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeMetrics, SlowPoll,
-    POLL_TIME_BUCKETS, SLOW_POLL_ENV,
+    POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 
@@ -75,6 +75,25 @@ pub mod io {
         AsyncWriteExt, BufReader, BufWriter,
     };
     pub use runtime_io::{AsyncFd, AsyncFdReadyGuard};
+}
+
+/// Runs a `#[runtime::test]` body; when it panics under a schedule seed,
+/// prints the seed that replays it first. Not for use outside the macro.
+#[doc(hidden)]
+pub fn __run_test<F: std::future::Future>(runtime: Runtime, body: F) -> F::Output {
+    let seed = runtime.handle().schedule_seed();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(body))) {
+        Ok(output) => output,
+        Err(panic) => {
+            if let Some(seed) = seed {
+                eprintln!(
+                    "this test failed under schedule seed {seed}: rerun it with {}={seed} to replay it",
+                    SEED_ENV
+                );
+            }
+            std::panic::resume_unwind(panic)
+        }
+    }
 }
 
 /// The README's examples, compiled and run as doctests so they stay true.

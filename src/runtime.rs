@@ -106,6 +106,40 @@ impl Builder {
         self
     }
 
+    /// Schedules with a seed: the current-thread flavor runs its queued
+    /// tasks in an order the seed picks (the same order for the same seed)
+    /// instead of first come, first served, so a test can explore
+    /// interleavings and replay the one that failed; the multi-thread
+    /// flavor takes its random choices (steal victims) from it, though the
+    /// OS still decides when its threads run. `RUNTIME_SEED=N` (or
+    /// `RUNTIME_SEED=random`) overrides it; [`Handle::schedule_seed`] says
+    /// which seed is in effect.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime::Builder::new_current_thread().schedule_seed(7).build()?;
+    /// let order = rt.block_on(async {
+    ///     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    ///     let tasks: Vec<_> = (0..4)
+    ///         .map(|i| {
+    ///             let log = log.clone();
+    ///             runtime::spawn(async move { log.lock().unwrap().push(i) })
+    ///         })
+    ///         .collect();
+    ///     for task in tasks {
+    ///         task.await.unwrap();
+    ///     }
+    ///     let order = log.lock().unwrap().clone();
+    ///     order
+    /// });
+    /// assert_eq!(order.len(), 4); // some order of 0..4, the same one on every run with seed 7
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn schedule_seed(&mut self, seed: u64) -> &mut Builder {
+        self.executor.schedule_seed(seed);
+        self
+    }
+
     /// Keeps a histogram of task poll times in the metrics
     /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)).
     /// Off by default: it costs two clock reads per poll.

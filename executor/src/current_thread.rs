@@ -23,6 +23,7 @@ use crate::metrics::Counter;
 use crate::monitor;
 use crate::park::Parker;
 use crate::queue::inject::Inject;
+use crate::seed::SplitMix;
 use crate::sync::lock;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 
@@ -41,10 +42,13 @@ pub(crate) struct Shared {
     guards: Guards,
     monitor: Arc<monitor::Config>,
     poll_times: Arc<monitor::PollTimes>,
+    /// With a schedule seed, what picks the next task (seed.rs); only the
+    /// driving thread takes it.
+    picker: Option<Mutex<SplitMix>>,
 }
 
 impl Shared {
-    pub(crate) fn new(guards: Guards, monitor: Arc<monitor::Config>) -> Arc<Shared> {
+    pub(crate) fn new(guards: Guards, monitor: Arc<monitor::Config>, seed: Option<u64>) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Inject::new(),
             owned: OwnedTasks::new(),
@@ -56,6 +60,7 @@ impl Shared {
             guards,
             monitor,
             poll_times: Arc::default(),
+            picker: seed.map(|seed| Mutex::new(SplitMix::new(seed))),
         })
     }
 
@@ -111,13 +116,19 @@ impl Shared {
 
     fn drive<F: Future>(&self, mut future: Pin<&mut F>, blocked: &Blocked, budget: bool) -> F::Output {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
+        let mut seeded =
+            self.picker.as_ref().map(|picker| Seeded { picker: lock(picker), ready: Vec::new(), queue: &self.queue });
         loop {
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
                 return output;
             }
             let mut ran = 0;
             while ran < MAIN_FUTURE_INTERVAL {
-                let Some(task) = blocked.local().pop_alternating(ran % 2 == 1, || self.queue.pop()) else { break };
+                let next = || match &mut seeded {
+                    Some(seeded) => seeded.pick(),
+                    None => self.queue.pop(),
+                };
+                let Some(task) = blocked.local().pop_alternating(ran % 2 == 1, next) else { break };
                 self.polls.incr();
                 coop::budgeted(budget, || task.run());
                 ran += 1;
@@ -144,6 +155,37 @@ impl Shared {
         metrics.injector_pushes = self.queue.pushes();
         if self.monitor.keeps_histogram() {
             self.poll_times.add_to(&mut metrics.poll_time_histogram);
+        }
+    }
+}
+
+/// The seeded pick: every queued task moves into `ready`, and the generator
+/// chooses which runs next. Tasks still in `ready` when the driver leaves go
+/// back to the queue (also on panic), so none is lost.
+struct Seeded<'a> {
+    picker: std::sync::MutexGuard<'a, SplitMix>,
+    ready: Vec<Notified>,
+    queue: &'a Inject<Notified>,
+}
+
+impl Seeded<'_> {
+    fn pick(&mut self) -> Option<Notified> {
+        while let Some(task) = self.queue.pop() {
+            self.ready.push(task);
+        }
+        if self.ready.is_empty() {
+            return None;
+        }
+        let at = self.picker.below(self.ready.len());
+        Some(self.ready.swap_remove(at))
+    }
+}
+
+impl Drop for Seeded<'_> {
+    fn drop(&mut self) {
+        for task in self.ready.drain(..) {
+            // A refused task (shutdown) is dropped: the owner list cancels it.
+            let _ = self.queue.push(task);
         }
     }
 }

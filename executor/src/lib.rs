@@ -50,6 +50,8 @@ mod monitor;
 #[cfg(not(loom))]
 mod runtime;
 #[cfg(not(loom))]
+mod seed;
+#[cfg(not(loom))]
 mod task_local;
 #[cfg(not(loom))]
 mod worker;
@@ -68,6 +70,8 @@ pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
 pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
+#[cfg(not(loom))]
+pub use seed::SEED_ENV;
 pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 #[cfg(not(loom))]
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};

@@ -11,6 +11,7 @@ use crate::blocking::BlockingPool;
 use crate::context::{self, EnterGuard};
 use crate::guards::{Guard, Guards};
 use crate::monitor::{self, SlowPoll};
+use crate::seed;
 use crate::sync::lock;
 use crate::task::{JoinHandle, SpawnedAt};
 use crate::{block_on, current_thread, worker, RuntimeMetrics};
@@ -36,6 +37,7 @@ pub struct Builder {
     thread_name: String,
     monitor: monitor::Config,
     guards: Guards,
+    seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,18 @@ impl Builder {
             thread_name: "runtime-worker".to_string(),
             monitor: monitor::Config::default(),
             guards: Guards::ALL,
+            seed: None,
         }
+    }
+
+    /// Schedules with a seed (seed.rs): the current-thread flavor runs its
+    /// queued tasks in an order the seed picks, the same order for the same
+    /// seed, instead of first come, first served; the multi-thread flavor
+    /// takes its random choices (steal victims) from the seed. The
+    /// environment variable `RUNTIME_SEED` (a number, or `random`) overrides it.
+    pub fn schedule_seed(&mut self, seed: u64) -> &mut Builder {
+        self.seed = Some(seed);
+        self
     }
 
     /// The number of worker threads (multi-thread flavor; ignored by the
@@ -193,11 +206,12 @@ impl Builder {
             monitor.slow_poll_threshold = monitor::threshold_from_env();
         }
         let monitor = Arc::new(monitor);
+        let seed = seed::effective(self.seed);
         let (scheduler, locals) = if workers == 0 {
-            (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor)), Vec::new())
+            (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor, seed)), Vec::new())
         } else {
             let poller = self.drivers.iter().find_map(|driver| driver.poller());
-            let (shared, locals) = worker::new(workers, poller, self.guards, monitor);
+            let (shared, locals) = worker::new(workers, poller, self.guards, monitor, seed);
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);
@@ -214,6 +228,7 @@ impl Builder {
                 scheduler,
                 blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start),
                 drivers: self.drivers.clone(),
+                seed,
             }
         });
         let handle = Handle { inner };
@@ -273,6 +288,7 @@ struct HandleInner {
     scheduler: Scheduler,
     blocking: BlockingPool,
     drivers: Vec<Arc<dyn Driver>>,
+    seed: Option<u64>,
 }
 
 /// A service that the crates above the executor (the reactor's I/O types, the
@@ -488,6 +504,12 @@ impl Handle {
             Scheduler::MultiThread(_) => block_on::park_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
         }
+    }
+
+    /// The schedule seed this runtime runs with ([`Builder::schedule_seed`],
+    /// or `RUNTIME_SEED`), if any: print it to replay a failing schedule.
+    pub fn schedule_seed(&self) -> Option<u64> {
+        self.inner.seed
     }
 
     /// A snapshot of the runtime's counters.

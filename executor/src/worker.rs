@@ -72,6 +72,8 @@ pub(crate) struct Shared {
     /// The fairness guards that are on (all of them, outside tests).
     guards: Guards,
     monitor: Arc<monitor::Config>,
+    /// The schedule seed (seed.rs): each worker's victim choices come from it.
+    seed: Option<u64>,
 }
 
 /// What other threads may touch of one worker.
@@ -150,6 +152,7 @@ pub(crate) fn new(
     poller: Option<Arc<dyn Poller>>,
     guards: Guards,
     monitor: Arc<monitor::Config>,
+    seed: Option<u64>,
 ) -> (Arc<Shared>, Vec<Local<Notified>>) {
     let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| {
@@ -166,6 +169,7 @@ pub(crate) fn new(
         poller,
         guards,
         monitor,
+        seed,
     };
     (Arc::new(shared), locals)
 }
@@ -290,7 +294,7 @@ impl Schedule for Arc<Shared> {
 
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
-    let rand = 0x9E37_79B9u32.wrapping_mul(index as u32 + 1) | 1;
+    let rand = crate::seed::worker_rand(shared.seed, index);
     let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand });
     let pinned = {
         let shared = shared.clone();

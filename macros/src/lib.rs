@@ -8,8 +8,10 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 
 /// Runs `async fn main` on a new runtime.
 ///
-/// Options: `worker_threads = N` (multi-thread flavor only), and
-/// `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`.
+/// Options: `worker_threads = N` (multi-thread flavor only),
+/// `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, and
+/// `seed = N`, the schedule seed (`Builder::schedule_seed`; `RUNTIME_SEED`
+/// overrides it).
 ///
 /// ```
 /// #[runtime::main(worker_threads = 2)]
@@ -25,7 +27,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Runs an `async fn` test on its own new runtime (current-thread flavor unless
 /// `flavor = "multi_thread"` is given, as in tokio). Takes the same options as
-/// [`macro@main`].
+/// [`macro@main`]. With a schedule seed in effect (`seed = N`, or
+/// `RUNTIME_SEED`), a failing test prints `RUNTIME_SEED=N`, which replays
+/// its schedule.
 ///
 /// ```
 /// #[runtime::test]
@@ -53,6 +57,7 @@ enum Flavor {
 struct Options {
     flavor: Flavor,
     worker_threads: Option<(u64, Span)>,
+    seed: Option<u64>,
 }
 
 /// A compile error at a span, with a dummy function so that no second error
@@ -108,6 +113,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
     let mut options = Options {
         flavor: if kind == Kind::Test { Flavor::CurrentThread } else { Flavor::MultiThread },
         worker_threads: None,
+        seed: None,
     };
     let mut flavor_given = false;
     let args: Vec<TokenTree> = args.into_iter().collect();
@@ -118,7 +124,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
             }
             return Err(Error::new(
                 option[0].span(),
-                "expected an option like `worker_threads = 4` or `flavor = \"current_thread\"`",
+                "expected an option like `worker_threads = 4`, `flavor = \"current_thread\"` or `seed = 42`",
             ));
         };
         let (TokenTree::Ident(key), TokenTree::Punct(eq)) = (key, eq) else {
@@ -148,10 +154,16 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
                 };
                 flavor_given = true;
             }
+            "seed" => {
+                let Ok(seed) = value.to_string().replace('_', "").parse::<u64>() else {
+                    return Err(Error::new(value.span(), "`seed` takes a whole number, like `42`"));
+                };
+                options.seed = Some(seed);
+            }
             other => {
                 return Err(Error::new(
                     key.span(),
-                    format!("unknown option `{other}`: expected `worker_threads` or `flavor`"),
+                    format!("unknown option `{other}`: expected `worker_threads`, `flavor` or `seed`"),
                 ))
             }
         }
@@ -239,9 +251,14 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
     if let Some((n, _)) = options.worker_threads {
         build.push_str(&format!(".worker_threads({n})"));
     }
+    if let Some(seed) = options.seed {
+        build.push_str(&format!(".schedule_seed({seed})"));
+    }
+    // A test that fails under a schedule seed says which, to replay it.
+    let run = if kind == Kind::Test { "::runtime::__run_test(runtime, body)" } else { "runtime.block_on(body)" };
     new_body.extend(tokens(&format!(
-        "#[allow(clippy::expect_used, clippy::needless_return)] \
-         return {build}.build().expect(\"failed to start the runtime\").block_on(body);"
+        "let runtime = {build}.build().expect(\"failed to start the runtime\"); \
+         #[allow(clippy::needless_return)] return {run};"
     )));
 
     item.remove(async_index);
