@@ -62,6 +62,12 @@ pub mod net {
     pub use runtime_io::net::*;
 }
 
+/// Signals through the reactor: [`ctrl_c`](signal::ctrl_c) and
+/// [`unix::signal`](signal::unix::signal).
+pub mod signal {
+    pub use runtime_io::signal::*;
+}
+
 /// Async files and file-system functions, drop-in async versions of
 /// `std::fs`, run on the blocking pool.
 pub mod fs {

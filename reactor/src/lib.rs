@@ -55,6 +55,9 @@ pub use driver::{Driver, Handle, Interrupter, WakeBatch};
 pub use readiness::{Direction, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;
+/// Signal system calls: the process-wide handler and its self-pipe.
+#[cfg(not(loom))]
+pub use sys::signal;
 /// Socket system calls for the I/O types: non-blocking and close-on-exec from
 /// birth, MSG_NOSIGNAL on every send.
 #[cfg(not(loom))]

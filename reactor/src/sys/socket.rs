@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// -1 and errno to `io::Result`, retrying EINTR: the one place it is retried
 /// for these calls.
-fn retry<T: Copy + PartialEq + From<i8>>(mut call: impl FnMut() -> T) -> io::Result<T> {
+pub(crate) fn retry<T: Copy + PartialEq + From<i8>>(mut call: impl FnMut() -> T) -> io::Result<T> {
     loop {
         let result = call();
         if result != T::from(-1) {
@@ -31,7 +31,7 @@ fn retry<T: Copy + PartialEq + From<i8>>(mut call: impl FnMut() -> T) -> io::Res
 }
 
 /// Takes ownership of a descriptor the kernel just returned.
-fn owned(fd: libc::c_int) -> OwnedFd {
+pub(crate) fn owned(fd: libc::c_int) -> OwnedFd {
     // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
     unsafe { OwnedFd::from_raw_fd(fd) }
 }
