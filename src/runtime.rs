@@ -170,8 +170,8 @@ impl Builder {
         let executor = self
             .executor
             .clone()
-            .driver(Arc::new(IoDriver::new(reactor.handle().clone())))
-            .driver(Arc::new(TimerDriver::new(timers.clone())))
+            .service(Arc::new(IoDriver::new(reactor.handle().clone())))
+            .service(Arc::new(TimerDriver::new(timers.clone())))
             .build()?;
         Ok(Runtime { executor, reactor, timers: TimersShutdown(timers) })
     }

@@ -3,7 +3,7 @@
 //!
 //! It knows `std::task::Waker` and nothing of file descriptors: the reactor and
 //! the timers reach it only by waking tasks (in batches, with [`wake_all`]),
-//! and attach themselves to a runtime as opaque [`Driver`]s.
+//! and attach themselves to a runtime as opaque [`Service`]s.
 //!
 //! # Examples
 //! ```
@@ -69,7 +69,7 @@ pub use local::spawn_local;
 pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
-pub use runtime::{Builder, Driver, Handle, Poller, Runtime};
+pub use runtime::{Builder, Handle, Poller, Runtime, Service};
 #[cfg(not(loom))]
 pub use seed::SEED_ENV;
 pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};

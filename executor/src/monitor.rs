@@ -180,10 +180,16 @@ pub(crate) fn finish(started: Instant, header: &Header) {
     });
 }
 
-/// The threshold [`SLOW_POLL_ENV`] sets, if it is set. A value that is not a
-/// number of milliseconds is reported on stderr and ignored: a debugging aid
-/// must not stop the application.
+/// The threshold [`SLOW_POLL_ENV`] sets, if it is set, read once per process
+/// (a runtime built per test must not read the environment each time). A
+/// value that is not a number of milliseconds is reported on stderr, once,
+/// and ignored: a debugging aid must not stop the application.
 pub(crate) fn threshold_from_env() -> Option<Duration> {
+    static THRESHOLD: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    *THRESHOLD.get_or_init(read_threshold)
+}
+
+fn read_threshold() -> Option<Duration> {
     let value = std::env::var_os(SLOW_POLL_ENV)?;
     match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
         Some(ms) => Some(Duration::from_millis(ms)),

@@ -29,7 +29,7 @@ use crate::{block_on, current_thread, worker, RuntimeMetrics};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
-    drivers: Vec<Arc<dyn Driver>>,
+    services: Vec<Arc<dyn Service>>,
     flavor: Flavor,
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
@@ -60,7 +60,7 @@ impl Builder {
 
     fn new(flavor: Flavor) -> Builder {
         Builder {
-            drivers: Vec::new(),
+            services: Vec::new(),
             flavor,
             worker_threads: None,
             max_blocking_threads: 512,
@@ -111,10 +111,10 @@ impl Builder {
         self
     }
 
-    /// Attaches `driver` to the runtime: it lives as long as the runtime's
-    /// handles and is found again with [`Handle::driver`].
-    pub fn driver(&mut self, driver: Arc<dyn Driver>) -> &mut Builder {
-        self.drivers.push(driver);
+    /// Attaches `service` to the runtime: it lives as long as the runtime's
+    /// handles and is found again with [`Handle::service`].
+    pub fn service(&mut self, service: Arc<dyn Service>) -> &mut Builder {
+        self.services.push(service);
         self
     }
 
@@ -210,7 +210,7 @@ impl Builder {
         let (scheduler, locals) = if workers == 0 {
             (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor, seed)), Vec::new())
         } else {
-            let poller = self.drivers.iter().find_map(|driver| driver.poller());
+            let poller = self.services.iter().find_map(|service| service.poller());
             let (shared, locals) = worker::new(workers, poller, self.guards, monitor, seed);
             (Scheduler::MultiThread(shared), locals)
         };
@@ -227,7 +227,7 @@ impl Builder {
             HandleInner {
                 scheduler,
                 blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start),
-                drivers: self.drivers.clone(),
+                services: self.services.clone(),
                 seed,
             }
         });
@@ -287,20 +287,21 @@ pub struct Handle {
 struct HandleInner {
     scheduler: Scheduler,
     blocking: BlockingPool,
-    drivers: Vec<Arc<dyn Driver>>,
+    services: Vec<Arc<dyn Service>>,
     seed: Option<u64>,
 }
 
 /// A service that the crates above the executor (the reactor's I/O types, the
-/// timers) attach to a runtime with [`Builder::driver`], and find again from
-/// any thread in its context with [`Handle::driver`].
+/// timers) attach to a runtime with [`Builder::service`], and find again from
+/// any thread in its context with [`Handle::service`]. (Named so as not to be
+/// confused with the reactor's `Driver`, the epoll thread.)
 ///
-/// The executor never looks inside a driver; it only asks for its counters.
-pub trait Driver: Any + Send + Sync + std::fmt::Debug {
-    /// Adds this driver's counters to a metrics snapshot.
+/// The executor never looks inside a service; it only asks for its counters.
+pub trait Service: Any + Send + Sync + std::fmt::Debug {
+    /// Adds this service's counters to a metrics snapshot.
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics);
 
-    /// The driver's event wait, for idle workers to block in (see [`Poller`]).
+    /// The service's event wait, for idle workers to block in (see [`Poller`]).
     fn poller(&self) -> Option<Arc<dyn Poller>> {
         None
     }
@@ -520,15 +521,15 @@ impl Handle {
             Scheduler::CurrentThread(shared) => shared.fill_metrics(&mut metrics),
         }
         (metrics.blocking_threads, metrics.idle_blocking_threads) = self.inner.blocking.thread_counts();
-        for driver in &self.inner.drivers {
-            driver.fill_metrics(&mut metrics);
+        for service in &self.inner.services {
+            service.fill_metrics(&mut metrics);
         }
         metrics
     }
 
-    /// The attached driver of type `T`, if any (see [`Builder::driver`]).
-    pub fn driver<T: Driver>(&self) -> Option<&T> {
-        self.inner.drivers.iter().find_map(|driver| (&**driver as &dyn Any).downcast_ref::<T>())
+    /// The attached service of type `T`, if any (see [`Builder::service`]).
+    pub fn service<T: Service>(&self) -> Option<&T> {
+        self.inner.services.iter().find_map(|service| (&**service as &dyn Any).downcast_ref::<T>())
     }
 
     /// The number of worker threads (1 for the current-thread flavor).

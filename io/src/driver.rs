@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use runtime_executor::{Driver, Handle, Poller, RuntimeMetrics};
+use runtime_executor::{Handle, Poller, RuntimeMetrics, Service};
 use runtime_reactor::Handle as ReactorHandle;
 
-/// The reactor a runtime carries, as an executor [`Driver`]: the facade's
+/// The reactor a runtime carries, as an executor [`Service`]: the facade's
 /// `Builder` attaches it, and every socket created in the runtime's context
 /// registers with it.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ impl IoDriver {
     }
 }
 
-impl Driver for IoDriver {
+impl Service for IoDriver {
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
         metrics.reactor_events = self.reactor.events();
         metrics.io_registrations = self.reactor.registrations();
@@ -58,6 +58,6 @@ impl Poller for EpollWait {
 
 /// The current runtime's reactor, or the process-wide one outside any runtime.
 pub(crate) fn current_reactor() -> ReactorHandle {
-    Handle::with_current(|handle| handle?.driver::<IoDriver>().map(|driver| driver.reactor.clone()))
+    Handle::with_current(|handle| handle?.service::<IoDriver>().map(|driver| driver.reactor.clone()))
         .unwrap_or_else(|| ReactorHandle::global().clone())
 }

@@ -4,6 +4,8 @@
 //! to `block_on`, and every mistake becomes a `compile_error!` at the tokens
 //! that caused it. The expansion names only `::runtime::…` paths.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
 /// Runs `async fn main` on a new runtime.

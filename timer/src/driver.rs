@@ -6,13 +6,13 @@ use std::task::Waker;
 use std::thread::Thread;
 use std::time::Instant;
 
-use runtime_executor::{Driver, Handle, RuntimeMetrics};
+use runtime_executor::{Handle, RuntimeMetrics, Service};
 use runtime_reactor::Deadlines;
 
 use crate::sync::Arc;
 use crate::timers::{Shard, Timers};
 
-/// A runtime's timers as an executor [`Driver`]: the facade's `Builder`
+/// A runtime's timers as an executor [`Service`]: the facade's `Builder`
 /// attaches it, and every timer first polled in the runtime's context
 /// registers with it.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ impl TimerDriver {
     }
 }
 
-impl Driver for TimerDriver {
+impl Service for TimerDriver {
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
         metrics.timers_pending = self.timers.pending();
     }
@@ -51,7 +51,7 @@ impl Deadlines for Timers {
 /// process-wide timers' outside any runtime.
 pub(crate) fn current() -> Arc<Shard> {
     Handle::with_current(|handle| {
-        let timers = &handle?.driver::<TimerDriver>()?.timers;
+        let timers = &handle?.service::<TimerDriver>()?.timers;
         Some(timers.shard(runtime_executor::current_worker_index()).clone())
     })
     .unwrap_or_else(global_shard)
