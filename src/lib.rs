@@ -62,6 +62,12 @@ pub mod net {
     pub use runtime_io::net::*;
 }
 
+/// Child processes through the reactor: [`Command`](process::Command) and
+/// [`Child`](process::Child), with async pipes.
+pub mod process {
+    pub use runtime_io::process::*;
+}
+
 /// Signals through the reactor: [`ctrl_c`](signal::ctrl_c) and
 /// [`unix::signal`](signal::unix::signal).
 pub mod signal {

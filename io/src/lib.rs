@@ -14,6 +14,7 @@ mod driver;
 mod evented;
 pub mod fs;
 pub mod net;
+pub mod process;
 pub mod signal;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard};

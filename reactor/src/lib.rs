@@ -55,6 +55,9 @@ pub use driver::{Driver, Handle, Interrupter, WakeBatch};
 pub use readiness::{Direction, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;
+/// Child-process system calls: pidfds and non-blocking pipe ends.
+#[cfg(not(loom))]
+pub use sys::process;
 /// Signal system calls: the process-wide handler and its self-pipe.
 #[cfg(not(loom))]
 pub use sys::signal;

@@ -1,6 +1,8 @@
-//! The only unsafe code of the reactor: the epoll, eventfd, socket and signal system calls.
+//! The only unsafe code of the reactor: the epoll, eventfd, socket, signal
+//! and child-process system calls.
 
 mod epoll;
+pub mod process;
 pub mod signal;
 pub mod socket;
 
