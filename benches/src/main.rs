@@ -22,6 +22,7 @@ use futures_channel::{mpsc, oneshot};
 mod fairness;
 mod files;
 mod net;
+mod process;
 mod sync;
 mod timers;
 use futures_util::{SinkExt, StreamExt};
@@ -349,6 +350,7 @@ fn main() {
     let file_names: Vec<&str> = FILE_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let sync_names: Vec<&str> = sync::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let process_names: Vec<&str> = process::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -395,6 +397,21 @@ fn main() {
     }
     if !sync_names.is_empty() {
         run_sync(rounds, &sync_names, only.as_deref(), (ours, tokio, smol));
+    }
+    if !process_names.is_empty() {
+        let sample = |which: usize, _: &str| match which {
+            0 => process::sample(ours),
+            1 => process::sample(tokio),
+            _ => process::sample(smol),
+        };
+        Table {
+            kind: "process",
+            columns: &RUNTIMES,
+            heading: "each on its own process API (smol: async-process); medians (ms)",
+            labels: |_| &["ms"],
+            sample: &sample,
+        }
+        .run(rounds, &process_names, only.as_deref());
     }
     if !net_names.is_empty() {
         run_net(rounds, &net_names, only.as_deref());

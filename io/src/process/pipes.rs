@@ -21,11 +21,15 @@ fn register(fd: OwnedFd) -> io::Result<Evented<File>> {
 
 /// The child's standard input: [`AsyncWrite`]. Closing it (or dropping it)
 /// gives the child end of file. A write after the child exited is an
-/// `EPIPE` error ([`io::ErrorKind::BrokenPipe`]); Rust programs ignore
-/// SIGPIPE from the start, so it does not kill the process.
+/// `EPIPE` error ([`io::ErrorKind::BrokenPipe`]), never a SIGPIPE: Rust
+/// programs ignore SIGPIPE from the start, and where the application
+/// restored its default action, each write blocks it in its thread.
 pub struct ChildStdin {
     /// `None` once closed.
     pipe: Option<Evented<File>>,
+    /// SIGPIPE was not ignored when the child was spawned: writes block it
+    /// around the call (reactor's `write_without_sigpipe`).
+    guard_sigpipe: bool,
 }
 
 /// The child's standard output: [`AsyncRead`].
@@ -40,7 +44,7 @@ pub struct ChildStderr {
 
 impl ChildStdin {
     pub(super) fn new(stdin: std::process::ChildStdin) -> io::Result<ChildStdin> {
-        Ok(ChildStdin { pipe: Some(register(stdin.into())?) })
+        Ok(ChildStdin { pipe: Some(register(stdin.into())?), guard_sigpipe: !process::sigpipe_ignored() })
     }
 }
 
@@ -62,8 +66,15 @@ fn closed() -> io::Error {
 
 impl AsyncWrite for ChildStdin {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let guard = self.guard_sigpipe;
         match &self.pipe {
-            Some(pipe) => pipe.poll_io(Direction::Write, cx, |file| (&*file).write(buf)),
+            Some(pipe) => pipe.poll_io(Direction::Write, cx, |file| {
+                if guard {
+                    process::write_without_sigpipe(file.as_fd(), buf)
+                } else {
+                    (&*file).write(buf)
+                }
+            }),
             None => Poll::Ready(Err(closed())),
         }
     }

@@ -32,3 +32,44 @@ pub fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     retry(|| unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
     Ok(())
 }
+
+/// Whether SIGPIPE is ignored in this process (Rust programs start so).
+pub fn sigpipe_ignored() -> bool {
+    // SAFETY: a zeroed sigaction is a valid buffer for the kernel to fill;
+    // passing no new action only reads the current one.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// `write(2)` to a pipe that never raises SIGPIPE, even where the
+/// application restored SIGPIPE's default action: the signal is blocked in
+/// this thread around the write, and one it raised is taken back out of the
+/// thread's pending set (unless one was pending before) before unblocking.
+/// A closed reader is then only an `EPIPE` error.
+pub fn write_without_sigpipe(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: the sigset calls fill sets we own; pthread_sigmask and
+    // sigpending only touch this thread's mask and pending set; write reads
+    // `buf` for its length from an open descriptor (invariant 1);
+    // sigtimedwait with a zero timeout only takes a pending SIGPIPE.
+    unsafe {
+        let mut pipe_only: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut pipe_only);
+        libc::sigaddset(&mut pipe_only, libc::SIGPIPE);
+        let mut old_mask: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe_only, &mut old_mask);
+        let mut pending: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut pending);
+        let was_pending = libc::sigismember(&pending, libc::SIGPIPE) == 1;
+        let result = retry(|| libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()));
+        if !was_pending && matches!(&result, Err(error) if error.raw_os_error() == Some(libc::EPIPE)) {
+            let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            while libc::sigtimedwait(&pipe_only, std::ptr::null_mut(), &zero) == -1
+                && *libc::__errno_location() == libc::EINTR
+            {}
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut());
+        result.map(|n| n as usize)
+    }
+}
