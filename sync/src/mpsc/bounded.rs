@@ -1,11 +1,9 @@
 //! The bounded flavor: a send waits for a free slot.
 
 use std::fmt;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use super::chan::{Chan, Rx};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, TrySendError};
 use crate::semaphore::{Acquiring, TryAcquireError};
 use crate::sync::Arc;
 
@@ -183,63 +181,4 @@ pub struct Receiver<T> {
     rx: Rx<T>,
 }
 
-impl<T> Receiver<T> {
-    /// The next message, or `None` once every sender is gone (or the
-    /// receiver closed) and the queue is drained. Cancel-safe: a dropped
-    /// `recv` loses no message.
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
-    }
-
-    /// Waits for at least one message and moves up to `limit` into `out`;
-    /// returns how many (0 only when closed and drained, or `limit` is 0).
-    pub async fn recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, out, limit)).await
-    }
-
-    /// Polls for the next message (the body of [`recv`](Receiver::recv)).
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.rx.poll_recv(cx)
-    }
-
-    /// The next message if one is queued.
-    ///
-    /// # Errors
-    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.rx.try_recv()
-    }
-
-    /// Stops every send and wakes waiting senders with an error; messages
-    /// already sent can still be received.
-    pub fn close(&mut self) {
-        self.rx.close();
-    }
-
-    /// Messages waiting to be received.
-    pub fn len(&self) -> usize {
-        self.rx.len()
-    }
-
-    /// Whether no message waits.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-// Nothing in a receiver is pinned: the messages sit in a heap buffer.
-impl<T> Unpin for Receiver<T> {}
-
-impl<T> futures_core::Stream for Receiver<T> {
-    type Item = T;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll_recv(cx)
-    }
-}
-
-impl<T> fmt::Debug for Receiver<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Receiver").field("rx", &self.rx).finish()
-    }
-}
+super::chan::receiver_methods!(Receiver, "mpsc::Receiver");

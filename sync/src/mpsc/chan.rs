@@ -305,3 +305,75 @@ impl<T> fmt::Debug for Rx<T> {
         f.debug_struct("Rx").field("chan", &self.chan).field("queued", &self.len()).finish()
     }
 }
+
+/// The receiving methods both flavors offer, on a type holding an `rx: Rx<T>`.
+macro_rules! receiver_methods {
+    ($ty:ident, $name:literal) => {
+        impl<T> $ty<T> {
+            /// The next message, or `None` once every sender is gone (or the
+            /// receiver closed) and the queue is drained. Cancel-safe: a
+            /// dropped `recv` loses no message.
+            pub async fn recv(&mut self) -> Option<T> {
+                std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+            }
+
+            /// Waits for at least one message and moves up to `limit` into
+            /// `out`; returns how many (0 only when closed and drained, or
+            /// `limit` is 0).
+            pub async fn recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
+                std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, out, limit)).await
+            }
+
+            /// Polls for the next message (the body of `recv`).
+            pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
+                self.rx.poll_recv(cx)
+            }
+
+            /// The next message if one is queued.
+            ///
+            /// # Errors
+            /// [`TryRecvError::Empty`](super::TryRecvError::Empty) or
+            /// [`TryRecvError::Disconnected`](super::TryRecvError::Disconnected).
+            pub fn try_recv(&mut self) -> Result<T, super::TryRecvError> {
+                self.rx.try_recv()
+            }
+
+            /// Stops every send (a bounded channel's waiting senders fail at
+            /// once); messages already sent can still be received.
+            pub fn close(&mut self) {
+                self.rx.close();
+            }
+
+            /// Messages waiting to be received.
+            pub fn len(&self) -> usize {
+                self.rx.len()
+            }
+
+            /// Whether no message waits.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+        }
+
+        // Nothing in a receiver is pinned: the messages sit in a heap buffer.
+        impl<T> Unpin for $ty<T> {}
+
+        impl<T> futures_core::Stream for $ty<T> {
+            type Item = T;
+
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<T>> {
+                self.get_mut().rx.poll_recv(cx)
+            }
+        }
+
+        impl<T> std::fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("rx", &self.rx).finish()
+            }
+        }
+    };
+}
+pub(super) use receiver_methods;

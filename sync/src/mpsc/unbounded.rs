@@ -1,11 +1,9 @@
 //! The unbounded flavor: a send never waits.
 
 use std::fmt;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use super::chan::{Chan, Rx};
-use super::error::{SendError, TryRecvError};
+use super::error::SendError;
 use crate::sync::Arc;
 
 /// A channel without a bound: [`UnboundedSender::send`] never waits, so a
@@ -80,61 +78,4 @@ pub struct UnboundedReceiver<T> {
     rx: Rx<T>,
 }
 
-impl<T> UnboundedReceiver<T> {
-    /// The next message, or `None` once every sender is gone (or the
-    /// receiver closed) and the queue is drained. Cancel-safe.
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
-    }
-
-    /// Waits for at least one message and moves up to `limit` into `out`;
-    /// returns how many (0 only when closed and drained, or `limit` is 0).
-    pub async fn recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, out, limit)).await
-    }
-
-    /// Polls for the next message (the body of [`recv`](UnboundedReceiver::recv)).
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.rx.poll_recv(cx)
-    }
-
-    /// The next message if one is queued.
-    ///
-    /// # Errors
-    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.rx.try_recv()
-    }
-
-    /// Stops every send; messages already sent can still be received.
-    pub fn close(&mut self) {
-        self.rx.close();
-    }
-
-    /// Messages waiting to be received.
-    pub fn len(&self) -> usize {
-        self.rx.len()
-    }
-
-    /// Whether no message waits.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-// Nothing in a receiver is pinned: the messages sit in a heap buffer.
-impl<T> Unpin for UnboundedReceiver<T> {}
-
-impl<T> futures_core::Stream for UnboundedReceiver<T> {
-    type Item = T;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll_recv(cx)
-    }
-}
-
-impl<T> fmt::Debug for UnboundedReceiver<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::UnboundedReceiver").field("rx", &self.rx).finish()
-    }
-}
+super::chan::receiver_methods!(UnboundedReceiver, "mpsc::UnboundedReceiver");
