@@ -6,7 +6,8 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::{Ours, Rt, Smol, Tokio};
+use crate::table::median;
+use crate::{workers, Ours, Rt, Smol, Tokio};
 
 pub const SMALL_FILES: usize = 2_000;
 const SMALL_LEN: usize = 16 * 1024;
@@ -173,4 +174,52 @@ pub fn sample_std(name: &str, fixture: &Fixture) -> f64 {
         }
     }
     start.elapsed().as_secs_f64() * 1e3
+}
+
+pub const WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small", "file_write_big"];
+
+/// The file workloads on the three runtimes and on std::fs threads, rotated
+/// each round; medians (ms) and ratios.
+pub fn run(
+    rounds: usize,
+    names: &[&str],
+    only: Option<&[String]>,
+    rts: (&'static Ours, &'static Tokio, &'static Smol),
+) {
+    let fixture: &'static Fixture = Box::leak(Box::new(Fixture::new()));
+    // samples[workload][runtime, tokio, smol, std]
+    let mut samples = vec![vec![Vec::new(); 4]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..4 {
+                let which = (k + round) % 4;
+                if only.is_some_and(|o| !o.iter().any(|o| o == ["runtime", "tokio", "smol", "std"][which])) {
+                    continue;
+                }
+                fixture.quiesce();
+                let open = open_descriptors();
+                let ms = match which {
+                    0 => sample(rts.0, name, fixture),
+                    1 => sample(rts.1, name, fixture),
+                    2 => sample(rts.2, name, fixture),
+                    _ => sample_std(name, fixture),
+                };
+                samples[w][which].push(ms);
+                settle(open);
+            }
+        }
+        eprintln!("file round {}/{rounds} done", round + 1);
+    }
+    fixture.remove();
+    println!();
+    println!("{rounds} rounds, {} workers each, std on 2 threads; medians (ms)", workers());
+    println!(
+        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>13} {:>12} {:>11}",
+        "workload", "runtime", "tokio", "smol", "std", "runtime/tokio", "runtime/smol", "runtime/std"
+    );
+    for (w, name) in names.iter().enumerate() {
+        let [r, t, m, s] =
+            [0, 1, 2, 3].map(|i| if samples[w][i].is_empty() { f64::NAN } else { median(&mut samples[w][i]) });
+        println!("{name:<18} {r:>9.2} {t:>9.2} {m:>9.2} {s:>9.2} {:>13.2} {:>12.2} {:>11.2}", r / t, r / m, r / s);
+    }
 }

@@ -24,8 +24,11 @@ mod files;
 mod net;
 mod process;
 mod sync;
+mod table;
 mod timers;
+
 use futures_util::{SinkExt, StreamExt};
+use table::{median, Table};
 
 /// Worker threads per runtime: `BENCH_WORKERS`, else 2.
 fn workers() -> usize {
@@ -295,16 +298,6 @@ fn mem_tasks<R: Rt>() -> f64 {
     per_task
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 fn run_mem_child(name: &str) -> f64 {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--mem-child", name])
@@ -347,7 +340,7 @@ fn main() {
     let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
     let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
     let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
-    let file_names: Vec<&str> = FILE_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let file_names: Vec<&str> = files::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let sync_names: Vec<&str> = sync::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let process_names: Vec<&str> = process::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
@@ -390,7 +383,7 @@ fn main() {
         run_timers(rounds, &timer_names, only.as_deref(), (ours, tokio, smol));
     }
     if !file_names.is_empty() {
-        run_files(rounds, &file_names, only.as_deref(), (ours, tokio, smol));
+        files::run(rounds, &file_names, only.as_deref(), (ours, tokio, smol));
     }
     if !fair_names.is_empty() {
         run_fairness(rounds, &fair_names, only.as_deref(), (ours, tokio, smol));
@@ -414,7 +407,7 @@ fn main() {
         .run(rounds, &process_names, only.as_deref());
     }
     if !net_names.is_empty() {
-        run_net(rounds, &net_names, only.as_deref());
+        net::run(rounds, &net_names, only.as_deref());
     }
 }
 
@@ -457,60 +450,6 @@ fn timer_sample<R: Rt>(rt: &'static R, name: &str) -> Vec<f64> {
         _ => {
             rt.block_on(timers::churn(rt));
             vec![ms(start)]
-        }
-    }
-}
-
-/// A table of workloads whose samples are several numbers each (a row per
-/// number): `sample(column index, workload)` gives them and `labels(workload)`
-/// names them. Columns (runtime, tokio, smol, then any others) rotated each
-/// round; medians and the ratios of runtime to tokio and smol.
-struct Table<'a> {
-    kind: &'a str,
-    heading: &'a str,
-    columns: &'a [&'a str],
-    labels: fn(&str) -> &'static [&'static str],
-    sample: &'a dyn Fn(usize, &str) -> Vec<f64>,
-}
-
-impl Table<'_> {
-    fn run(&self, rounds: usize, names: &[&str], only: Option<&[String]>) {
-        let n = self.columns.len();
-        // samples[workload][column][round] = the workload's numbers
-        let mut samples = vec![vec![Vec::<Vec<f64>>::new(); n]; names.len()];
-        for round in 0..rounds {
-            for (w, name) in names.iter().enumerate() {
-                for k in 0..n {
-                    let which = (k + round) % n;
-                    if only.is_some_and(|o| !o.iter().any(|o| o == self.columns[which])) {
-                        continue;
-                    }
-                    samples[w][which].push((self.sample)(which, name));
-                }
-            }
-            eprintln!("{} round {}/{rounds} done", self.kind, round + 1);
-        }
-        println!();
-        println!("{rounds} rounds, {} workers each; {}", workers(), self.heading);
-        print!("{:<30}", "workload");
-        self.columns.iter().for_each(|c| print!(" {c:>10}"));
-        println!(" {:>13} {:>12}", "runtime/tokio", "runtime/smol");
-        for (w, name) in names.iter().enumerate() {
-            for (row, label) in (self.labels)(name).iter().enumerate() {
-                let medians: Vec<f64> = (0..n)
-                    .map(|i| {
-                        let mut values: Vec<f64> = samples[w][i].iter().map(|sample| sample[row]).collect();
-                        if values.is_empty() {
-                            f64::NAN
-                        } else {
-                            median(&mut values)
-                        }
-                    })
-                    .collect();
-                print!("{:<30}", format!("{name} {label}"));
-                medians.iter().for_each(|m| print!(" {m:>10.2}"));
-                println!(" {:>13.2} {:>12.2}", medians[0] / medians[1], medians[0] / medians[2]);
-            }
         }
     }
 }
@@ -584,117 +523,4 @@ fn run_sync(
         sample: &sample,
     }
     .run(rounds, names, only);
-}
-
-const FILE_WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small", "file_write_big"];
-
-/// The file workloads on the three runtimes and on std::fs threads, rotated
-/// each round; medians (ms) and ratios.
-fn run_files(
-    rounds: usize,
-    names: &[&str],
-    only: Option<&[String]>,
-    rts: (&'static Ours, &'static Tokio, &'static Smol),
-) {
-    let fixture: &'static files::Fixture = Box::leak(Box::new(files::Fixture::new()));
-    // samples[workload][runtime, tokio, smol, std]
-    let mut samples = vec![vec![Vec::new(); 4]; names.len()];
-    for round in 0..rounds {
-        for (w, name) in names.iter().enumerate() {
-            for k in 0..4 {
-                let which = (k + round) % 4;
-                if only.is_some_and(|o| !o.iter().any(|o| o == ["runtime", "tokio", "smol", "std"][which])) {
-                    continue;
-                }
-                fixture.quiesce();
-                let open = files::open_descriptors();
-                let ms = match which {
-                    0 => files::sample(rts.0, name, fixture),
-                    1 => files::sample(rts.1, name, fixture),
-                    2 => files::sample(rts.2, name, fixture),
-                    _ => files::sample_std(name, fixture),
-                };
-                samples[w][which].push(ms);
-                files::settle(open);
-            }
-        }
-        eprintln!("file round {}/{rounds} done", round + 1);
-    }
-    fixture.remove();
-    println!();
-    println!("{rounds} rounds, {} workers each, std on 2 threads; medians (ms)", workers());
-    println!(
-        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>13} {:>12} {:>11}",
-        "workload", "runtime", "tokio", "smol", "std", "runtime/tokio", "runtime/smol", "runtime/std"
-    );
-    for (w, name) in names.iter().enumerate() {
-        let [r, t, m, s] =
-            [0, 1, 2, 3].map(|i| if samples[w][i].is_empty() { f64::NAN } else { median(&mut samples[w][i]) });
-        println!("{name:<18} {r:>9.2} {t:>9.2} {m:>9.2} {s:>9.2} {:>13.2} {:>12.2} {:>11.2}", r / t, r / m, r / s);
-    }
-}
-
-/// A column of the network table: its label and how to read it off a sample.
-type Metric = (&'static str, fn(&net::Sample) -> f64);
-
-/// The network workloads: a fresh server process per sample, servers rotated
-/// each round, medians of each metric and their runtime/tokio ratios.
-fn run_net(rounds: usize, names: &[&str], only: Option<&[String]>) {
-    net::raise_fd_limit();
-    let servers: Vec<&str> =
-        net::SERVERS.into_iter().filter(|s| only.is_none_or(|o| o.iter().any(|o| o == s))).collect();
-    let wrk = net::have_wrk();
-    if !wrk && names.contains(&"http_hello") {
-        eprintln!("http_hello skipped: wrk is not installed (apt-get install -y wrk)");
-    }
-    let mut samples: Vec<Vec<Vec<net::Sample>>> = vec![vec![Vec::new(); servers.len()]; names.len()];
-    for round in 0..rounds {
-        for (w, name) in names.iter().enumerate() {
-            for k in 0..servers.len() {
-                let which = (k + round) % servers.len();
-                let sample = match *name {
-                    "tcp_echo" => Some(net::tcp_echo(servers[which])),
-                    "http_hello" if wrk => net::http_hello(servers[which]),
-                    "mem_conns" => Some(net::mem_conns(servers[which])),
-                    _ => None,
-                };
-                samples[w][which].extend(sample);
-            }
-        }
-        eprintln!("network round {}/{rounds} done", round + 1);
-    }
-    println!();
-    println!("{rounds} rounds, a fresh server process per sample; medians");
-    let tokio = servers.iter().position(|s| *s == "tokio");
-    let ours = servers.iter().position(|s| *s == "runtime");
-    for (w, name) in names.iter().enumerate() {
-        let metrics: &[Metric] = if *name == "mem_conns" {
-            &[("bytes/conn", |s| s.bytes)]
-        } else {
-            &[("ops/s", |s| s.rate), ("p99 us", |s| s.p99_us), ("cpu us/op", |s| s.cpu_us)]
-        };
-        print!("{name:<11} {:<10}", "metric");
-        servers.iter().for_each(|s| print!(" {s:>10}"));
-        println!(" {:>13}", "runtime/tokio");
-        for (label, metric) in metrics {
-            let medians: Vec<f64> = samples[w]
-                .iter()
-                .map(|per_server| {
-                    let mut values: Vec<f64> = per_server.iter().map(metric).collect();
-                    if values.is_empty() {
-                        f64::NAN
-                    } else {
-                        median(&mut values)
-                    }
-                })
-                .collect();
-            print!("{:<11} {label:<10}", "");
-            medians.iter().for_each(|m| print!(" {m:>10.2}"));
-            let ratio = match (ours, tokio) {
-                (Some(o), Some(t)) => medians[o] / medians[t],
-                _ => f64::NAN,
-            };
-            println!(" {ratio:>13.2}");
-        }
-    }
 }

@@ -3,6 +3,7 @@
 //! fresh for every sample, under a load generator that is the same for all.
 //! Server CPU time comes from /proc/PID/stat (all threads, user + system).
 
+use crate::table::median;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -204,4 +205,68 @@ pub fn mem_conns(runtime: &str) -> Sample {
     let bytes = (server.rss() - before) as f64 / (IDLE_CONNECTIONS - 1) as f64;
     drop(connections);
     Sample { bytes, ..Sample::default() }
+}
+
+/// A column of the network table: its label and how to read it off a sample.
+type Metric = (&'static str, fn(&Sample) -> f64);
+
+/// The network workloads: a fresh server process per sample, servers rotated
+/// each round, medians of each metric and their runtime/tokio ratios.
+pub fn run(rounds: usize, names: &[&str], only: Option<&[String]>) {
+    raise_fd_limit();
+    let servers: Vec<&str> = SERVERS.into_iter().filter(|s| only.is_none_or(|o| o.iter().any(|o| o == s))).collect();
+    let wrk = have_wrk();
+    if !wrk && names.contains(&"http_hello") {
+        eprintln!("http_hello skipped: wrk is not installed (apt-get install -y wrk)");
+    }
+    let mut samples: Vec<Vec<Vec<Sample>>> = vec![vec![Vec::new(); servers.len()]; names.len()];
+    for round in 0..rounds {
+        for (w, name) in names.iter().enumerate() {
+            for k in 0..servers.len() {
+                let which = (k + round) % servers.len();
+                let sample = match *name {
+                    "tcp_echo" => Some(tcp_echo(servers[which])),
+                    "http_hello" if wrk => http_hello(servers[which]),
+                    "mem_conns" => Some(mem_conns(servers[which])),
+                    _ => None,
+                };
+                samples[w][which].extend(sample);
+            }
+        }
+        eprintln!("network round {}/{rounds} done", round + 1);
+    }
+    println!();
+    println!("{rounds} rounds, a fresh server process per sample; medians");
+    let tokio = servers.iter().position(|s| *s == "tokio");
+    let ours = servers.iter().position(|s| *s == "runtime");
+    for (w, name) in names.iter().enumerate() {
+        let metrics: &[Metric] = if *name == "mem_conns" {
+            &[("bytes/conn", |s| s.bytes)]
+        } else {
+            &[("ops/s", |s| s.rate), ("p99 us", |s| s.p99_us), ("cpu us/op", |s| s.cpu_us)]
+        };
+        print!("{name:<11} {:<10}", "metric");
+        servers.iter().for_each(|s| print!(" {s:>10}"));
+        println!(" {:>13}", "runtime/tokio");
+        for (label, metric) in metrics {
+            let medians: Vec<f64> = samples[w]
+                .iter()
+                .map(|per_server| {
+                    let mut values: Vec<f64> = per_server.iter().map(metric).collect();
+                    if values.is_empty() {
+                        f64::NAN
+                    } else {
+                        median(&mut values)
+                    }
+                })
+                .collect();
+            print!("{:<11} {label:<10}", "");
+            medians.iter().for_each(|m| print!(" {m:>10.2}"));
+            let ratio = match (ours, tokio) {
+                (Some(o), Some(t)) => medians[o] / medians[t],
+                _ => f64::NAN,
+            };
+            println!(" {ratio:>13.2}");
+        }
+    }
 }
