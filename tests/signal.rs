@@ -9,9 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use runtime::signal::unix::{signal, SignalKind};
-use support::{both_flavors, poll_once, wait_until, watchdog};
+use support::{both_flavors, wait_until, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -73,22 +72,6 @@ fn every_listener_of_a_kind_sees_each_delivery() {
             for task in tasks {
                 assert_eq!(task.await.unwrap(), Some(()));
             }
-        });
-    });
-}
-
-#[test]
-fn deliveries_while_nobody_waits_coalesce_into_one() {
-    watchdog(LIMIT, || {
-        runtime::block_on(async {
-            let mut sig = signal(SignalKind::window_change()).unwrap();
-            for _ in 0..3 {
-                raise(SignalKind::window_change());
-            }
-            assert_eq!(sig.recv().await, Some(()));
-            assert!(poll_once(pin!(sig.recv())).is_pending(), "three raises, one delivery");
-            raise(SignalKind::window_change());
-            assert_eq!(sig.next().await, Some(()), "the stream sees the next one");
         });
     });
 }

@@ -4,8 +4,9 @@
 //!
 //! # Protocol
 //! A waiting `Signal` stores its waker in its slot, then compares the slot's
-//! count with the count it last saw, then drains the pipe (every byte bumps
-//! its signal's count and wakes that slot's wakers) and compares again. The
+//! count with the count it last saw, then drains the pipe (after each batch,
+//! every signal whose handler ran since bumps its count once and wakes that
+//! slot's wakers) and compares again. The
 //! drainer bumps after its read, and wakes after bumping; the waiter stored
 //! its waker before its last look: so either the waiter sees the new count,
 //! or the drainer sees its waker. Every waiter on the pipe is woken by its
@@ -76,12 +77,15 @@ impl Registry {
     /// `Pending` (registered for the pipe's readiness) once it is empty.
     pub(super) fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut buf = [0u8; 128];
-        let n = std::task::ready!(self
+        let read = self
             .pipe
             .registration()
-            .poll_io(Direction::Read, cx, || { signal::read(self.pipe.get_ref().as_fd(), &mut buf) }))?;
-        for &signum in &buf[..n] {
-            if let Some(slot) = self.slots.get(signum as usize) {
+            .poll_io(Direction::Read, cx, || signal::read(self.pipe.get_ref().as_fd(), &mut buf));
+        std::task::ready!(read)?;
+        // The bytes only woke us: every flag is taken (signal.rs), so raises
+        // before this look count once, and a byte a full pipe dropped is not missed.
+        for (signum, slot) in self.slots.iter().enumerate().skip(1) {
+            if signal::take_pending(signum as i32) {
                 // AcqRel: the waiters that see the count see it after our read.
                 slot.delivered.fetch_add(1, AcqRel);
                 slot.wake_all();

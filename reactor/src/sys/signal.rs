@@ -1,11 +1,14 @@
 //! Signal system calls, FFI only: the process-wide handler and the
 //! self-pipe it writes to.
 //!
-//! The handler does one thing, with async-signal-safe calls only: it writes
-//! the signal's number, one byte, to the pipe's non-blocking write end (and
-//! puts `errno` back as it found it). A full pipe drops the byte: the reader
-//! is behind anyway and will see that signal's earlier bytes, so deliveries
-//! coalesce rather than block the interrupted thread.
+//! The handler does two things, with async-signal-safe operations only: it
+//! sets the signal's pending flag (a lock-free atomic), then writes the
+//! signal's number, one byte, to the pipe's non-blocking write end, only to
+//! wake the reader (and puts `errno` back as it found it). The reader counts
+//! deliveries by taking the flags ([`take_pending`]), not by counting bytes:
+//! raises that come before the reader looks coalesce into one, whoever reads
+//! the bytes, and a byte dropped by a full pipe loses nothing, since the
+//! reader takes every flag after each batch.
 //!
 //! signalfd is not used: it only receives signals that are blocked in every
 //! thread, and a library cannot block a signal in threads it did not start.
@@ -13,22 +16,38 @@
 //! # Invariants
 //! 1. `WRITE_END` is -1 or the write end of the pipe, which is never closed
 //!    once published (the handler may run at any moment).
-//! 2. The handler touches only `WRITE_END` and `errno`.
+//! 2. The handler touches only `PENDING`, `WRITE_END` and `errno`.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use super::socket::{owned, retry};
 
 /// The write end of the self-pipe (invariant 1).
 static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 
+/// Signals that can be caught: 1 to SIGRTMAX (64 on Linux).
+const SIGNALS: usize = 65;
+
+/// Set by the handler, taken by the reader.
+static PENDING: [AtomicBool; SIGNALS] = [const { AtomicBool::new(false) }; SIGNALS];
+
+/// Whether `signum` was delivered since the last call (clears the flag).
+pub fn take_pending(signum: libc::c_int) -> bool {
+    // SeqCst: the handler's store comes before its write(2) that woke us,
+    // and our read(2) of that byte before this swap.
+    PENDING.get(signum as usize).is_some_and(|pending| pending.swap(false, Ordering::SeqCst))
+}
+
 extern "C" fn on_signal(signum: libc::c_int) {
     // SAFETY: reading and restoring errno through libc's own pointer to it
     // (invariant 2); write(2) is async-signal-safe and the buffer is live.
     unsafe {
         let errno = *libc::__errno_location();
+        if let Some(pending) = PENDING.get(signum as usize) {
+            pending.store(true, Ordering::SeqCst);
+        }
         let fd = WRITE_END.load(Ordering::Relaxed);
         if fd >= 0 {
             let byte = signum as u8;
@@ -72,7 +91,7 @@ pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     retry(|| unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) }).map(|n| n as usize)
 }
 
-/// The highest signal number (SIGRTMAX).
+/// The highest signal number (SIGRTMAX, at most 64 here).
 pub fn max_signal() -> libc::c_int {
-    libc::SIGRTMAX()
+    libc::SIGRTMAX().min(SIGNALS as libc::c_int - 1)
 }
