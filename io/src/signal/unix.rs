@@ -86,9 +86,11 @@ impl From<i32> for SignalKind {
 
 /// Receives the deliveries of one signal; also a [`Stream`](futures_core::Stream).
 ///
-/// Deliveries that come while the `Signal` is not being awaited are
-/// coalesced: the next `recv` completes once for all of them. Several
-/// `Signal`s of one kind each see every delivery.
+/// Deliveries are coalesced: raises that come before the runtime next looks
+/// at the signal pipe count once, and the next `recv` completes once for
+/// all deliveries counted since the last one (so a burst of raises while
+/// nobody waits is one `recv`, as in tokio). Several `Signal`s of one kind
+/// each see every delivery.
 pub struct Signal {
     kind: SignalKind,
     registry: &'static Registry,
