@@ -184,3 +184,19 @@ fn no_descriptor_is_leaked() {
         });
     });
 }
+
+#[test]
+fn the_process_and_signal_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let _serial = serial();
+    let mut command = Command::new("true");
+    assert_send(&command.status());
+    assert_send(&command.output());
+    let mut child = command.spawn().unwrap();
+    assert_send(&child.wait());
+    assert_send(&child.kill());
+    assert_send(&runtime::signal::ctrl_c());
+    let mut sig = runtime::signal::unix::signal(runtime::signal::unix::SignalKind::user_defined1()).unwrap();
+    assert_send(&sig.recv());
+    assert!(runtime::block_on(child.wait()).unwrap().success());
+}
