@@ -61,7 +61,6 @@ fn one_seed_replays_one_interleaving_and_other_seeds_find_others() {
         assert_eq!(fifo, expected_fifo, "without a seed: first come, first served");
         let distinct: std::collections::HashSet<_> = (0..10).map(|seed| interleaving(Some(seed))).collect();
         assert!(distinct.len() >= 8, "ten seeds gave only {} orders", distinct.len());
-        assert!(!distinct.contains(&fifo) || distinct.len() > 1);
     });
 }
 

@@ -4,13 +4,12 @@
 
 mod support;
 
-use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use runtime::signal::unix::{signal, SignalKind};
-use support::{both_flavors, wait_until, watchdog};
+use support::{both_flavors, park_on, wait_until, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -18,24 +17,6 @@ fn raise(kind: SignalKind) {
     // SAFETY: raise(3) has no memory-safety preconditions; the handler for
     // `kind` is installed (the caller made a Signal first).
     assert_eq!(unsafe { libc::raise(kind.as_raw_value()) }, 0);
-}
-
-/// Polls `future` on this thread, outside any runtime, parking between wakes.
-fn park_on<F: std::future::Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut future = pin!(future);
-    loop {
-        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
-            return output;
-        }
-        std::thread::park();
-    }
 }
 
 #[test]

@@ -86,10 +86,8 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     /// [`TryLockError`] when it is held or waited for.
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
-        match self.semaphore.try_take(1) {
-            Ok(()) => Ok(MutexGuard { mutex: self }),
-            Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => Err(TryLockError(())),
-        }
+        self.semaphore.try_take(1).map_err(TryLockError::from)?;
+        Ok(MutexGuard { mutex: self })
     }
 
     /// [`try_lock`](Mutex::try_lock) with a guard that keeps the `Arc` alive.
@@ -97,10 +95,8 @@ impl<T: ?Sized> Mutex<T> {
     /// # Errors
     /// [`TryLockError`] when it is held or waited for.
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
-        match self.semaphore.try_take(1) {
-            Ok(()) => Ok(OwnedMutexGuard { mutex: self }),
-            Err(_) => Err(TryLockError(())),
-        }
+        self.semaphore.try_take(1).map_err(TryLockError::from)?;
+        Ok(OwnedMutexGuard { mutex: self })
     }
 
     /// The value, through exclusive access to the mutex (no locking needed).
@@ -231,8 +227,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryLockError(());
 
-impl TryLockError {
-    pub(crate) fn new() -> TryLockError {
+/// A lock's semaphore is never closed: every refusal is "held or waited for".
+impl From<TryAcquireError> for TryLockError {
+    fn from(_: TryAcquireError) -> TryLockError {
         TryLockError(())
     }
 }

@@ -81,10 +81,8 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     /// [`TryLockError`](crate::TryLockError) otherwise.
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, crate::TryLockError> {
-        match self.semaphore.try_take(1) {
-            Ok(()) => Ok(RwLockReadGuard { lock: self }),
-            Err(_) => Err(crate::mutex::TryLockError::new()),
-        }
+        self.semaphore.try_take(1).map_err(crate::TryLockError::from)?;
+        Ok(RwLockReadGuard { lock: self })
     }
 
     /// Takes exclusive access if nobody holds or waits for the lock.
@@ -92,10 +90,8 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     /// [`TryLockError`](crate::TryLockError) otherwise.
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, crate::TryLockError> {
-        match self.semaphore.try_take(MAX_READS) {
-            Ok(()) => Ok(RwLockWriteGuard { lock: self }),
-            Err(_) => Err(crate::mutex::TryLockError::new()),
-        }
+        self.semaphore.try_take(MAX_READS).map_err(crate::TryLockError::from)?;
+        Ok(RwLockWriteGuard { lock: self })
     }
 
     /// The value, through exclusive access to the lock.

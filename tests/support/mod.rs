@@ -74,3 +74,21 @@ pub fn both_flavors() -> Vec<runtime::Runtime> {
         runtime::Builder::new_current_thread().build().unwrap(),
     ]
 }
+
+/// Polls `future` on this thread, outside any runtime, parking between wakes.
+pub fn park_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+            return output;
+        }
+        std::thread::park();
+    }
+}

@@ -33,6 +33,7 @@ impl Child {
     pub(super) fn new(mut child: std::process::Child, kill_on_drop: bool) -> io::Result<Child> {
         // The pipes are taken and registered first: if one fails, `child`
         // is still whole and its drop below (through `Child`) reaps it.
+        let pid = child.id();
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
@@ -45,7 +46,7 @@ impl Child {
             stderr: None,
             child: Some(child),
         };
-        this.exit = Some(Exit::watch(this.id().unwrap_or_default(), None)?);
+        this.exit = Some(Exit::watch(pid, None)?);
         this.stdin = stdin.map(ChildStdin::new).transpose()?;
         this.stdout = stdout.map(ChildStdout::new).transpose()?;
         this.stderr = stderr.map(ChildStderr::new).transpose()?;

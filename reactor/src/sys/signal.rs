@@ -36,8 +36,11 @@ static PENDING: [AtomicBool; SIGNALS] = [const { AtomicBool::new(false) }; SIGNA
 /// Whether `signum` was delivered since the last call (clears the flag).
 pub fn take_pending(signum: libc::c_int) -> bool {
     // SeqCst: the handler's store comes before its write(2) that woke us,
-    // and our read(2) of that byte before this swap.
-    PENDING.get(signum as usize).is_some_and(|pending| pending.swap(false, Ordering::SeqCst))
+    // and our read(2) of that byte before this look. The load first spares
+    // the RMW for the signals nobody raised (every batch looks at all of them).
+    PENDING
+        .get(signum as usize)
+        .is_some_and(|pending| pending.load(Ordering::SeqCst) && pending.swap(false, Ordering::SeqCst))
 }
 
 extern "C" fn on_signal(signum: libc::c_int) {
