@@ -96,16 +96,6 @@ impl<T> Sender<T> {
         }
     }
 
-    /// Waits until the receiver is dropped or closed.
-    pub async fn closed(&self) {
-        self.chan.closed().await
-    }
-
-    /// Whether the receiver is dropped or closed.
-    pub fn is_closed(&self) -> bool {
-        self.chan.is_closed()
-    }
-
     /// Free slots right now.
     pub fn capacity(&self) -> usize {
         self.slots().available_permits()
@@ -116,35 +106,13 @@ impl<T> Sender<T> {
         self.chan.capacity
     }
 
-    /// Whether both senders feed the same channel.
-    pub fn same_channel(&self, other: &Sender<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
-    }
-
     /// Queues `value` in the slot we hold; gives the slot back if it failed.
     fn push(&self, value: T) -> Result<(), T> {
         self.chan.push(value).inspect_err(|_| self.slots().release(1))
     }
 }
 
-impl<T> Clone for Sender<T> {
-    fn clone(&self) -> Self {
-        self.chan.add_sender();
-        Sender { chan: self.chan.clone() }
-    }
-}
-
-impl<T> Drop for Sender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
-    }
-}
-
-impl<T> fmt::Debug for Sender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Sender").field("chan", &self.chan).finish()
-    }
-}
+super::chan::sender_methods!(Sender, "mpsc::Sender");
 
 /// A slot held in a bounded channel, from [`Sender::reserve`].
 pub struct Permit<'a, T> {

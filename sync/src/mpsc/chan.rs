@@ -306,6 +306,48 @@ impl<T> fmt::Debug for Rx<T> {
     }
 }
 
+/// The sending methods both flavors share, on a type holding a `chan: Arc<Chan<T>>`.
+macro_rules! sender_methods {
+    ($ty:ident, $name:literal) => {
+        impl<T> $ty<T> {
+            /// Waits until the receiver is dropped or closed.
+            pub async fn closed(&self) {
+                self.chan.closed().await
+            }
+
+            /// Whether the receiver is dropped or closed.
+            pub fn is_closed(&self) -> bool {
+                self.chan.is_closed()
+            }
+
+            /// Whether both senders feed the same channel.
+            pub fn same_channel(&self, other: &$ty<T>) -> bool {
+                crate::sync::Arc::ptr_eq(&self.chan, &other.chan)
+            }
+        }
+
+        impl<T> Clone for $ty<T> {
+            fn clone(&self) -> Self {
+                self.chan.add_sender();
+                $ty { chan: self.chan.clone() }
+            }
+        }
+
+        impl<T> Drop for $ty<T> {
+            fn drop(&mut self) {
+                self.chan.drop_sender();
+            }
+        }
+
+        impl<T> std::fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("chan", &self.chan).finish()
+            }
+        }
+    };
+}
+pub(super) use sender_methods;
+
 /// The receiving methods both flavors offer, on a type holding an `rx: Rx<T>`.
 macro_rules! receiver_methods {
     ($ty:ident, $name:literal) => {

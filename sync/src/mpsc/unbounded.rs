@@ -1,7 +1,5 @@
 //! The unbounded flavor: a send never waits.
 
-use std::fmt;
-
 use super::chan::{Chan, Rx};
 use super::error::SendError;
 use crate::sync::Arc;
@@ -37,41 +35,9 @@ impl<T> UnboundedSender<T> {
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.chan.push(value).map_err(SendError)
     }
-
-    /// Waits until the receiver is dropped or closed.
-    pub async fn closed(&self) {
-        self.chan.closed().await
-    }
-
-    /// Whether the receiver is dropped or closed.
-    pub fn is_closed(&self) -> bool {
-        self.chan.is_closed()
-    }
-
-    /// Whether both senders feed the same channel.
-    pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
-    }
 }
 
-impl<T> Clone for UnboundedSender<T> {
-    fn clone(&self) -> Self {
-        self.chan.add_sender();
-        UnboundedSender { chan: self.chan.clone() }
-    }
-}
-
-impl<T> Drop for UnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
-    }
-}
-
-impl<T> fmt::Debug for UnboundedSender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::UnboundedSender").field("chan", &self.chan).finish()
-    }
-}
+super::chan::sender_methods!(UnboundedSender, "mpsc::UnboundedSender");
 
 /// Receives from an unbounded channel; also a [`Stream`](futures_core::Stream).
 pub struct UnboundedReceiver<T> {
