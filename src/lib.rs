@@ -20,8 +20,8 @@ pub use runtime::{Builder, Runtime};
 #[doc(hidden)]
 pub use runtime_executor::Guard;
 pub use runtime_executor::{
-    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeMetrics, SlowPoll,
-    POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
+    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics,
+    SlowPoll, POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 
@@ -47,13 +47,18 @@ pub use runtime_executor::task_local;
 
 /// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout) and
 /// [`interval`](time::interval), driven by the reactor thread with
-/// sub-millisecond precision.
+/// sub-millisecond precision, and paused (virtual) time for tests:
+/// [`pause`](time::pause), [`resume`](time::resume), [`advance`](time::advance).
+///
+/// [`Instant`](time::Instant) is `std::time::Instant` that follows a paused
+/// runtime's clock; it converts to and from std's, and every function here
+/// takes either.
 pub mod time {
     pub use runtime_timer::{
-        interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, MissedTickBehavior, Sleep,
-        Timeout,
+        advance, interval, interval_at, pause, resume, sleep, sleep_until, timeout, timeout_at, Elapsed, Instant,
+        Interval, MissedTickBehavior, Sleep, Timeout,
     };
-    pub use std::time::{Duration, Instant};
+    pub use std::time::Duration;
 }
 
 /// Async TCP, UDP and Unix sockets, drop-in async versions of `std::net` and

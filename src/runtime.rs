@@ -23,18 +23,19 @@ use crate::{Handle, JoinHandle};
 #[derive(Debug, Clone)]
 pub struct Builder {
     executor: executor::Builder,
+    start_paused: bool,
 }
 
 impl Builder {
     /// A runtime with a pool of worker threads (one per CPU unless
     /// [`worker_threads`](Builder::worker_threads) says otherwise).
     pub fn new_multi_thread() -> Builder {
-        Builder { executor: executor::Builder::new_multi_thread() }
+        Builder { executor: executor::Builder::new_multi_thread(), start_paused: false }
     }
 
     /// A runtime that runs every task on the thread that calls `block_on`.
     pub fn new_current_thread() -> Builder {
-        Builder { executor: executor::Builder::new_current_thread() }
+        Builder { executor: executor::Builder::new_current_thread(), start_paused: false }
     }
 
     /// The number of worker threads (multi-thread flavor). Defaults to the
@@ -140,6 +141,28 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused (see
+    /// [`time::pause`](crate::time::pause)): what
+    /// `#[runtime::test(start_paused = true)]` builds.
+    ///
+    /// # Examples
+    /// ```
+    /// use runtime::time::{sleep, Duration, Instant};
+    ///
+    /// let rt = runtime::Builder::new_current_thread().start_paused(true).build()?;
+    /// let slept = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(24 * 3600)).await;
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(slept, Duration::from_secs(24 * 3600));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.start_paused = paused;
+        self
+    }
+
     /// Keeps a histogram of task poll times in the metrics
     /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)).
     /// Off by default: it costs two clock reads per poll.
@@ -160,18 +183,29 @@ impl Builder {
     ///
     /// # Errors
     /// When the OS refuses a thread, the epoll instance or the eventfd.
+    ///
+    /// # Panics
+    /// With [`start_paused`](Builder::start_paused) on a multi-thread runtime.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        let current_thread = self.executor.worker_count() == 0;
+        assert!(
+            current_thread || !self.start_paused,
+            "`start_paused` needs a current_thread runtime (`Builder::new_current_thread`)"
+        );
         let reactor = Reactor::start(format!("{}-reactor", self.executor.get_thread_name()), executor::wake_all)?;
         let interrupter = reactor.handle().interrupter();
         // A wheel per worker, and one for the other threads (block_on's).
         let shards = self.executor.worker_count() + 1;
         let timers = Arc::new(Timers::new(shards, move || interrupter.interrupt()));
         reactor.handle().set_deadlines(timers.clone());
+        if self.start_paused {
+            runtime_timer::pause_timers(&timers);
+        }
         let executor = self
             .executor
             .clone()
             .service(Arc::new(IoDriver::new(reactor.handle().clone())))
-            .service(Arc::new(TimerDriver::new(timers.clone())))
+            .service(Arc::new(TimerDriver::new(timers.clone(), reactor.handle().clone())))
             .build()?;
         Ok(Runtime { executor, reactor, timers: TimersShutdown(timers) })
     }

@@ -33,6 +33,7 @@ fn macro_errors_point_at_the_offending_tokens() {
     cases.compile_fail("tests/ui/unknown_option.rs");
     cases.compile_fail("tests/ui/bad_worker_threads.rs");
     cases.compile_fail("tests/ui/bad_flavor.rs");
+    cases.compile_fail("tests/ui/start_paused_multi_thread.rs");
     cases.compile_fail("tests/ui/worker_threads_on_current_thread.rs");
     cases.compile_fail("tests/ui/main_with_arguments.rs");
     cases.compile_fail("tests/ui/test_with_test_attribute.rs");

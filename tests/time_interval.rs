@@ -5,10 +5,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use runtime::time::{interval, interval_at, Interval, MissedTickBehavior};
+use runtime::time::{interval, interval_at, Instant, Interval, MissedTickBehavior};
 use runtime::Builder;
 use support::watchdog;
 

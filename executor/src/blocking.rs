@@ -34,6 +34,8 @@ struct Shared {
     keep_alive: Duration,
     thread_name: String,
     on_thread_start: ThreadStart,
+    /// Called when the last job in flight finishes (`busy` turns false).
+    on_quiet: Option<ThreadStart>,
 }
 
 #[derive(Default)]
@@ -43,6 +45,8 @@ struct State {
     threads: usize,
     /// Threads waiting for a job and not yet handed one.
     idle: usize,
+    /// Jobs running now.
+    running: usize,
     /// Jobs handed to idle threads that have not woken for them yet.
     handed: usize,
     shutdown: bool,
@@ -81,6 +85,7 @@ impl BlockingPool {
         keep_alive: Duration,
         thread_name: String,
         on_thread_start: ThreadStart,
+        on_quiet: Option<ThreadStart>,
     ) -> Self {
         let shared = Shared {
             state: Mutex::new(State::default()),
@@ -90,6 +95,7 @@ impl BlockingPool {
             keep_alive,
             thread_name,
             on_thread_start,
+            on_quiet,
         };
         BlockingPool { shared: Arc::new(shared) }
     }
@@ -114,6 +120,13 @@ impl BlockingPool {
             Err(notified) => notified.shutdown(),
         }
         handle
+    }
+
+    /// Whether a job is queued or running: its end may wake a task, so a
+    /// paused clock must not jump past it.
+    pub(crate) fn busy(&self) -> bool {
+        let state = lock(&self.shared.state);
+        state.running > 0 || !state.queue.is_empty()
     }
 
     /// (threads alive, threads idle)
@@ -198,9 +211,16 @@ impl Shared {
         let mut state = lock(&self.state);
         'work: loop {
             while let Some((job, _)) = state.queue.pop_front() {
+                state.running += 1;
                 drop(state);
+                // The job has woken its JoinHandle's task when `run` returns.
                 job.run();
                 state = lock(&self.state);
+                state.running -= 1;
+                if let Some(on_quiet) = self.on_quiet.as_ref().filter(|_| state.running == 0 && state.queue.is_empty())
+                {
+                    on_quiet();
+                }
             }
             if state.shutdown {
                 break;

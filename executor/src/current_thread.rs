@@ -27,6 +27,10 @@ use crate::seed::SplitMix;
 use crate::sync::lock;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 
+/// What the scheduler asks before it parks: given "has a task become
+/// runnable?", whether it made tasks runnable.
+pub(crate) type OnIdle<'a> = &'a dyn Fn(&dyn Fn() -> bool) -> bool;
+
 /// The scheduler; tasks hold it as their scheduler.
 pub(crate) struct Shared {
     queue: Inject<Notified>,
@@ -76,8 +80,9 @@ impl Shared {
         handle
     }
 
-    /// Runs tasks until `future` completes.
-    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+    /// Runs tasks until `future` completes; `on_idle` is asked before each
+    /// park (`Handle::on_idle`), and true means it made tasks runnable.
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F, on_idle: OnIdle<'_>) -> F::Output {
         let mut future = pin!(future);
         let me = std::thread::current();
         let blocked = {
@@ -105,7 +110,7 @@ impl Shared {
             };
             if let Some(guard) = guard {
                 let _driving = Driving { guard: Some(guard), shared: self };
-                return self.drive(future.as_mut(), &blocked, budget);
+                return self.drive(future.as_mut(), &blocked, budget, on_idle);
             }
             // Another thread drives: run our own future and local tasks meanwhile.
             if let Poll::Ready(output) = blocked.turn(future.as_mut(), budget) {
@@ -114,7 +119,13 @@ impl Shared {
         }
     }
 
-    fn drive<F: Future>(&self, mut future: Pin<&mut F>, blocked: &Blocked, budget: bool) -> F::Output {
+    fn drive<F: Future>(
+        &self,
+        mut future: Pin<&mut F>,
+        blocked: &Blocked,
+        budget: bool,
+        on_idle: OnIdle<'_>,
+    ) -> F::Output {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
         let mut seeded =
             self.picker.as_ref().map(|picker| Seeded { picker: lock(picker), ready: Vec::new(), queue: &self.queue });
@@ -133,11 +144,17 @@ impl Shared {
                 coop::budgeted(budget, || task.run());
                 ran += 1;
             }
-            if ran == 0 && !blocked.is_woken() {
+            let has_work = || blocked.is_woken() || !self.queue.is_empty() || !blocked.local().is_empty();
+            if ran == 0 && !blocked.is_woken() && !on_idle(&has_work) {
                 self.parks.incr();
                 self.parker.park();
             }
         }
+    }
+
+    /// Makes the driving thread look at its queue again.
+    pub(crate) fn unpark(&self) {
+        let _ = self.parker.unpark();
     }
 
     /// Cancels every task and empties the queue.

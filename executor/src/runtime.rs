@@ -46,6 +46,16 @@ enum Flavor {
     CurrentThread,
 }
 
+/// Which scheduler a runtime runs ([`Handle::runtime_flavor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Every task runs on the thread in `block_on`.
+    CurrentThread,
+    /// Worker threads run the tasks.
+    MultiThread,
+}
+
 impl Builder {
     /// A runtime with a pool of worker threads (one per CPU unless
     /// [`worker_threads`](Builder::worker_threads) says otherwise).
@@ -215,6 +225,15 @@ impl Builder {
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);
+        // A current-thread scheduler parked behind a blocking job looks again
+        // at its end (see `Handle::on_idle`).
+        let on_quiet = match &scheduler {
+            Scheduler::CurrentThread(shared) => {
+                let shared = shared.clone();
+                Some(Arc::new(move || shared.unpark()) as Arc<dyn Fn() + Send + Sync>)
+            }
+            Scheduler::MultiThread(_) => None,
+        };
         let blocking_name = format!("{}-blocking", self.thread_name);
         let inner = Arc::new_cyclic(|weak: &Weak<HandleInner>| {
             let weak = weak.clone();
@@ -226,7 +245,7 @@ impl Builder {
             });
             HandleInner {
                 scheduler,
-                blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start),
+                blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start, on_quiet),
                 services: self.services.clone(),
                 seed,
             }
@@ -296,10 +315,21 @@ struct HandleInner {
 /// any thread in its context with [`Handle::service`]. (Named so as not to be
 /// confused with the reactor's `Driver`, the epoll thread.)
 ///
-/// The executor never looks inside a service; it only asks for its counters.
+/// The executor never looks inside a service; it asks for its counters and
+/// its event wait, and tells it when a current-thread runtime runs dry.
 pub trait Service: Any + Send + Sync + std::fmt::Debug {
     /// Adds this service's counters to a metrics snapshot.
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics);
+
+    /// A current-thread runtime has nothing to run and no blocking job in
+    /// flight, and is about to park: the service may make tasks runnable
+    /// (paused timers jump to their next deadline). `has_work` says whether
+    /// some task became runnable meanwhile. Returns true when it woke tasks:
+    /// the scheduler then looks at its queue again instead of parking.
+    fn on_idle(&self, has_work: &dyn Fn() -> bool) -> bool {
+        let _ = has_work;
+        false
+    }
 
     /// The service's event wait, for idle workers to block in (see [`Poller`]).
     fn poller(&self) -> Option<Arc<dyn Poller>> {
@@ -503,7 +533,21 @@ impl Handle {
         let _context = context::enter(self.clone(), true);
         match &self.inner.scheduler {
             Scheduler::MultiThread(_) => block_on::park_on(future),
-            Scheduler::CurrentThread(shared) => shared.block_on(future),
+            Scheduler::CurrentThread(shared) => shared.block_on(future, &|has_work| self.on_idle(has_work)),
+        }
+    }
+
+    /// A current-thread scheduler with nothing to run asks the services
+    /// (see [`Service::on_idle`]); blocking jobs in flight will wake it anyway.
+    fn on_idle(&self, has_work: &dyn Fn() -> bool) -> bool {
+        !self.inner.blocking.busy() && self.inner.services.iter().any(|service| service.on_idle(has_work))
+    }
+
+    /// Which scheduler the runtime runs.
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match &self.inner.scheduler {
+            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+            Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
         }
     }
 

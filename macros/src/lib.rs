@@ -13,7 +13,8 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// Options: `worker_threads = N` (multi-thread flavor only),
 /// `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, and
 /// `seed = N`, the schedule seed (`Builder::schedule_seed`; `RUNTIME_SEED`
-/// overrides it).
+/// overrides it), and `start_paused = true`, a paused clock
+/// (`Builder::start_paused`; current-thread flavor only).
 ///
 /// ```
 /// #[runtime::main(worker_threads = 2)]
@@ -60,6 +61,7 @@ struct Options {
     flavor: Flavor,
     worker_threads: Option<(u64, Span)>,
     seed: Option<u64>,
+    start_paused: Option<(bool, Span)>,
 }
 
 /// A compile error at a span, with a dummy function so that no second error
@@ -116,6 +118,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
         flavor: if kind == Kind::Test { Flavor::CurrentThread } else { Flavor::MultiThread },
         worker_threads: None,
         seed: None,
+        start_paused: None,
     };
     let mut flavor_given = false;
     let args: Vec<TokenTree> = args.into_iter().collect();
@@ -162,10 +165,18 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
                 };
                 options.seed = Some(seed);
             }
+            "start_paused" => {
+                let paused = match value.to_string().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(Error::new(value.span(), "`start_paused` takes `true` or `false`")),
+                };
+                options.start_paused = Some((paused, value.span()));
+            }
             other => {
                 return Err(Error::new(
                     key.span(),
-                    format!("unknown option `{other}`: expected `worker_threads`, `flavor` or `seed`"),
+                    format!("unknown option `{other}`: expected `worker_threads`, `flavor`, `seed` or `start_paused`"),
                 ))
             }
         }
@@ -175,6 +186,12 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
         return Err(Error::new(
             span,
             format!("`worker_threads` needs the multi-thread flavor; the current-thread flavor{hint} runs everything on one thread"),
+        ));
+    }
+    if let (Some((true, span)), Flavor::MultiThread) = (options.start_paused, options.flavor) {
+        return Err(Error::new(
+            span,
+            "`start_paused` needs the current-thread flavor: virtual time cannot hold worker threads to one clock",
         ));
     }
     Ok(options)
@@ -255,6 +272,9 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
     }
     if let Some(seed) = options.seed {
         build.push_str(&format!(".schedule_seed({seed})"));
+    }
+    if let Some((true, _)) = options.start_paused {
+        build.push_str(".start_paused(true)");
     }
     // A test that fails under a schedule seed says which, to replay it.
     let run = if kind == Kind::Test { "::runtime::__run_test(runtime, body)" } else { "runtime.block_on(body)" };

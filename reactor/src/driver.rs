@@ -100,6 +100,11 @@ struct Inner {
     wakeup: Condvar,
     /// Set while the reactor thread is in `stand_by`.
     standing_by: AtomicBool,
+    /// `Handle::flush_events` calls made, and (under the lock) those the
+    /// reactor thread has answered with a pass over epoll.
+    flushes_requested: AtomicU64,
+    flushes_done: Mutex<u64>,
+    flushed: Condvar,
 }
 
 /// Owns the reactor thread: dropping it (or [`Driver::shutdown`]) stops the
@@ -132,6 +137,9 @@ impl Driver {
             sleep: Mutex::new(false),
             wakeup: Condvar::new(),
             standing_by: AtomicBool::new(false),
+            flushes_requested: AtomicU64::new(0),
+            flushes_done: Mutex::new(0),
+            flushed: Condvar::new(),
         });
         inner.epoll.add(inner.eventfd.as_raw_fd(), (libc::EPOLLIN | libc::EPOLLET) as u32, WAKE_TOKEN)?;
         let thread_inner = inner.clone();
@@ -152,6 +160,8 @@ impl Driver {
         inner.eventfd.wake();
         drop(lock(&inner.sleep));
         inner.wakeup.notify_all();
+        drop(lock(&inner.flushes_done));
+        inner.flushed.notify_all();
         if thread.thread().id() != std::thread::current().id() {
             let _ = thread.join();
         }
@@ -238,6 +248,26 @@ impl Handle {
         inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
         // Release: the buffers are free for the next holder.
         inner.waiter.store(NOBODY, Release);
+    }
+
+    /// Returns once the reactor thread has collected every event that was
+    /// ready at the call and woken its tasks: before a paused clock jumps
+    /// ahead, a socket that is ready must wake its task first. Returns at
+    /// once where workers wait in epoll themselves, or the reactor is shut down.
+    pub fn flush_events(&self) {
+        let inner = &self.inner;
+        if inner.workers_wait.load(Acquire) {
+            return;
+        }
+        // Release: the reactor thread that reads the ticket starts its
+        // epoll wait after this call began.
+        let ticket = inner.flushes_requested.fetch_add(1, Release) + 1;
+        inner.eventfd.wake();
+        let mut done = lock(&inner.flushes_done);
+        while *done < ticket && !inner.shutdown.load(Acquire) {
+            // The timeout only rechecks `shutdown`, whose store notifies nobody here.
+            done = inner.flushed.wait_timeout(done, MAX_STAND_BY).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
     }
 
     /// Makes a [`Handle::wait`] in progress, or the next one, return.
@@ -378,13 +408,17 @@ fn run(inner: &Inner, wake: WakeBatch) {
     minimize_timer_slack();
     let mut events = Events::with_capacity(EVENTS_PER_WAIT);
     let mut wakers = Vec::new();
+    let mut flushed = 0;
     while !inner.shutdown.load(Acquire) {
         let workers_wait = inner.workers_wait.load(Acquire);
         if workers_wait {
             inner.stand_by();
         }
+        // Acquire: pairs with `flush_events`; a wait that starts after this
+        // read sees every event ready when that flush began.
+        let flush = inner.flushes_requested.load(Acquire);
         if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_ok() {
-            inner.wait_once(&mut events, &mut wakers, true);
+            inner.wait_once(&mut events, &mut wakers, flush == flushed);
             // Release: pairs with a worker's Acquire in try_acquire_wait.
             inner.waiter.store(NOBODY, Release);
             if workers_wait {
@@ -400,6 +434,11 @@ fn run(inner: &Inner, wake: WakeBatch) {
             wake(&mut wakers);
             // A `wake` that left some behind: drop them outside any lock.
             wakers.clear();
+        }
+        if flush != flushed {
+            flushed = flush;
+            *lock(&inner.flushes_done) = flush;
+            inner.flushed.notify_all();
         }
     }
     inner.fail_all();

@@ -6,7 +6,7 @@ use std::task::Waker;
 use std::thread::Thread;
 use std::time::Instant;
 
-use runtime_executor::{Handle, RuntimeMetrics, Service};
+use runtime_executor::{Handle, RuntimeFlavor, RuntimeMetrics, Service};
 use runtime_reactor::Deadlines;
 
 use crate::sync::Arc;
@@ -18,18 +18,30 @@ use crate::timers::{Shard, Timers};
 #[derive(Debug)]
 pub struct TimerDriver {
     timers: Arc<Timers>,
+    reactor: runtime_reactor::Handle,
 }
 
 impl TimerDriver {
-    /// Wraps timers that a reactor drives (see `runtime_reactor::Handle::set_deadlines`).
-    pub fn new(timers: Arc<Timers>) -> TimerDriver {
-        TimerDriver { timers }
+    /// Wraps timers that `reactor` drives (see `runtime_reactor::Handle::set_deadlines`).
+    pub fn new(timers: Arc<Timers>, reactor: runtime_reactor::Handle) -> TimerDriver {
+        TimerDriver { timers, reactor }
     }
 }
 
 impl Service for TimerDriver {
     fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
         metrics.timers_pending = self.timers.pending();
+    }
+
+    /// Auto-advance: a paused clock jumps to the next deadline once every
+    /// task waits, after the reactor has woken the tasks of sockets ready
+    /// now (time never jumps past an event that already arrived).
+    fn on_idle(&self, has_work: &dyn Fn() -> bool) -> bool {
+        if !self.timers.clock().is_paused() {
+            return false;
+        }
+        self.reactor.flush_events();
+        has_work() || self.timers.advance_to_next()
     }
 }
 
@@ -45,6 +57,38 @@ impl Deadlines for Timers {
     fn fire(&self, wakers: &mut Vec<Waker>) {
         Timers::fire(self, wakers);
     }
+}
+
+/// Now, by the current runtime's clock (real time outside a runtime): one
+/// relaxed load more than `std::time::Instant::now()` while no runtime in
+/// the process was ever paused.
+pub(crate) fn now() -> Instant {
+    if !crate::clock::any_skewed() {
+        return Instant::now();
+    }
+    Handle::with_current(|handle| Some(handle?.service::<TimerDriver>()?.timers.clock().now()))
+        .unwrap_or_else(Instant::now)
+}
+
+/// The current runtime's timers, for `time::{pause, resume, advance}`.
+///
+/// # Panics
+/// Outside a runtime, on a multi-thread runtime, or on one without timers.
+#[track_caller]
+pub(crate) fn paused_time_timers(operation: &str) -> Arc<Timers> {
+    Handle::with_current(|handle| {
+        let handle = handle.unwrap_or_else(|| {
+            panic!("`time::{operation}` was called outside a runtime: call it from a current_thread runtime's task")
+        });
+        assert!(
+            handle.runtime_flavor() == RuntimeFlavor::CurrentThread,
+            "`time::{operation}` needs a current_thread runtime: virtual time cannot hold \
+             worker threads to one clock (build with `Builder::new_current_thread`, \
+             or `flavor = \"current_thread\"`)"
+        );
+        let driver = handle.service::<TimerDriver>();
+        driver.unwrap_or_else(|| panic!("`time::{operation}`: this runtime has no timers")).timers.clone()
+    })
 }
 
 /// The shard of the current runtime's timers for this thread, or the

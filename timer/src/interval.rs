@@ -3,11 +3,12 @@
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use crate::sleep::{sleep_until, Sleep};
+use crate::Instant;
 
 /// Ticks every `period`, the first tick at once.
 ///
@@ -30,11 +31,12 @@ pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
 
-/// Ticks every `period`, the first tick at `start`.
+/// Ticks every `period`, the first tick at `start` (a
+/// [`runtime::time::Instant`](crate::Instant) or a `std::time::Instant`).
 ///
 /// # Panics
 /// When `period` is zero.
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
+pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
     assert!(!period.is_zero(), "runtime::time::interval: the period must be more than zero");
     Interval { period, sleep: sleep_until(start), missed: MissedTickBehavior::default() }
 }

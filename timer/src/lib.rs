@@ -10,10 +10,16 @@
 //! future that is ready at once never touches the wheel.
 //!
 //! Outside any runtime, timers run on a process-wide timer thread.
+//!
+//! A current-thread runtime's clock can be paused ([`pause`]): time then
+//! moves only by [`advance`], or by jumping to the next deadline once every
+//! task waits, so tests of timeouts and intervals run in milliseconds.
+//! [`Instant::now`] follows that clock; `std::time::Instant::now` does not.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
+mod clock;
 mod sync;
 mod timers;
 mod wheel;
@@ -21,7 +27,11 @@ mod wheel;
 #[cfg(not(loom))]
 mod driver;
 #[cfg(not(loom))]
+mod instant;
+#[cfg(not(loom))]
 mod interval;
+#[cfg(not(loom))]
+mod pause;
 #[cfg(not(loom))]
 mod sleep;
 #[cfg(not(loom))]
@@ -30,7 +40,11 @@ mod timeout;
 #[cfg(not(loom))]
 pub use driver::TimerDriver;
 #[cfg(not(loom))]
+pub use instant::Instant;
+#[cfg(not(loom))]
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+#[cfg(not(loom))]
+pub use pause::{advance, pause, pause_timers, resume};
 #[cfg(not(loom))]
 pub use sleep::{sleep, sleep_until, Sleep};
 #[cfg(not(loom))]

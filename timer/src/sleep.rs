@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use runtime_executor::coop;
 
@@ -11,17 +11,19 @@ use crate::driver;
 use crate::sync::Arc;
 use crate::timers::{EntryState, Shard};
 use crate::wheel::Key;
+use crate::Instant;
 
 /// Waits until `duration` has passed.
 ///
-/// The deadline is taken now; the timer is registered when the returned
+/// The deadline is taken now, by the runtime's clock (which a paused runtime
+/// moves virtually, see [`pause`](crate::pause)); the timer is registered when the returned
 /// future is first polled, with the runtime it is polled in (outside any
 /// runtime, with a process-wide timer thread). It never completes early, and
 /// under light load within about 100 µs of its deadline.
 ///
 /// # Examples
 /// ```
-/// use std::time::{Duration, Instant};
+/// use runtime::time::{Duration, Instant};
 ///
 /// #[runtime::main(flavor = "current_thread")]
 /// async fn main() {
@@ -34,9 +36,10 @@ pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(far_future_saturating(Instant::now(), duration))
 }
 
-/// Waits until `deadline`; completes at once when it has passed.
-pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, entry: None, elapsed: false }
+/// Waits until `deadline` (a [`runtime::time::Instant`](crate::Instant) or
+/// a `std::time::Instant`); completes at once when it has passed.
+pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
+    Sleep { deadline: deadline.into(), entry: None, elapsed: false }
 }
 
 /// `now + duration`, or about 30 years from now when that overflows.
@@ -76,11 +79,11 @@ impl Sleep {
 
     /// Moves the deadline to `deadline`, reusing the registered timer entry
     /// (the future may complete again after it already has).
-    pub fn reset(&mut self, deadline: Instant) {
-        self.deadline = deadline;
+    pub fn reset(&mut self, deadline: impl Into<Instant>) {
+        self.deadline = deadline.into();
         self.elapsed = false;
         if let Some((shard, key)) = &mut self.entry {
-            shard.reset_entry(key, shard.deadline_tick(deadline));
+            shard.reset_entry(key, shard.deadline_nanos(self.deadline.into_std()));
         }
     }
 }
@@ -105,7 +108,11 @@ impl Sleep {
         // A passed deadline needs no timer: ready without a lock. A registered
         // entry is left to the wheel, which fires (or has fired) it within a
         // tick: taking the lock to remove it would cost more than a spare wake.
-        if self.deadline <= Instant::now() {
+        let now = match &self.entry {
+            Some((shard, _)) => shard.now(),
+            None => driver::now(),
+        };
+        if self.deadline.into_std() <= now {
             self.elapsed = true;
             if let Some((_, key)) = &mut self.entry {
                 *key = None;
@@ -114,7 +121,7 @@ impl Sleep {
         }
         loop {
             let (shard, key) = self.entry.get_or_insert_with(|| (driver::current(), None));
-            match shard.poll_entry(key, shard.deadline_tick(self.deadline), cx.waker()) {
+            match shard.poll_entry(key, shard.deadline_nanos(self.deadline.into_std()), cx.waker()) {
                 EntryState::Pending => return Poll::Pending,
                 EntryState::Fired => {
                     self.elapsed = true;

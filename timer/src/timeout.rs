@@ -3,10 +3,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::{error, fmt, io};
 
 use crate::sleep::{far_future_saturating, sleep_until, Sleep};
+use crate::Instant;
 
 /// Runs `future` for at most `duration`: its output, or [`Elapsed`] once the
 /// duration has passed first.
@@ -31,9 +32,10 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     timeout_at(far_future_saturating(Instant::now(), duration), future)
 }
 
-/// Runs `future` until `deadline`: its output, or [`Elapsed`] once the
-/// deadline has passed first.
-pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+/// Runs `future` until `deadline` (a [`runtime::time::Instant`](crate::Instant)
+/// or a `std::time::Instant`): its output, or [`Elapsed`] once the deadline
+/// has passed first.
+pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, future: F) -> Timeout<F> {
     Timeout { future, sleep: sleep_until(deadline) }
 }
 

@@ -50,6 +50,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crate::clock::Clock;
 use crate::sync::{fence, lock, Arc, AtomicBool, AtomicU64, Mutex, MutexGuard};
 use crate::wheel::{Key, Wheel, TICK_NANOS};
 
@@ -76,9 +77,11 @@ pub struct Timers {
     common: Arc<Common>,
 }
 
-/// What every shard reads: the clock's origin and the arming state.
+/// What every shard reads: the clock, its origin and the arming state.
 struct Common {
-    /// Tick 0.
+    /// What "now" is for these timers (real time unless paused).
+    clock: Clock,
+    /// Tick 0, by `clock`.
     epoch: Instant,
     /// The tick the thread waiting in epoll wakes at, at the latest (module docs).
     armed: AtomicU64,
@@ -87,12 +90,20 @@ struct Common {
     interrupt: Box<dyn Fn() + Send + Sync>,
 }
 
+/// A registered timer: its task's waker and its exact deadline, in
+/// nanoseconds since the epoch (the wheel keeps only the tick; a paused
+/// clock jumps to the exact deadline).
+pub(crate) struct Entry {
+    waker: Waker,
+    nanos: u64,
+}
+
 /// One wheel and its lock. Aligned past a cache-line pair: its `Arc`'s count,
 /// which every `Sleep` registered here writes, and its lock must not share a
 /// line with another shard's.
 #[repr(align(128))]
 pub(crate) struct Shard {
-    wheel: Mutex<Wheel<Waker>>,
+    wheel: Mutex<Wheel<Entry>>,
     /// At most the wheel's next expiration.
     earliest: AtomicU64,
     common: Arc<Common>,
@@ -114,6 +125,7 @@ impl Timers {
     /// the thread waiting for them (in epoll) look again.
     pub fn new(shards: usize, interrupt: impl Fn() + Send + Sync + 'static) -> Timers {
         let common = Arc::new(Common {
+            clock: Clock::default(),
             epoch: Instant::now(),
             armed: AtomicU64::new(NEVER),
             shut_down: AtomicBool::new(false),
@@ -144,9 +156,11 @@ impl Timers {
     }
 
     /// For the thread about to wait in epoll: the deadline to wake at (module
-    /// docs). A registration of an earlier one interrupts the wait.
+    /// docs), in real time; `None` while the clock is paused. A registration
+    /// of an earlier one interrupts the wait.
     pub fn arm(&self) -> Option<Instant> {
-        self.common.instant_of(self.arm_tick())
+        let deadline = self.common.instant_of(self.arm_tick())?;
+        self.common.clock.to_real(deadline)
     }
 
     fn arm_tick(&self) -> u64 {
@@ -160,9 +174,61 @@ impl Timers {
         next
     }
 
-    /// At most the next deadline (never later), without taking a lock.
+    /// At most the next deadline (never later), in real time, without
+    /// taking a lock (unless the clock was ever paused).
     pub fn next(&self) -> Option<Instant> {
-        self.common.instant_of(self.earliest())
+        let deadline = self.common.instant_of(self.earliest())?;
+        self.common.clock.to_real(deadline)
+    }
+
+    /// The clock these timers read.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.common.clock
+    }
+
+    /// Moves a paused clock to the next deadline and wakes the timers due
+    /// then; false when there is none. The wheel is stepped from expiration
+    /// to expiration (cascading higher levels) until entries expire.
+    pub(crate) fn advance_to_next(&self) -> bool {
+        loop {
+            let next = self.shards.iter().map(|shard| shard.refresh_earliest()).min().unwrap_or(NEVER);
+            if next == NEVER {
+                return false;
+            }
+            if self.expire_paused(next, None) {
+                return true;
+            }
+        }
+    }
+
+    /// Moves a paused clock forward by `by` and wakes the timers then due;
+    /// false when the clock is not paused.
+    pub(crate) fn advance_by(&self, by: Duration) -> bool {
+        if !self.common.clock.advance(by, None) {
+            return false;
+        }
+        let now = self.common.clock.now();
+        self.expire_paused(tick_of(self.common.nanos_of(now)), Some(now));
+        true
+    }
+
+    /// For a paused clock: expires every entry up to `tick`, then moves the
+    /// clock to `now`, or further, to the latest exact deadline among them.
+    /// The wheel knows ticks, the entries exact deadlines: so a sleep of an
+    /// hour measures an hour, not an hour and part of a tick, and none
+    /// completes before its deadline. True when entries expired.
+    fn expire_paused(&self, tick: u64, now: Option<Instant>) -> bool {
+        let (mut wakers, mut latest) = (Vec::new(), 0);
+        self.expire_at(tick, |entry| {
+            latest = latest.max(entry.nanos);
+            wakers.push(entry.waker);
+        });
+        let latest = self.common.epoch + Duration::from_nanos(latest);
+        // A clock resumed meanwhile is not moved: real time brings it there.
+        self.common.clock.advance(Duration::ZERO, Some(now.map_or(latest, |now| now.max(latest))));
+        let fired = !wakers.is_empty();
+        wakers.into_iter().for_each(Waker::wake);
+        fired
     }
 
     fn earliest(&self) -> u64 {
@@ -174,14 +240,18 @@ impl Timers {
         if self.earliest() == NEVER {
             return;
         }
-        self.fire_at(self.common.now_tick(Instant::now()), wakers);
+        self.fire_at(self.common.now_tick(self.common.clock.now()), wakers);
     }
 
     fn fire_at(&self, now: u64, wakers: &mut Vec<Waker>) {
+        self.expire_at(now, |entry| wakers.push(entry.waker));
+    }
+
+    fn expire_at(&self, now: u64, mut expire: impl FnMut(Entry)) {
         for shard in self.shards.iter() {
             if now >= shard.earliest.load(Relaxed) {
                 let mut wheel = lock(&shard.wheel);
-                wheel.advance(now, |waker| wakers.push(waker));
+                wheel.advance(now, &mut expire);
                 shard.earliest.store(wheel.next_expiration().unwrap_or(NEVER), Relaxed);
             }
         }
@@ -195,13 +265,23 @@ impl Timers {
         // Release: pairs with the Acquire in poll_entry (each shard's lock orders it too).
         self.common.shut_down.store(true, Release);
         for shard in self.shards.iter() {
-            lock(&shard.wheel).drain(|waker| wakers.push(waker));
+            lock(&shard.wheel).drain(|entry| wakers.push(entry.waker));
         }
         wakers.into_iter().for_each(Waker::wake);
     }
 }
 
+/// The tick a deadline of `nanos` falls in, rounded up: a timer never fires early.
+fn tick_of(nanos: u64) -> u64 {
+    nanos.div_ceil(TICK_NANOS)
+}
+
 impl Common {
+    /// `at` in nanoseconds since the epoch, saturating.
+    fn nanos_of(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    }
+
     /// The tick `now` is in, rounded down.
     fn now_tick(&self, now: Instant) -> u64 {
         let nanos = now.saturating_duration_since(self.epoch).as_nanos();
@@ -218,15 +298,21 @@ impl Common {
 }
 
 impl Shard {
-    /// The tick of `deadline`, rounded up: a timer never fires early.
-    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.common.epoch).as_nanos();
-        u64::try_from(nanos.div_ceil(u128::from(TICK_NANOS))).unwrap_or(NEVER - 1)
+    /// Now, by the clock of the timers this shard belongs to.
+    pub(crate) fn now(&self) -> Instant {
+        self.common.clock.now()
     }
 
-    /// Registers an entry due at `tick` with `waker` (when `key` is `None`),
+    /// `deadline` in nanoseconds since the epoch (saturating: about 584
+    /// years), what the entry functions take.
+    pub(crate) fn deadline_nanos(&self, deadline: Instant) -> u64 {
+        self.common.nanos_of(deadline)
+    }
+
+    /// Registers an entry due at `nanos` with `waker` (when `key` is `None`),
     /// or refreshes the waker of the registered one.
-    pub(crate) fn poll_entry(&self, key: &mut Option<Key>, tick: u64, waker: &Waker) -> EntryState {
+    pub(crate) fn poll_entry(&self, key: &mut Option<Key>, nanos: u64, waker: &Waker) -> EntryState {
+        let tick = tick_of(nanos);
         let mut wheel = lock(&self.wheel);
         if self.common.shut_down.load(Acquire) {
             return EntryState::ShutDown;
@@ -236,16 +322,16 @@ impl Shard {
                 *key = None;
                 return EntryState::Fired;
             };
-            if stored.will_wake(waker) {
+            if stored.waker.will_wake(waker) {
                 return EntryState::Pending;
             }
-            let old = std::mem::replace(stored, waker.clone());
+            let old = std::mem::replace(&mut stored.waker, waker.clone());
             drop(wheel);
             // A waker's drop may run a task's destructor: never under the lock.
             drop(old);
             return EntryState::Pending;
         }
-        match wheel.insert(tick, waker.clone()) {
+        match wheel.insert(tick, Entry { waker: waker.clone(), nanos }) {
             Ok(registered) => *key = Some(registered),
             Err(_) => return EntryState::Fired,
         }
@@ -253,19 +339,23 @@ impl Shard {
         EntryState::Pending
     }
 
-    /// Moves a registered entry to `tick`, reusing it; an entry that fired, or
-    /// that `tick` makes due at once, is forgotten (the next poll registers
+    /// Moves a registered entry to `nanos`, reusing it; an entry that fired, or
+    /// that `nanos` makes due at once, is forgotten (the next poll registers
     /// anew or finds the deadline passed).
-    pub(crate) fn reset_entry(&self, key: &mut Option<Key>, tick: u64) {
+    pub(crate) fn reset_entry(&self, key: &mut Option<Key>, nanos: u64) {
         let Some(registered) = *key else { return };
+        let tick = tick_of(nanos);
         let mut wheel = lock(&self.wheel);
+        if let Some(entry) = wheel.get_mut(registered) {
+            entry.nanos = nanos;
+        }
         match wheel.reset(registered, tick) {
             Ok(true) => self.scheduled(wheel, tick),
             Ok(false) => *key = None,
-            Err(waker) => {
+            Err(entry) => {
                 *key = None;
                 drop(wheel);
-                drop(waker);
+                drop(entry);
             }
         }
     }
@@ -279,7 +369,7 @@ impl Shard {
     /// After an entry was put at `tick` (the wheel still locked): lowers
     /// `earliest`, unlocks, then lowers `armed` and interrupts the waiter when
     /// `tick` is earlier than what it waits for (module docs).
-    fn scheduled(&self, wheel: MutexGuard<'_, Wheel<Waker>>, tick: u64) {
+    fn scheduled(&self, wheel: MutexGuard<'_, Wheel<Entry>>, tick: u64) {
         let earliest = self.earliest.load(Relaxed);
         if tick < earliest {
             self.earliest.store(tick, Relaxed);
@@ -344,16 +434,16 @@ mod tests {
         assert!(!Arc::ptr_eq(first, second));
         assert_eq!(timers.arm_tick(), NEVER);
         let mut a = None;
-        assert_eq!(first.poll_entry(&mut a, 100, waker), EntryState::Pending);
+        assert_eq!(first.poll_entry(&mut a, 100 * TICK_NANOS, waker), EntryState::Pending);
         assert_eq!(interrupts.load(Relaxed), 1);
         let mut b = None;
-        assert_eq!(second.poll_entry(&mut b, 200, waker), EntryState::Pending);
+        assert_eq!(second.poll_entry(&mut b, 200 * TICK_NANOS, waker), EntryState::Pending);
         assert_eq!(interrupts.load(Relaxed), 1, "a later deadline leaves the wait alone");
         // Tick 100 sits on level 1, whose slot starts at 64: the waiter wakes
         // there to cascade it (never after a deadline).
         assert_eq!(timers.arm_tick(), 64);
         let mut c = None;
-        assert_eq!(second.poll_entry(&mut c, 50, waker), EntryState::Pending);
+        assert_eq!(second.poll_entry(&mut c, 50 * TICK_NANOS, waker), EntryState::Pending);
         assert_eq!(interrupts.load(Relaxed), 2, "an earlier deadline in another shard interrupts");
         assert_eq!(timers.pending(), 3);
         assert_eq!(timers.arm_tick(), 50);
@@ -366,15 +456,15 @@ mod tests {
         let waker = Waker::from(count.clone());
         let shard = timers.shard(Some(1));
         let mut key = None;
-        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Pending);
-        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Pending);
+        assert_eq!(shard.poll_entry(&mut key, 10 * TICK_NANOS, &waker), EntryState::Pending);
+        assert_eq!(shard.poll_entry(&mut key, 10 * TICK_NANOS, &waker), EntryState::Pending);
         let mut wakers = Vec::new();
         timers.fire_at(9, &mut wakers);
         assert!(wakers.is_empty());
         timers.fire_at(10, &mut wakers);
         wakers.drain(..).for_each(Waker::wake);
         assert_eq!(count.0.load(Relaxed), 1);
-        assert_eq!(shard.poll_entry(&mut key, 10, &waker), EntryState::Fired);
+        assert_eq!(shard.poll_entry(&mut key, 10 * TICK_NANOS, &waker), EntryState::Fired);
         assert_eq!(key, None);
         assert_eq!(timers.earliest(), NEVER);
     }
@@ -385,11 +475,11 @@ mod tests {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
         let (mut a, mut b) = (None, None);
-        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10, &waker), EntryState::Pending);
-        assert_eq!(timers.shard(None).poll_entry(&mut b, 20, &waker), EntryState::Pending);
+        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10 * TICK_NANOS, &waker), EntryState::Pending);
+        assert_eq!(timers.shard(None).poll_entry(&mut b, 20 * TICK_NANOS, &waker), EntryState::Pending);
         timers.shutdown();
         assert_eq!(count.0.load(Relaxed), 2);
-        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10, &waker), EntryState::ShutDown);
+        assert_eq!(timers.shard(Some(0)).poll_entry(&mut a, 10 * TICK_NANOS, &waker), EntryState::ShutDown);
         assert_eq!(timers.pending(), 0);
     }
 
@@ -398,10 +488,10 @@ mod tests {
         let (timers, _) = counting_timers();
         let (shard, common) = (timers.shard(None), &timers.common);
         let just_after = common.epoch + Duration::from_nanos(TICK_NANOS + 1);
-        assert_eq!(shard.deadline_tick(just_after), 2);
+        assert_eq!(tick_of(shard.deadline_nanos(just_after)), 2);
         assert_eq!(common.now_tick(just_after), 1);
         assert!(common.instant_of(2).unwrap() >= just_after);
-        assert_eq!(shard.deadline_tick(common.epoch - Duration::from_secs(1)), 0);
+        assert_eq!(shard.deadline_nanos(common.epoch - Duration::from_secs(1)), 0);
     }
 }
 
@@ -432,8 +522,8 @@ mod loom_tests {
                 let timers = Arc::new(Timers::new(2, move || flag.store(true, Relaxed)));
                 let other = timers.shard(other_shard);
                 let (mut late, mut early) = (None, None);
-                assert_eq!(other.poll_entry(&mut late, 100, Waker::noop()), EntryState::Pending);
-                assert_eq!(other.poll_entry(&mut early, 5, Waker::noop()), EntryState::Pending);
+                assert_eq!(other.poll_entry(&mut late, 100 * TICK_NANOS, Waker::noop()), EntryState::Pending);
+                assert_eq!(other.poll_entry(&mut early, 5 * TICK_NANOS, Waker::noop()), EntryState::Pending);
                 // A previous wait armed for tick 5, whose sleep then went away:
                 // `armed` is stale and below the new deadline.
                 assert_eq!(timers.arm_tick(), 5);
@@ -444,7 +534,7 @@ mod loom_tests {
                     loom::thread::spawn(move || {
                         let mut key = None;
                         let shard = timers.shard(registrar_shard);
-                        assert_eq!(shard.poll_entry(&mut key, 10, Waker::noop()), EntryState::Pending);
+                        assert_eq!(shard.poll_entry(&mut key, 10 * TICK_NANOS, Waker::noop()), EntryState::Pending);
                     })
                 };
                 let armed = timers.arm_tick();
@@ -463,7 +553,7 @@ mod loom_tests {
             let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
             let waker = Waker::from(count.clone());
             let mut key = None;
-            assert_eq!(timers.shard(None).poll_entry(&mut key, 5, &waker), EntryState::Pending);
+            assert_eq!(timers.shard(None).poll_entry(&mut key, 5 * TICK_NANOS, &waker), EntryState::Pending);
             let key = key.unwrap();
             let firer = {
                 let timers = timers.clone();

@@ -1,0 +1,3 @@
+fn main() {}
+#[runtime::test(flavor = "multi_thread", start_paused = true)]
+async fn paused() {}
