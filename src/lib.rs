@@ -20,17 +20,18 @@ pub use runtime::{Builder, Runtime};
 #[doc(hidden)]
 pub use runtime_executor::Guard;
 pub use runtime_executor::{
-    block_on, spawn, spawn_blocking, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics,
+    block_on, spawn, spawn_blocking, Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics,
     SlowPoll, POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 
-/// Tasks: spawning, joining, yielding, task groups, task ids and task-local values.
+/// Tasks: spawning, joining, yielding, task groups, task ids, task-local
+/// values, and task dumps ([`Handle::dump`](crate::Handle::dump)).
 pub mod task {
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
     pub use runtime_executor::{
-        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Id, JoinError,
-        JoinHandle, JoinSet, LocalKey, TaskLocalFuture, YieldNow,
+        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id,
+        JoinError, JoinHandle, JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
     };
 }
 

@@ -129,7 +129,13 @@ impl Shared {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
         let mut seeded =
             self.picker.as_ref().map(|picker| Seeded { picker: lock(picker), ready: Vec::new(), queue: &self.queue });
+        let mut turns = 0u32;
         loop {
+            // Dumps stamp polls with a clock read this often (dump.rs).
+            if turns % crate::worker::EVENT_INTERVAL == 0 {
+                crate::dump::refresh_stamp();
+            }
+            turns = turns.wrapping_add(1);
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
                 return output;
             }
@@ -148,6 +154,7 @@ impl Shared {
             if ran == 0 && !blocked.is_woken() && !on_idle(&has_work) {
                 self.parks.incr();
                 self.parker.park();
+                turns = 0;
             }
         }
     }

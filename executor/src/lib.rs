@@ -39,6 +39,7 @@ mod blocking;
 mod context;
 #[cfg(not(loom))]
 mod current_thread;
+mod dump;
 #[cfg(not(loom))]
 mod guards;
 #[cfg(not(loom))]
@@ -60,6 +61,7 @@ mod yield_now;
 
 #[cfg(not(loom))]
 pub use context::EnterGuard;
+pub use dump::{waiting_on, Dump, Resource, TaskInfo, TaskState, WaitingOn};
 #[cfg(not(loom))]
 pub use guards::Guard;
 #[cfg(not(loom))]

@@ -10,7 +10,6 @@ use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
 use std::panic::Location;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -173,8 +172,7 @@ pub(crate) fn finish(started: Instant, header: &Header) {
         let Some(monitor) = monitor.as_ref() else { return };
         monitor.times.record(duration);
         let Some(threshold) = monitor.config.slow_poll_threshold else { return };
-        // Relaxed: only the thread running the task (RUNNING) touches the flag.
-        if duration >= threshold && !header.slow_reported.swap(true, Relaxed) {
+        if duration >= threshold && header.mark_slow_reported() {
             monitor.config.report(&SlowPoll { spawned_at: header.spawned_at, duration, threshold });
         }
     });

@@ -571,6 +571,18 @@ impl Handle {
         metrics
     }
 
+    /// A snapshot of every live task spawned onto this runtime (tasks of
+    /// `spawn_local` are not in it): see [`Dump`](crate::Dump). It copies a
+    /// few words per task under the owner lists' locks, one shard at a
+    /// time; workers keep running meanwhile.
+    pub fn dump(&self) -> crate::Dump {
+        let owned = match &self.inner.scheduler {
+            Scheduler::MultiThread(shared) => &shared.owned,
+            Scheduler::CurrentThread(shared) => &shared.owned,
+        };
+        crate::Dump::collect(|visit| owned.for_each(visit))
+    }
+
     /// The attached service of type `T`, if any (see [`Builder::service`]).
     pub fn service<T: Service>(&self) -> Option<&T> {
         self.inner.services.iter().find_map(|service| (&**service as &dyn Any).downcast_ref::<T>())

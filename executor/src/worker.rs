@@ -333,13 +333,17 @@ impl Worker {
                 let core = self.core.borrow();
                 core.tick % EVENT_INTERVAL == 0 || core.hog_yielded
             };
-            if look && self.shared.guards.on(Guard::EventInterval) {
-                self.poll_io();
+            if look {
+                crate::dump::refresh_stamp();
+                if self.shared.guards.on(Guard::EventInterval) {
+                    self.poll_io();
+                }
             }
             if let Some(task) = self.next_task().or_else(|| self.steal_work()) {
                 self.run_task(task);
             } else {
                 self.park();
+                crate::dump::refresh_stamp();
             }
         }
     }

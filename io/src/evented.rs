@@ -5,7 +5,7 @@ use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
-use runtime_executor::coop;
+use runtime_executor::{self as dump, coop, WaitingOn};
 use runtime_reactor::{socket, Direction, Handle, ReadyEvent, Registration};
 
 /// `io` registered with a reactor. The registration is declared first, so it
@@ -49,7 +49,20 @@ impl<T: AsFd> Evented<T> {
         cx: &mut Context<'_>,
         mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        coop::poll_budgeted(cx, |cx| self.registration.poll_io(direction, cx, || f(&self.io)))
+        let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_io(direction, cx, || f(&self.io)));
+        self.tell_dump(direction, polled)
+    }
+
+    /// A `Pending` poll tells a task dump which descriptor and direction the task waits on.
+    fn tell_dump<R>(&self, direction: Direction, polled: Poll<R>) -> Poll<R> {
+        if polled.is_pending() {
+            let fd = self.io.as_fd().as_raw_fd();
+            dump::waiting_on(match direction {
+                Direction::Read => WaitingOn::Readable(fd),
+                Direction::Write => WaitingOn::Writable(fd),
+            });
+        }
+        polled
     }
 
     /// A byte transfer (see [`Registration::poll_transfer`]).
@@ -60,12 +73,17 @@ impl<T: AsFd> Evented<T> {
         len: usize,
         mut f: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.registration.poll_transfer(direction, cx, len, || f(&self.io)))
+        let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_transfer(direction, cx, len, || f(&self.io)));
+        self.tell_dump(direction, polled)
     }
 
     /// Waits until `direction` is ready (a unit of the task's budget).
     pub(crate) async fn readiness(&self, direction: Direction) -> io::Result<ReadyEvent> {
-        std::future::poll_fn(|cx| coop::poll_budgeted(cx, |cx| self.registration.poll_ready(direction, cx))).await
+        std::future::poll_fn(|cx| {
+            let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_ready(direction, cx));
+            self.tell_dump(direction, polled)
+        })
+        .await
     }
 
     /// Stream sockets: receives into `buf`.

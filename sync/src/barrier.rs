@@ -85,7 +85,7 @@ impl Barrier {
                 Some(key) => state.waiters.set_waker(key, cx.waker()),
                 None => waiting.key = Some(state.waiters.push_back((), cx.waker().clone())),
             }
-            Poll::Pending
+            crate::pending(runtime_executor::Resource::Barrier)
         })
         .await
     }

@@ -238,7 +238,7 @@ impl<T: Clone> Future for Recv<'_, T> {
         if let Some(key) = this.key {
             if state.waiters.is_linked(key) {
                 state.waiters.set_waker(key, cx.waker());
-                return Poll::Pending;
+                return crate::pending(runtime_executor::Resource::BroadcastRecv);
             }
             state.waiters.remove(key);
             this.key = None;
@@ -249,7 +249,7 @@ impl<T: Clone> Future for Recv<'_, T> {
             None if state.senders == 0 => Err(RecvError::Closed),
             None => {
                 this.key = Some(state.waiters.push_back((), cx.waker().clone()));
-                return Poll::Pending;
+                return crate::pending(runtime_executor::Resource::BroadcastRecv);
             }
         };
         drop(state);

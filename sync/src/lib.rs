@@ -68,6 +68,12 @@ pub mod watch;
 #[cfg(all(test, loom))]
 mod loom_tests;
 
+/// `Pending`, after telling a task dump that the task waits on `resource`.
+pub(crate) fn pending<T>(resource: runtime_executor::Resource) -> std::task::Poll<T> {
+    runtime_executor::waiting_on(runtime_executor::WaitingOn::Resource(resource));
+    std::task::Poll::Pending
+}
+
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};

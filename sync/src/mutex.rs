@@ -12,6 +12,8 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use runtime_executor::Resource;
+
 use crate::semaphore::{Acquiring, Semaphore, TryAcquireError};
 use std::sync::Arc;
 
@@ -66,7 +68,7 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock, in arrival order.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, 1).await {
+        match Acquiring::lock(&self.semaphore, 1, Resource::MutexLock).await {
             Ok(()) => MutexGuard { mutex: self },
             Err(_) => unreachable!("a mutex's semaphore is never closed"),
         }
@@ -75,7 +77,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock and returns a guard that keeps the `Arc` alive, for
     /// holding the lock across a `spawn`.
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        match Acquiring::lock(&self.semaphore, 1).await {
+        match Acquiring::lock(&self.semaphore, 1, Resource::MutexLock).await {
             Ok(()) => OwnedMutexGuard { mutex: self },
             Err(_) => unreachable!("a mutex's semaphore is never closed"),
         }

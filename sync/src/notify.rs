@@ -84,7 +84,12 @@ impl Notify {
     pub fn notified(&self) -> Notified<'_> {
         // Relaxed: a call that happened before this one is seen by coherence;
         // a later one is seen under the lock at the first poll.
-        Notified { notify: self, waiters_calls: self.waiters_calls.load(Relaxed), key: None, done: false }
+        self.notified_as(runtime_executor::Resource::Notify)
+    }
+
+    /// [`Notify::notified`] for a primitive built on it (a task dump names that).
+    pub(crate) fn notified_as(&self, resource: runtime_executor::Resource) -> Notified<'_> {
+        Notified { notify: self, waiters_calls: self.waiters_calls.load(Relaxed), key: None, done: false, resource }
     }
 
     /// Wakes the longest-waiting task, or stores a permit for the next one.
@@ -149,6 +154,8 @@ pub struct Notified<'a> {
     waiters_calls: usize,
     key: Option<usize>,
     done: bool,
+    /// What a task dump says the waiting task waits on.
+    resource: runtime_executor::Resource,
 }
 
 impl Future for Notified<'_> {
@@ -182,7 +189,7 @@ impl Future for Notified<'_> {
         };
         drop(state);
         if !ready {
-            return Poll::Pending;
+            return crate::pending(self.resource);
         }
         self.done = true;
         coop.made_progress();

@@ -383,7 +383,7 @@ impl<T> Future for Receiver<T> {
         let state = match inner.register(Side::Rx, cx.waker()) {
             Some(state) => state,
             None if inner.state.load(Acquire) & CLOSED != 0 => CLOSED,
-            None => return Poll::Pending,
+            None => return crate::pending(runtime_executor::Resource::Oneshot),
         };
         coop.made_progress();
         if state & COMPLETE == 0 {

@@ -13,6 +13,8 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use runtime_executor::Resource;
+
 use crate::semaphore::{Acquiring, Semaphore};
 use crate::sync::UnsafeCell;
 
@@ -62,7 +64,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Waits for shared access, behind every writer queued before.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, 1).await {
+        match Acquiring::lock(&self.semaphore, 1, Resource::RwLockRead).await {
             Ok(()) => RwLockReadGuard { lock: self },
             Err(_) => unreachable!("a lock's semaphore is never closed"),
         }
@@ -70,7 +72,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits for exclusive access, in arrival order.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, MAX_READS).await {
+        match Acquiring::lock(&self.semaphore, MAX_READS, Resource::RwLockWrite).await {
             Ok(()) => RwLockWriteGuard { lock: self },
             Err(_) => unreachable!("a lock's semaphore is never closed"),
         }

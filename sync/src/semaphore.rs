@@ -37,6 +37,8 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::task::{Context, Poll};
 
+use runtime_executor::{Resource, WaitingOn};
+
 use std::sync::Arc;
 
 use crate::sync::{lock, AtomicUsize, Mutex};
@@ -123,7 +125,7 @@ impl Semaphore {
     /// # Errors
     /// When the semaphore is closed.
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
-        Acquiring::new(self, n as usize).await?;
+        Acquiring::new(self, n as usize, Resource::SemaphoreAcquire).await?;
         Ok(SemaphorePermit { semaphore: self, permits: n as usize })
     }
 
@@ -140,7 +142,7 @@ impl Semaphore {
     /// # Errors
     /// When the semaphore is closed.
     pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
-        Acquiring::new(&self, n as usize).await?;
+        Acquiring::new(&self, n as usize, Resource::SemaphoreAcquire).await?;
         Ok(OwnedSemaphorePermit { semaphore: self, permits: n as usize })
     }
 
@@ -365,16 +367,23 @@ pub(crate) struct Acquiring<'a> {
     spin: bool,
     /// The wait-list key while queued.
     key: Option<usize>,
+    /// What a task dump says the waiting task waits on.
+    resource: Resource,
 }
 
 impl<'a> Acquiring<'a> {
-    pub(crate) fn new(semaphore: &'a Semaphore, need: usize) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: false, key: None }
+    pub(crate) fn new(semaphore: &'a Semaphore, need: usize, resource: Resource) -> Acquiring<'a> {
+        Acquiring { semaphore, need, spin: false, key: None, resource }
     }
 
     /// An acquire for a lock, whose holders release it within instructions.
-    pub(crate) fn lock(semaphore: &'a Semaphore, need: usize) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: true, key: None }
+    pub(crate) fn lock(semaphore: &'a Semaphore, need: usize, resource: Resource) -> Acquiring<'a> {
+        Acquiring { semaphore, need, spin: true, key: None, resource }
+    }
+
+    fn pending<T>(&self) -> Poll<T> {
+        runtime_executor::waiting_on(WaitingOn::Resource(self.resource));
+        Poll::Pending
     }
 }
 
@@ -386,7 +395,7 @@ impl Future for Acquiring<'_> {
         let semaphore = self.semaphore;
         let result = match self.key {
             Some(key) => {
-                let result = std::task::ready!(semaphore.poll_queued(key, cx));
+                let Poll::Ready(result) = semaphore.poll_queued(key, cx) else { return self.pending() };
                 self.key = None;
                 result
             }
@@ -399,7 +408,7 @@ impl Future for Acquiring<'_> {
                         Queued::Closed => Err(AcquireError(())),
                         Queued::Waiting(key) => {
                             self.key = Some(key);
-                            return Poll::Pending;
+                            return self.pending();
                         }
                     },
                 }

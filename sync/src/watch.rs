@@ -196,7 +196,7 @@ impl<T> Receiver<T> {
     pub async fn changed(&mut self) -> Result<(), RecvError> {
         loop {
             // Created before the check, so a send in between is not missed.
-            let notified = self.shared.changed.notified();
+            let notified = self.shared.changed.notified_as(runtime_executor::Resource::WatchChanged);
             let version = self.shared.version();
             if version != self.seen {
                 self.seen = version;

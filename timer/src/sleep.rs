@@ -94,14 +94,16 @@ impl Future for Sleep {
     /// Ready once the deadline has passed; completing spends a unit of the
     /// task's cooperative budget, so a loop over elapsed timers yields.
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        coop::poll_budgeted(cx, |cx| self.poll_deadline(cx))
+        coop::poll_budgeted(cx, |cx| self.poll_deadline(cx, true))
     }
 }
 
 impl Sleep {
     /// [`Sleep::poll`] without the budget: for [`Timeout`](crate::Timeout),
-    /// whose deadline must be seen even when the future it guards spent the budget.
-    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// whose deadline must be seen even when the future it guards spent the
+    /// budget. With `tell_dump`, a `Pending` poll tells a task dump the task
+    /// waits on this timer (a timeout leaves the word to the future it guards).
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>, tell_dump: bool) -> Poll<()> {
         if self.elapsed {
             return Poll::Ready(());
         }
@@ -122,7 +124,13 @@ impl Sleep {
         loop {
             let (shard, key) = self.entry.get_or_insert_with(|| (driver::current(), None));
             match shard.poll_entry(key, shard.deadline_nanos(self.deadline.into_std()), cx.waker()) {
-                EntryState::Pending => return Poll::Pending,
+                EntryState::Pending => {
+                    if tell_dump {
+                        let due_in = self.deadline.into_std().saturating_duration_since(now);
+                        runtime_executor::waiting_on(runtime_executor::WaitingOn::Timer(due_in));
+                    }
+                    return Poll::Pending;
+                }
                 EntryState::Fired => {
                     self.elapsed = true;
                     return Poll::Ready(());

@@ -75,7 +75,7 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        this.sleep.poll_deadline(cx).map(|()| Err(Elapsed(())))
+        this.sleep.poll_deadline(cx, false).map(|()| Err(Elapsed(())))
     }
 }
 

@@ -1,10 +1,13 @@
-//! [`Id`]: every task's process-unique number, and the id of the task this
-//! thread is polling.
+//! [`Id`]: every task's process-unique number; the task this thread is
+//! polling, for its id and for what it tells a dump (what it waits on).
 
 use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use super::Header;
 
 /// A task's identity, unique among all tasks of the process for its whole
 /// life (ids are never reused).
@@ -20,8 +23,26 @@ static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// This thread's unused ids: the next, and the end of its block.
     static RESERVED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-    /// The task being polled (or dropped) on this thread.
-    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
+    /// The task being polled (or dropped) on this thread, and the coarse
+    /// time its poll is stamped with (see `crate::dump`). One thread-local
+    /// for both: the harness reaches it once per poll.
+    static CURRENT: Current = const { Current { task: Cell::new(None), stamp: Cell::new(0) } };
+}
+
+struct Current {
+    /// Set only while a guard from [`enter`] lives, by the thread that holds
+    /// a reference to the task (the poller's or the canceller's).
+    task: Cell<Option<NonNull<Header>>>,
+    stamp: Cell<u32>,
+}
+
+/// The header of the task being polled on this thread.
+fn with_current<R>(f: impl FnOnce(&Header) -> R) -> Option<R> {
+    CURRENT.with(|current| {
+        // SAFETY: `task` is set only while its guard lives, and the thread
+        // that set it holds a reference to the task meanwhile.
+        current.task.get().map(|task| f(unsafe { task.as_ref() }))
+    })
 }
 
 impl Id {
@@ -69,7 +90,7 @@ impl fmt::Debug for Id {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn try_id() -> Option<Id> {
-    CURRENT.get()
+    with_current(|header| header.id)
 }
 
 /// The id of the task this code runs in.
@@ -80,16 +101,34 @@ pub fn id() -> Id {
     try_id().expect("`task::id()` called outside a task: use `task::try_id()`")
 }
 
-/// Makes `id` the current task until the guard drops (also on unwind).
-pub(crate) fn enter(id: Id) -> CurrentGuard {
-    CurrentGuard(CURRENT.replace(Some(id)))
+/// Makes `task` the current task until the guard drops (also on unwind);
+/// with `poll`, counts and stamps a poll of it. The caller holds a
+/// reference to the task until the guard drops.
+pub(crate) fn enter(task: NonNull<Header>, poll: bool) -> CurrentGuard {
+    CURRENT.with(|current| {
+        if poll {
+            // SAFETY: the caller holds a reference.
+            unsafe { task.as_ref() }.begin_poll(current.stamp.get());
+        }
+        CurrentGuard(current.task.replace(Some(task)))
+    })
 }
 
-/// Restores the task id that was current before [`enter`].
-pub(crate) struct CurrentGuard(Option<Id>);
+/// Restores the task that was current before [`enter`].
+pub(crate) struct CurrentGuard(Option<NonNull<Header>>);
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        CURRENT.set(self.0);
+        CURRENT.with(|current| current.task.set(self.0));
     }
+}
+
+/// Sets the coarse time this thread stamps polls with.
+pub(crate) fn set_stamp(stamp: u32) {
+    CURRENT.with(|current| current.stamp.set(stamp));
+}
+
+/// Tells a dump what the task being polled waits on, if a task is.
+pub(crate) fn set_waiting(kind: u8, payload: u32) {
+    with_current(|header| header.set_waiting(kind, payload));
 }

@@ -152,6 +152,15 @@ impl<T> Future for JoinHandle<T> {
         }
         if output.is_ready() {
             coop.made_progress();
+        } else {
+            // A blocking job has no owner list (nor a place in dumps).
+            crate::dump::waiting_on(
+                if self.header().owner_slot.load(std::sync::atomic::Ordering::Relaxed) == u32::MAX {
+                    crate::dump::WaitingOn::Resource(crate::dump::Resource::Blocking)
+                } else {
+                    crate::dump::WaitingOn::Join(self.id())
+                },
+            );
         }
         output
     }

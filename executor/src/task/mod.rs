@@ -23,6 +23,7 @@ use std::ptr::NonNull;
 
 pub(crate) use header::Header;
 pub use id::{id, try_id, Id};
+pub(crate) use id::{set_stamp, set_waiting};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use owned::OwnedTasks;
 

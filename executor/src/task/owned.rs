@@ -150,6 +150,14 @@ impl OwnedTasks {
         }
     }
 
+    /// Hands each live task's header to `f`, with one shard locked at a time
+    /// (`f` must not run user code: it copies atomics for a dump).
+    pub(crate) fn for_each(&self, f: &mut dyn FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            lock(shard).slots.iter().flatten().for_each(|task| f(task.header()));
+        }
+    }
+
     /// The number of live tasks.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|shard| lock(shard).len).sum()

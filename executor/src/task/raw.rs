@@ -21,17 +21,16 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::{Header, Vtable};
-use super::id::{self, Id};
+use super::id;
 use super::join::JoinError;
 use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
 use super::{Notified, Schedule, SpawnedAt, Task};
 use crate::monitor;
-use crate::sync::{AtomicU32, UnsafeCell};
+use crate::sync::UnsafeCell;
 
 /// The whole task allocation.
 #[repr(C)]
@@ -42,8 +41,21 @@ struct Cell<F: Future, S> {
     join_waker: UnsafeCell<Option<Waker>>,
 }
 
-/// What the task holds: its future, then its output, then nothing.
-enum Stage<F: Future> {
+/// What the task holds: its future, then its output, then nothing. Untagged:
+/// the header keeps the tag ([`RUNNING`], [`FINISHED`] or [`CONSUMED`]) in
+/// spare bits, where an enum's tag would cost most tasks a word. Only
+/// [`replace_stage`] reads or writes it.
+union Stage<F: Future> {
+    running: ManuallyDrop<F>,
+    finished: ManuallyDrop<Result<F::Output, JoinError>>,
+}
+
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const CONSUMED: u8 = 2;
+
+/// A stage moved into or out of the cell.
+enum StageValue<F: Future> {
     Running(F),
     Finished(Result<F::Output, JoinError>),
     Consumed,
@@ -61,16 +73,9 @@ where
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header {
-            state: State::new(refs),
-            vtable: vtable::<F, S>(),
-            owner_slot: AtomicU32::new(u32::MAX),
-            spawned_at,
-            slow_reported: AtomicBool::new(false),
-            id: Id::next(),
-        },
+        header: Header::new(State::new(refs), vtable::<F, S>(), spawned_at, RUNNING),
         scheduler,
-        stage: UnsafeCell::new(Stage::Running(future)),
+        stage: UnsafeCell::new(Stage { running: ManuallyDrop::new(future) }),
         join_waker: UnsafeCell::new(None),
     });
     // SAFETY: Box::into_raw never returns null. `Cell` is repr(C) with the header
@@ -109,8 +114,9 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // SAFETY: the Notified held the last reference (invariant 4).
         TransitionToRunning::Dealloc => return unsafe { dealloc::<F, S>(ptr) },
     }
-    // The future's poll and its drop see their own task id.
-    let _current = id::enter(cell.header.id);
+    // The future's poll and its drop see their own task id; the poll is
+    // counted and stamped for dumps.
+    let _current = id::enter(ptr, true);
     // The waker borrows the poller's reference; ManuallyDrop keeps its count.
     // SAFETY: data and vtable form a task waker (see WAKER_VTABLE).
     let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(ptr)) });
@@ -122,19 +128,18 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // destructor that panics then aborts the process, as any Rust
         // destructor panicking during an unwind does.
         let unwinding = DropOnUnwind(cell);
+        assert!(cell.header.stage() == RUNNING, "a RUNNING task holds its future");
         let poll = cell.stage.with_mut(|stage| {
-            // SAFETY: we set RUNNING, so the stage is ours (invariant 2).
-            match unsafe { &mut *stage } {
-                // SAFETY: the future never moves out of the allocation while `Running`.
-                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
-                _ => unreachable!("a RUNNING task holds its future"),
-            }
+            // SAFETY: we set RUNNING, so the stage is ours (invariant 2), and
+            // its tag says it holds the future, which never moves out of the
+            // allocation until it is dropped.
+            unsafe { Pin::new_unchecked(&mut *(*stage).running) }.poll(&mut cx)
         });
         std::mem::forget(unwinding);
         if poll.is_ready() {
             // The spent future is dropped here, inside the catch: a panic in its
             // destructor becomes the task's JoinError (the output is lost, as in tokio).
-            set_stage(cell, Stage::Consumed);
+            set_stage(cell, StageValue::Consumed);
         }
         poll
     }));
@@ -159,7 +164,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(panic)),
     };
-    set_stage(cell, Stage::Finished(output));
+    set_stage(cell, StageValue::Finished(output));
     // SAFETY: we set RUNNING and stored the output.
     unsafe { complete::<F, S>(ptr) };
 }
@@ -167,10 +172,49 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
 /// Replaces the stage, then drops the old one: if its destructor panics, the
 /// cell already holds the new stage (never a half-dropped one). The caller
 /// has set RUNNING (invariant 2).
-fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
-    // SAFETY: the caller owns the stage (invariant 2).
-    let old = cell.stage.with_mut(|slot| unsafe { std::mem::replace(&mut *slot, stage) });
-    drop(old);
+fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: StageValue<F>) {
+    drop(replace_stage(cell, stage));
+}
+
+/// Moves `new` into the stage and the old stage out, with the tag. The
+/// caller owns the stage (invariant 2). Runs no user code: nothing in
+/// between can panic.
+fn replace_stage<F: Future, S>(cell: &Cell<F, S>, new: StageValue<F>) -> StageValue<F> {
+    let header = &cell.header;
+    cell.stage.with_mut(|slot| {
+        // SAFETY: the stage is the caller's (invariant 2), and the tag names
+        // the field that holds a value; that value is moved out exactly once,
+        // since the tag changes with it.
+        let old = unsafe {
+            match header.stage() {
+                RUNNING => StageValue::Running(ManuallyDrop::take(&mut (*slot).running)),
+                FINISHED => StageValue::Finished(ManuallyDrop::take(&mut (*slot).finished)),
+                _ => StageValue::Consumed,
+            }
+        };
+        let tag = match new {
+            StageValue::Running(future) => {
+                // SAFETY: as above; the old value was moved out.
+                unsafe { *slot = Stage { running: ManuallyDrop::new(future) } };
+                RUNNING
+            }
+            StageValue::Finished(output) => {
+                // SAFETY: as above.
+                unsafe { *slot = Stage { finished: ManuallyDrop::new(output) } };
+                FINISHED
+            }
+            StageValue::Consumed => CONSUMED,
+        };
+        header.set_stage(tag);
+        old
+    })
+}
+
+impl<F: Future, S> Drop for Cell<F, S> {
+    /// The last reference is gone (`dealloc`): drops what the stage still holds.
+    fn drop(&mut self) {
+        drop(replace_stage(self, StageValue::Consumed));
+    }
 }
 
 /// Drops the future of a poll that is unwinding (see `poll`); forgotten when
@@ -180,7 +224,7 @@ struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
 impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
     fn drop(&mut self) {
         // We set RUNNING; the poll's borrow of the stage ended with its frame.
-        set_stage(self.0, Stage::Consumed);
+        set_stage(self.0, StageValue::Consumed);
     }
 }
 
@@ -192,13 +236,13 @@ impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
 unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: per the caller's contract.
     let cell = unsafe { cell::<F, S>(ptr) };
-    let current = id::enter(cell.header.id);
-    let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
+    let current = id::enter(ptr, false);
+    let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed))) {
         Ok(()) => JoinError::cancelled(),
         Err(panic) => JoinError::panic(panic),
     };
     drop(current);
-    set_stage(cell, Stage::Finished(Err(error)));
+    set_stage(cell, StageValue::Finished(Err(error)));
     // SAFETY: per the caller's contract.
     unsafe { complete::<F, S>(ptr) };
 }
@@ -215,7 +259,7 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // No JoinHandle: the output is ours to drop (state.rs invariant 3).
-        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed)));
     } else if snapshot.is_join_waker_set() {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: JOIN_WAKER and COMPLETE are set: the runtime may read the
@@ -263,9 +307,8 @@ unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), wake
     if !can_read_output(cell, waker) {
         return;
     }
-    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the stage is ours (invariant 2).
-    let stage = cell.stage.with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
-    let Stage::Finished(output) = stage else {
+    // COMPLETE is set and we hold JOIN_INTEREST: the stage is ours (invariant 2).
+    let StageValue::Finished(output) = replace_stage(cell, StageValue::Consumed) else {
         panic!("JoinHandle polled after it returned Ready");
     };
     // SAFETY: the JoinHandle<F::Output> passes a `*mut Poll<Result<F::Output, JoinError>>`.
@@ -322,7 +365,7 @@ unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     if dropped.drop_output {
         // The task is complete and the handle had interest: the output is ours
         // (invariant 2). Nobody is left to tell of a panic in its destructor.
-        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed)));
     }
     if dropped.drop_waker {
         // SAFETY: JOIN_WAKER is clear after our transition: the cell is ours.

@@ -37,6 +37,7 @@ use runtime_executor::{coop, JoinHandle};
 
 use super::feed::{Feed, Push};
 use super::{asyncify, job_failed};
+use runtime_executor::{Resource, WaitingOn};
 
 /// The first read-ahead chunk, and the one after a seek.
 const MIN_CHUNK: usize = 64 * 1024;
@@ -383,7 +384,7 @@ impl AsyncRead for File {
     /// A read served from the read-ahead buffer is always ready: it spends a
     /// unit of the task's cooperative budget, as every read does.
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.poll_read_some(cx, buf))
+        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_read_some(cx, buf)))
     }
 }
 
@@ -475,7 +476,7 @@ impl AsyncWrite for File {
     /// A write that only buffers is always ready: it spends a unit of the
     /// task's cooperative budget, as every write does.
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, &[IoSlice::new(buf)]))
+        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, &[IoSlice::new(buf)])))
     }
 
     /// Takes every buffer, in order, as far as the pending buffer has room
@@ -486,16 +487,24 @@ impl AsyncWrite for File {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, bufs))
+        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, bufs)))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush_writes(cx)
+        tell_dump(self.poll_flush_writes(cx))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush_writes(cx)
+        tell_dump(self.poll_flush_writes(cx))
     }
+}
+
+/// A `Pending` file operation tells a task dump the task waits on the file.
+fn tell_dump<T>(polled: Poll<T>) -> Poll<T> {
+    if polled.is_pending() {
+        runtime_executor::waiting_on(WaitingOn::Resource(Resource::File));
+    }
+    polled
 }
 
 impl File {

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use super::exit::Exit;
 use super::orphans;
 use super::pipes::{ChildStderr, ChildStdin, ChildStdout};
+use runtime_executor::{Resource, WaitingOn};
 
 /// A child process made by [`Command::spawn`](super::Command::spawn).
 ///
@@ -79,7 +80,11 @@ impl Child {
         let (Some(child), Some(exit)) = (&mut self.child, &mut self.exit) else {
             unreachable!("a child not yet reaped has its process and exit source")
         };
-        let status = std::task::ready!(runtime_executor::coop::poll_budgeted(cx, |cx| exit.poll_exited(child, cx)))?;
+        let polled = runtime_executor::coop::poll_budgeted(cx, |cx| exit.poll_exited(child, cx));
+        if polled.is_pending() {
+            runtime_executor::waiting_on(WaitingOn::Resource(Resource::ChildExit));
+        }
+        let status = std::task::ready!(polled)?;
         self.status = Some(status);
         self.exit = None;
         Poll::Ready(Ok(status))

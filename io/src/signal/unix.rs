@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use runtime_executor::coop;
 
 use super::registry::{registry, Registry};
+use runtime_executor::{Resource, WaitingOn};
 
 /// A signal number, made with one of the constructors or [`from_raw`](SignalKind::from_raw).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,7 +161,10 @@ impl Signal {
                 Poll::Ready(Ok(())) => continue,
                 Poll::Ready(Err(_)) => return Poll::Ready(None),
                 Poll::Pending if slot.delivered() != self.seen => continue,
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    runtime_executor::waiting_on(WaitingOn::Resource(Resource::Signal));
+                    return Poll::Pending;
+                }
             }
         }
     }

@@ -4,6 +4,8 @@ use std::fmt;
 
 use super::chan::{Chan, Rx};
 use super::error::{SendError, TrySendError};
+use runtime_executor::Resource;
+
 use crate::semaphore::{Acquiring, TryAcquireError};
 use crate::sync::Arc;
 
@@ -54,7 +56,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] with the value when the receiver is gone or closed.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if Acquiring::new(self.slots(), 1).await.is_err() {
+        if Acquiring::new(self.slots(), 1, Resource::MpscSend).await.is_err() {
             return Err(SendError(value));
         }
         self.push(value).map_err(SendError)
@@ -78,7 +80,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] when the receiver is gone or closed.
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match Acquiring::new(self.slots(), 1).await {
+        match Acquiring::new(self.slots(), 1, Resource::MpscSend).await {
             Ok(()) => Ok(Permit { sender: Some(self) }),
             Err(_) => Err(SendError(())),
         }

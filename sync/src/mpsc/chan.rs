@@ -251,7 +251,7 @@ impl<T> Rx<T> {
         let result = match self.pop(Some(cx.waker())) {
             Popped::Value(value) => Some(value),
             Popped::Closed => None,
-            Popped::Empty => return Poll::Pending,
+            Popped::Empty => return crate::pending(runtime_executor::Resource::MpscRecv),
         };
         coop.made_progress();
         Poll::Ready(result)

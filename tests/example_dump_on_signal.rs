@@ -1,0 +1,65 @@
+//! The dump-on-signal example: SIGUSR1 prints a table of the live tasks and
+//! what they wait on; SIGTERM stops it with status 0.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::watchdog;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn example() -> std::path::PathBuf {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join("examples").join("dump_on_signal")
+}
+
+fn send(child: &std::process::Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
+
+#[test]
+fn sigusr1_prints_the_task_table_and_sigterm_stops_it() {
+    watchdog(LIMIT, || {
+        let mut child = Command::new(example())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the dump_on_signal example is built by `cargo test`");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.contains("send SIGUSR1"), "{line:?}");
+
+        // The example's tasks start on its workers meanwhile: ask again
+        // until each has been polled into its wait (bounded).
+        let waits = ["timer due in", "mpsc::Receiver::recv", "Mutex::lock", "JoinHandle of task"];
+        let mut table = String::new();
+        for _ in 0..100 {
+            send(&child, libc::SIGUSR1);
+            line.clear();
+            stdout.read_line(&mut line).unwrap();
+            let count: usize = line.split(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("{line:?}"));
+            table.clear();
+            for _ in 0..=count {
+                stdout.read_line(&mut table).unwrap();
+            }
+            if waits.iter().all(|waits| table.contains(waits)) {
+                break;
+            }
+        }
+        for waits in waits {
+            assert!(table.contains(waits), "no {waits:?} in\n{table}");
+        }
+        assert!(table.contains("examples/dump_on_signal.rs"), "{table}");
+
+        send(&child, libc::SIGTERM);
+        assert!(child.wait().unwrap().success());
+    });
+}
