@@ -129,13 +129,14 @@ impl Shared {
         let _monitored = monitor::enter(&self.monitor, &self.poll_times);
         let mut seeded =
             self.picker.as_ref().map(|picker| Seeded { picker: lock(picker), ready: Vec::new(), queue: &self.queue });
-        let mut turns = 0u32;
+        let mut until_stamp = 0;
         loop {
             // Dumps stamp polls with a clock read this often (dump.rs).
-            if turns % crate::worker::EVENT_INTERVAL == 0 {
+            if until_stamp == 0 {
                 crate::dump::refresh_stamp();
+                until_stamp = crate::worker::EVENT_INTERVAL;
             }
-            turns = turns.wrapping_add(1);
+            until_stamp -= 1;
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
                 return output;
             }
@@ -154,7 +155,7 @@ impl Shared {
             if ran == 0 && !blocked.is_woken() && !on_idle(&has_work) {
                 self.parks.incr();
                 self.parker.park();
-                turns = 0;
+                until_stamp = 0;
             }
         }
     }

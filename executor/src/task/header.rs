@@ -82,11 +82,13 @@ impl Header {
     }
 
     /// The stage tag (raw.rs). Only the stage's owner calls this.
+    #[inline]
     pub(crate) fn stage(&self) -> u8 {
         (self.polls.load(Relaxed) & Polls::STAGE_MASK) as u8
     }
 
     /// Sets the stage tag. Only the stage's owner calls this.
+    #[inline]
     pub(crate) fn set_stage(&self, stage: u8) {
         let word = self.polls.load(Relaxed);
         self.polls.store((word & !Polls::STAGE_MASK) | u32::from(stage), Relaxed);
@@ -106,6 +108,7 @@ impl Header {
 
     /// A poll begins at coarse time `stamp`: counts it, stamps it and forgets
     /// what the last poll waited on. Only the poller calls this.
+    #[inline]
     pub(crate) fn begin_poll(&self, stamp: u32) {
         let word = self.polls.load(Relaxed);
         if word < u32::MAX - Polls::ONE {
@@ -115,6 +118,7 @@ impl Header {
     }
 
     /// The poll under way waits on `kind` (non-zero) with `payload`.
+    #[inline]
     pub(crate) fn set_waiting(&self, kind: u8, payload: u32) {
         let stamp = self.seen.load(Relaxed) & !Seen::LOW_MASK;
         self.seen.store(stamp | u64::from(payload) << Seen::PAYLOAD_SHIFT | u64::from(kind), Relaxed);

@@ -104,6 +104,7 @@ pub fn id() -> Id {
 /// Makes `task` the current task until the guard drops (also on unwind);
 /// with `poll`, counts and stamps a poll of it. The caller holds a
 /// reference to the task until the guard drops.
+#[inline]
 pub(crate) fn enter(task: NonNull<Header>, poll: bool) -> CurrentGuard {
     CURRENT.with(|current| {
         if poll {
@@ -118,6 +119,7 @@ pub(crate) fn enter(task: NonNull<Header>, poll: bool) -> CurrentGuard {
 pub(crate) struct CurrentGuard(Option<NonNull<Header>>);
 
 impl Drop for CurrentGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|current| current.task.set(self.0));
     }

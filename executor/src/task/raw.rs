@@ -44,7 +44,8 @@ struct Cell<F: Future, S> {
 /// What the task holds: its future, then its output, then nothing. Untagged:
 /// the header keeps the tag ([`RUNNING`], [`FINISHED`] or [`CONSUMED`]) in
 /// spare bits, where an enum's tag would cost most tasks a word. Only
-/// [`replace_stage`] reads or writes it.
+/// [`drop_stage`], [`store_output`] and [`take_output`] touch it, as its
+/// owner (invariant 2).
 union Stage<F: Future> {
     running: ManuallyDrop<F>,
     finished: ManuallyDrop<Result<F::Output, JoinError>>,
@@ -53,13 +54,6 @@ union Stage<F: Future> {
 const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const CONSUMED: u8 = 2;
-
-/// A stage moved into or out of the cell.
-enum StageValue<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
-}
 
 /// Allocates a task holding `future` with `refs` references, SCHEDULED.
 ///
@@ -128,10 +122,12 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         // destructor that panics then aborts the process, as any Rust
         // destructor panicking during an unwind does.
         let unwinding = DropOnUnwind(cell);
-        assert!(cell.header.stage() == RUNNING, "a RUNNING task holds its future");
+        // A task leaves the RUNNING stage only as it completes, and a
+        // complete task never runs again (state.rs invariant 3).
+        debug_assert!(cell.header.stage() == RUNNING, "a RUNNING task holds its future");
         let poll = cell.stage.with_mut(|stage| {
             // SAFETY: we set RUNNING, so the stage is ours (invariant 2), and
-            // its tag says it holds the future, which never moves out of the
+            // it holds the future (above), which never moves out of the
             // allocation until it is dropped.
             unsafe { Pin::new_unchecked(&mut *(*stage).running) }.poll(&mut cx)
         });
@@ -139,7 +135,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         if poll.is_ready() {
             // The spent future is dropped here, inside the catch: a panic in its
             // destructor becomes the task's JoinError (the output is lost, as in tokio).
-            set_stage(cell, StageValue::Consumed);
+            drop_future(cell);
         }
         poll
     }));
@@ -164,56 +160,65 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(panic)),
     };
-    set_stage(cell, StageValue::Finished(output));
+    store_output(cell, output);
     // SAFETY: we set RUNNING and stored the output.
     unsafe { complete::<F, S>(ptr) };
 }
 
-/// Replaces the stage, then drops the old one: if its destructor panics, the
-/// cell already holds the new stage (never a half-dropped one). The caller
-/// has set RUNNING (invariant 2).
-fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: StageValue<F>) {
-    drop(replace_stage(cell, stage));
+/// Drops what the stage holds, the future or the output, in place. The tag
+/// says CONSUMED first: if the destructor panics, the cell holds no stage to
+/// drop twice (never a half-dropped one). The caller owns the stage
+/// (invariant 2).
+fn drop_stage<F: Future, S>(cell: &Cell<F, S>) {
+    let tag = cell.header.stage();
+    if tag == CONSUMED {
+        return;
+    }
+    cell.header.set_stage(CONSUMED);
+    cell.stage.with_mut(|slot| {
+        // SAFETY: the stage is the caller's, and `tag` named the field that
+        // held a value, which is dropped once: the tag no longer names it.
+        unsafe {
+            match tag {
+                RUNNING => ManuallyDrop::drop(&mut (*slot).running),
+                _ => ManuallyDrop::drop(&mut (*slot).finished),
+            }
+        }
+    });
 }
 
-/// Moves `new` into the stage and the old stage out, with the tag. The
-/// caller owns the stage (invariant 2). Runs no user code: nothing in
-/// between can panic.
-fn replace_stage<F: Future, S>(cell: &Cell<F, S>, new: StageValue<F>) -> StageValue<F> {
-    let header = &cell.header;
-    cell.stage.with_mut(|slot| {
-        // SAFETY: the stage is the caller's (invariant 2), and the tag names
-        // the field that holds a value; that value is moved out exactly once,
-        // since the tag changes with it.
-        let old = unsafe {
-            match header.stage() {
-                RUNNING => StageValue::Running(ManuallyDrop::take(&mut (*slot).running)),
-                FINISHED => StageValue::Finished(ManuallyDrop::take(&mut (*slot).finished)),
-                _ => StageValue::Consumed,
-            }
-        };
-        let tag = match new {
-            StageValue::Running(future) => {
-                // SAFETY: as above; the old value was moved out.
-                unsafe { *slot = Stage { running: ManuallyDrop::new(future) } };
-                RUNNING
-            }
-            StageValue::Finished(output) => {
-                // SAFETY: as above.
-                unsafe { *slot = Stage { finished: ManuallyDrop::new(output) } };
-                FINISHED
-            }
-            StageValue::Consumed => CONSUMED,
-        };
-        header.set_stage(tag);
-        old
-    })
+/// [`drop_stage`] for a stage known to hold the future (a poll that returned Ready).
+fn drop_future<F: Future, S>(cell: &Cell<F, S>) {
+    debug_assert_eq!(cell.header.stage(), RUNNING);
+    cell.header.set_stage(CONSUMED);
+    // SAFETY: as in `drop_stage`: the caller owns the stage, which held the future.
+    cell.stage.with_mut(|slot| unsafe { ManuallyDrop::drop(&mut (*slot).running) });
+}
+
+/// Stores the task's output in the consumed stage. The caller owns the stage.
+fn store_output<F: Future, S>(cell: &Cell<F, S>, output: Result<F::Output, JoinError>) {
+    // Every path to the output drops the future first (poll, cancel_and_complete).
+    debug_assert_eq!(cell.header.stage(), CONSUMED, "the output goes where the future was dropped");
+    // SAFETY: the stage is the caller's and holds nothing to overwrite.
+    cell.stage.with_mut(|slot| unsafe { *slot = Stage { finished: ManuallyDrop::new(output) } });
+    cell.header.set_stage(FINISHED);
+}
+
+/// Moves the output out, once; `None` when there is none. The caller owns the stage.
+fn take_output<F: Future, S>(cell: &Cell<F, S>) -> Option<Result<F::Output, JoinError>> {
+    if cell.header.stage() != FINISHED {
+        return None;
+    }
+    cell.header.set_stage(CONSUMED);
+    // SAFETY: the stage is the caller's and the tag said it held the output,
+    // which the new tag no longer names: it is moved out exactly once.
+    Some(cell.stage.with_mut(|slot| unsafe { ManuallyDrop::take(&mut (*slot).finished) }))
 }
 
 impl<F: Future, S> Drop for Cell<F, S> {
     /// The last reference is gone (`dealloc`): drops what the stage still holds.
     fn drop(&mut self) {
-        drop(replace_stage(self, StageValue::Consumed));
+        drop_stage(self);
     }
 }
 
@@ -224,7 +229,7 @@ struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
 impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
     fn drop(&mut self) {
         // We set RUNNING; the poll's borrow of the stage ended with its frame.
-        set_stage(self.0, StageValue::Consumed);
+        drop_stage(self.0);
     }
 }
 
@@ -237,12 +242,12 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: per the caller's contract.
     let cell = unsafe { cell::<F, S>(ptr) };
     let current = id::enter(ptr, false);
-    let error = match catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed))) {
+    let error = match catch_unwind(AssertUnwindSafe(|| drop_stage(cell))) {
         Ok(()) => JoinError::cancelled(),
         Err(panic) => JoinError::panic(panic),
     };
     drop(current);
-    set_stage(cell, StageValue::Finished(Err(error)));
+    store_output(cell, Err(error));
     // SAFETY: per the caller's contract.
     unsafe { complete::<F, S>(ptr) };
 }
@@ -259,7 +264,7 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // No JoinHandle: the output is ours to drop (state.rs invariant 3).
-        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed)));
+        let _ = catch_unwind(AssertUnwindSafe(|| drop_stage(cell)));
     } else if snapshot.is_join_waker_set() {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: JOIN_WAKER and COMPLETE are set: the runtime may read the
@@ -308,7 +313,7 @@ unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), wake
         return;
     }
     // COMPLETE is set and we hold JOIN_INTEREST: the stage is ours (invariant 2).
-    let StageValue::Finished(output) = replace_stage(cell, StageValue::Consumed) else {
+    let Some(output) = take_output(cell) else {
         panic!("JoinHandle polled after it returned Ready");
     };
     // SAFETY: the JoinHandle<F::Output> passes a `*mut Poll<Result<F::Output, JoinError>>`.
@@ -365,7 +370,7 @@ unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     if dropped.drop_output {
         // The task is complete and the handle had interest: the output is ours
         // (invariant 2). Nobody is left to tell of a panic in its destructor.
-        let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, StageValue::Consumed)));
+        let _ = catch_unwind(AssertUnwindSafe(|| drop_stage(cell)));
     }
     if dropped.drop_waker {
         // SAFETY: JOIN_WAKER is clear after our transition: the cell is ours.

@@ -1,18 +1,19 @@
-//! One sync workload on a current-thread runtime, for instruction counts
-//! that do not depend on the machine's noise:
+//! One workload on a current-thread runtime, for instruction counts that do
+//! not depend on the machine's noise:
 //!
-//! `valgrind --tool=callgrind target/release/sync_instructions runtime|tokio oneshot|mpsc|mutex`
+//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield`
 //!
 //! oneshot: 1M channels made, sent on and awaited; mpsc: 8 producers, one
 //! consumer, 1M messages through a bounded(1024) channel; mutex: 64 tasks ×
-//! 10,000 lock/unlock.
+//! 10,000 lock/unlock; spawn: 100,000 tasks spawned, then awaited; yield:
+//! 1,000 tasks yielding 1,000 times each.
 
 const MESSAGES: usize = 1_000_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(runtime), Some(workload)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: sync_instructions runtime|tokio oneshot|mpsc|mutex");
+        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield");
         std::process::exit(2);
     };
     match runtime.as_str() {
@@ -59,6 +60,28 @@ macro_rules! workloads {
                         received += 1;
                     }
                     assert_eq!(received, MESSAGES);
+                }
+                "spawn" => {
+                    let tasks: Vec<_> = (0..100_000).map(|i| $spawn(async move { i })).collect();
+                    let mut sum = 0;
+                    for task in tasks {
+                        sum += task.await.unwrap();
+                    }
+                    std::hint::black_box(sum);
+                }
+                "yield" => {
+                    let tasks: Vec<_> = (0..1_000)
+                        .map(|_| {
+                            $spawn(async {
+                                for _ in 0..1_000 {
+                                    $krate::task::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
                 }
                 _ => {
                     let mutex = std::sync::Arc::new(Mutex::new(0u64));
