@@ -448,6 +448,67 @@ fn f6_without_the_lifo_bound_the_pair_starves_the_queue() {
 }
 
 // ---------------------------------------------------------------------------
+// F7 (issue 19): a worker that gets less CPU does not hold its tasks back.
+
+/// How often F7's slow task takes its worker's CPU away.
+const F7_SLOW_POLLS: u64 = 50;
+/// F7's bound: the slowest yielder made at least this share of the fastest's progress.
+const F7_SHARE_BOUND: f64 = 0.1;
+
+/// Two workers; a task whose every poll blocks its worker's thread for 1 ms
+/// (as another process taking the core would) beside 20 tasks that yield in
+/// a loop, none of which ever runs dry. Returns the slowest yielder's
+/// progress over the fastest's after the slow task's 50th poll.
+fn f7_slowest_share(off: &[Guard]) -> f64 {
+    const YIELDERS: usize = 20;
+    let rt = runtime(2, off);
+    let share = rt.block_on(rt.spawn(async {
+        let progress: Arc<Vec<AtomicU64>> = Arc::new((0..YIELDERS).map(|_| AtomicU64::new(0)).collect());
+        let stop = Arc::new(AtomicBool::new(false));
+        let yielders: Vec<_> = (0..YIELDERS)
+            .map(|i| {
+                let (progress, stop) = (progress.clone(), stop.clone());
+                spawn(async move {
+                    while !stop.load(SeqCst) {
+                        progress[i].fetch_add(1, SeqCst);
+                        yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        let slow = spawn(async move {
+            for _ in 0..F7_SLOW_POLLS {
+                std::thread::sleep(Duration::from_millis(1));
+                yield_now().await;
+            }
+            let now: Vec<u64> = progress.iter().map(|p| p.load(SeqCst)).collect();
+            stop.store(true, SeqCst);
+            *now.iter().min().unwrap() as f64 / *now.iter().max().unwrap() as f64
+        });
+        let share = slow.await.unwrap();
+        for yielder in yielders {
+            yielder.await.unwrap();
+        }
+        share
+    }));
+    share.unwrap()
+}
+
+#[test]
+fn f7_tasks_leave_a_worker_that_lags() {
+    let share = watchdog(Duration::from_secs(30), || f7_slowest_share(&[]));
+    eprintln!("measured: {share:?}");
+    assert!(share >= F7_SHARE_BOUND, "the slowest yielder made {share:.4} of the fastest's progress");
+}
+
+#[test]
+fn f7_without_the_lagging_steal_tasks_stay_behind_the_slow_worker() {
+    let share = watchdog(Duration::from_secs(30), || f7_slowest_share(&[Guard::LaggingSteal]));
+    eprintln!("measured: {share:?}");
+    assert!(share < F7_SHARE_BOUND, "the yielders kept pace anyway ({share:.4})");
+}
+
+// ---------------------------------------------------------------------------
 // The budget's public tools.
 
 /// One worker; a task looping on `consume_budget` (inside `unconstrained` if

@@ -22,6 +22,9 @@ pub enum Guard {
     YieldToBack,
     /// Idle workers steal from busy ones: off, they only take from the injector.
     Stealing,
+    /// At a round's end a worker takes half the queue of one that lags
+    /// rounds behind: off, tasks stay on a slow worker while others keep busy.
+    LaggingSteal,
 }
 
 /// Which guards are on: a bit per [`Guard`].

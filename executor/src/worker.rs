@@ -19,6 +19,14 @@
 //!   local queue has tasks too.
 //! - A worker with no work steals half of another's queue, starting at a random
 //!   victim, then parks (idle.rs decides who wakes).
+//! - Each worker counts rounds: a round ends when every task that was queued
+//!   at its start has been popped or stolen, so a yielding task runs once a
+//!   round and its progress is its worker's round count. At a round's end a
+//!   worker steals half the queue of one that is [`LAGGING_ROUNDS`] behind
+//!   (it has more tasks, or less CPU: other processes, more workers than
+//!   cores), so progress evens out across workers even when none runs dry.
+//!   Workers that keep pace never steal from each other; one that wakes from
+//!   parking starts at the round the others are in.
 //! - With a driver's [`Poller`] (the reactor's epoll), one parked worker at a
 //!   time blocks in it instead of its condvar: the tasks its events wake land
 //!   on its own queues, with one notification per batch. Busy workers look at
@@ -30,7 +38,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::Waker;
 
 use crate::coop;
@@ -54,6 +62,10 @@ pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 /// tokio's event_interval): events are picked up between tasks, not only when
 /// a worker runs out of work.
 pub(crate) const EVENT_INTERVAL: u32 = 61;
+/// Rounds a worker is behind when another takes half its queue (module docs):
+/// enough that workers keeping pace, give or take an OS time slice, keep
+/// their tasks (a steal moves them to another core's cache).
+const LAGGING_ROUNDS: i32 = 4;
 
 /// State shared by all workers of one runtime; tasks hold it as their scheduler.
 ///
@@ -79,6 +91,8 @@ pub(crate) struct Shared {
 /// What other threads may touch of one worker.
 struct Remote {
     steal: Steal<Notified>,
+    /// Rounds this worker completed (module docs); written by it alone.
+    rounds: AtomicU32,
     parker: Parker,
     metrics: WorkerMetrics,
 }
@@ -104,6 +118,8 @@ struct Core {
     hog_yielded: bool,
     searching: bool,
     rand: u32,
+    /// The local queue's position where the current round ends.
+    round_end: u32,
 }
 
 thread_local! {
@@ -157,7 +173,10 @@ pub(crate) fn new(
     let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| {
             let (local, steal) = local::new();
-            (local, Remote { steal, parker: Parker::new(), metrics: WorkerMetrics::default() })
+            (
+                local,
+                Remote { steal, rounds: AtomicU32::new(0), parker: Parker::new(), metrics: WorkerMetrics::default() },
+            )
         })
         .unzip();
     let shared = Shared {
@@ -295,7 +314,8 @@ impl Schedule for Arc<Shared> {
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let rand = crate::seed::worker_rand(shared.seed, index);
-    let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand });
+    let round_end = local.back();
+    let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand, round_end });
     let pinned = {
         let shared = shared.clone();
         LocalTasks::new(move || shared.unpark_worker(index))
@@ -426,8 +446,54 @@ impl Worker {
             return Some(task);
         }
         // Pinned tasks take every other tick while the local queue has tasks too.
-        let task = self.pinned.pop_alternating(core.tick % 2 == 0, || core.local.pop());
+        let task = self.pinned.pop_alternating(core.tick % 2 == 0, || self.pop_local(&mut core));
         task.or_else(|| self.pop_inject_batch(&mut core))
+    }
+
+    /// Pops the local queue, ending the round first when it is over.
+    fn pop_local(&self, core: &mut Core) -> Option<Notified> {
+        if core.local.is_past(core.round_end) {
+            if core.local.len() == 0 {
+                return None;
+            }
+            core.round_end = core.local.back();
+            if let Some(task) = self.end_round(core) {
+                return Some(task);
+            }
+        }
+        core.local.pop()
+    }
+
+    /// Counts a round and takes half the queue of a worker that lags.
+    fn end_round(&self, core: &mut Core) -> Option<Notified> {
+        // Relaxed: the counts only steer; a stale one costs a steal or defers one.
+        let rounds = self.remote().rounds.load(Ordering::Relaxed).wrapping_add(1);
+        self.remote().rounds.store(rounds, Ordering::Relaxed);
+        if !self.shared.guards.on(Guard::LaggingSteal) {
+            return None;
+        }
+        let workers = self.shared.remotes.len();
+        let start = core.next_rand() as usize % workers;
+        (0..workers).map(|i| (start + i) % workers).filter(|&victim| victim != self.index).find_map(|victim| {
+            let remote = &self.shared.remotes[victim];
+            let behind = rounds.wrapping_sub(remote.rounds.load(Ordering::Relaxed)) as i32;
+            if behind < LAGGING_ROUNDS || !remote.steal.is_stealable() {
+                return None;
+            }
+            let task = remote.steal.steal_into(&mut core.local)?;
+            self.remote().metrics.steals.incr();
+            Some(task)
+        })
+    }
+
+    /// After parking: this worker joins the round the busiest one is in, so
+    /// that the others do not take its new tasks for a lagging worker's.
+    fn catch_up_rounds(&self) {
+        let rounds = self.shared.remotes.iter().map(|remote| remote.rounds.load(Ordering::Relaxed));
+        let ahead = rounds.max_by_key(|&r| r.wrapping_sub(self.remote().rounds.load(Ordering::Relaxed)) as i32);
+        if let Some(ahead) = ahead {
+            self.remote().rounds.store(ahead, Ordering::Relaxed);
+        }
     }
 
     /// Takes a task from the injector, and a fair share more into the local
@@ -531,6 +597,7 @@ impl Worker {
                 break;
             }
         }
+        self.catch_up_rounds();
         // The waker counted us as searching.
         self.core.borrow_mut().searching = true;
     }

@@ -138,6 +138,19 @@ impl<T: IntoRaw> Local<T> {
         }
     }
 
+    /// The position just behind the last task queued now.
+    pub(crate) fn back(&self) -> u32 {
+        // Relaxed: only this thread writes tail.
+        self.inner.tail.load(Relaxed)
+    }
+
+    /// True when every task queued before position `back` was popped or stolen.
+    pub(crate) fn is_past(&self, back: u32) -> bool {
+        let (_, real) = unpack(self.inner.head.load(Acquire));
+        // Positions wrap; the queue holds far fewer than 2^31 of them.
+        back.wrapping_sub(real) as i32 <= 0
+    }
+
     /// Free slots: how many pushes fit before the ring overflows.
     pub(crate) fn remaining_slots(&self) -> usize {
         let (steal, _) = unpack(self.inner.head.load(Acquire));
@@ -373,6 +386,26 @@ mod tests {
         assert_eq!(first, Some(4));
         assert_eq!(drain(&mut thief), [0, 1, 2, 3]);
         assert_eq!(drain(&mut victim), [5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn a_position_is_passed_once_its_tasks_are_popped_or_stolen() {
+        let (mut local, steal) = new();
+        let (mut thief, _) = new::<Box<usize>>();
+        let start = local.back();
+        assert!(local.is_past(start), "an empty queue is past its back");
+        for i in 0..6 {
+            local.push_back(Box::new(i), |_| unreachable!());
+        }
+        let round_end = local.back();
+        local.push_back(Box::new(6), |_| unreachable!());
+        assert!(!local.is_past(round_end));
+        assert_eq!(steal.steal_into(&mut thief).map(|b| *b), Some(3), "0 to 3 stolen");
+        assert_eq!(local.pop().map(|b| *b), Some(4));
+        assert!(!local.is_past(round_end));
+        assert_eq!(local.pop().map(|b| *b), Some(5));
+        assert!(local.is_past(round_end), "the tasks before it are gone, 6 is after it");
+        assert_eq!(drain(&mut local), [6]);
     }
 
     #[test]
