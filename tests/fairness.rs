@@ -450,15 +450,15 @@ fn f6_without_the_lifo_bound_the_pair_starves_the_queue() {
 // ---------------------------------------------------------------------------
 // F7 (issue 19): a worker that gets less CPU does not hold its tasks back.
 
-/// How often F7's slow task takes its worker's CPU away.
-const F7_SLOW_POLLS: u64 = 50;
+/// How often F7's slow task takes its worker's CPU away, for 10 ms each time.
+const F7_SLOW_POLLS: u64 = 10;
 /// F7's bound: the slowest yielder made at least this share of the fastest's progress.
-const F7_SHARE_BOUND: f64 = 0.1;
+const F7_SHARE_BOUND: f64 = 0.05;
 
-/// Two workers; a task whose every poll blocks its worker's thread for 1 ms
+/// Two workers; a task whose every poll blocks its worker's thread for 10 ms
 /// (as another process taking the core would) beside 20 tasks that yield in
 /// a loop, none of which ever runs dry. Returns the slowest yielder's
-/// progress over the fastest's after the slow task's 50th poll.
+/// progress over the fastest's after the slow task's 10th poll.
 fn f7_slowest_share(off: &[Guard]) -> f64 {
     const YIELDERS: usize = 20;
     let rt = runtime(2, off);
@@ -478,7 +478,7 @@ fn f7_slowest_share(off: &[Guard]) -> f64 {
             .collect();
         let slow = spawn(async move {
             for _ in 0..F7_SLOW_POLLS {
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(Duration::from_millis(10));
                 yield_now().await;
             }
             let now: Vec<u64> = progress.iter().map(|p| p.load(SeqCst)).collect();

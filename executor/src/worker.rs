@@ -65,7 +65,7 @@ pub(crate) const EVENT_INTERVAL: u32 = 61;
 /// Rounds a worker is behind when another takes half its queue (module docs):
 /// enough that workers keeping pace, give or take an OS time slice, keep
 /// their tasks (a steal moves them to another core's cache).
-const LAGGING_ROUNDS: i32 = 4;
+const LAGGING_ROUNDS: i32 = 16;
 
 /// State shared by all workers of one runtime; tasks hold it as their scheduler.
 ///
@@ -120,6 +120,8 @@ struct Core {
     rand: u32,
     /// The local queue's position where the current round ends.
     round_end: u32,
+    /// The tick at which a round's end last looked for lagging workers.
+    laggards_looked_at: u32,
 }
 
 thread_local! {
@@ -315,7 +317,15 @@ impl Schedule for Arc<Shared> {
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let rand = crate::seed::worker_rand(shared.seed, index);
     let round_end = local.back();
-    let core = RefCell::new(Core { local, tick: 0, hog_yielded: false, searching: false, rand, round_end });
+    let core = RefCell::new(Core {
+        local,
+        tick: 0,
+        hog_yielded: false,
+        searching: false,
+        rand,
+        round_end,
+        laggards_looked_at: 0,
+    });
     let pinned = {
         let shared = shared.clone();
         LocalTasks::new(move || shared.unpark_worker(index))
@@ -375,12 +385,14 @@ impl Worker {
         // The LIFO slot takes the woken task; the one it displaces queues up. A
         // task that only filled the LIFO slot wakes nobody (as in tokio): this
         // worker runs it as soon as the current task returns, and saving the
-        // notification's fence matters on the message-passing path.
+        // notification's fence matters on the message-passing path. A yield
+        // wakes nobody either: it adds no work, and the round's end (which
+        // follows within a queue's length of polls) wakes a worker for the lot.
         let to_back = is_yield && self.shared.guards.on(Guard::YieldToBack);
         let task = if to_back { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
-        if !self.dispatching_io.get() {
+        if !to_back && !self.dispatching_io.get() {
             self.shared.notify_parked();
         }
         None
@@ -460,6 +472,10 @@ impl Worker {
             if let Some(task) = self.end_round(core) {
                 return Some(task);
             }
+            if core.local.len() > 1 {
+                // Tasks that yielded this round: an idle worker may take some.
+                self.shared.notify_parked();
+            }
         }
         core.local.pop()
     }
@@ -469,9 +485,13 @@ impl Worker {
         // Relaxed: the counts only steer; a stale one costs a steal or defers one.
         let rounds = self.remote().rounds.load(Ordering::Relaxed).wrapping_add(1);
         self.remote().rounds.store(rounds, Ordering::Relaxed);
-        if !self.shared.guards.on(Guard::LaggingSteal) {
+        // At most once per injector interval: a worker whose round is one
+        // yielding task would otherwise read every other's count each poll.
+        let since = core.tick.wrapping_sub(core.laggards_looked_at);
+        if since < GLOBAL_POLL_INTERVAL || !self.shared.guards.on(Guard::LaggingSteal) {
             return None;
         }
+        core.laggards_looked_at = core.tick;
         let workers = self.shared.remotes.len();
         let start = core.next_rand() as usize % workers;
         (0..workers).map(|i| (start + i) % workers).filter(|&victim| victim != self.index).find_map(|victim| {
