@@ -71,7 +71,7 @@ pub use local::spawn_local;
 pub use metrics::RuntimeMetrics;
 pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
 #[cfg(not(loom))]
-pub use runtime::{Builder, Handle, Poller, Runtime, RuntimeFlavor, Service};
+pub use runtime::{Builder, Handle, Poller, Runtime, RuntimeFlavor, Service, Wait};
 #[cfg(not(loom))]
 pub use seed::SEED_ENV;
 pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};

@@ -337,21 +337,23 @@ pub trait Service: Any + Send + Sync + std::fmt::Debug {
     }
 }
 
+/// One wait in a [`Poller`]'s event wait: `true` blocks until events arrive.
+pub type Wait<'a> = &'a dyn Fn(bool);
+
 /// An event wait (epoll) that an idle worker may block in instead of its
 /// condition variable: the events it collects wake their tasks on that
 /// worker's own queues, saving a thread hop per event batch.
 ///
-/// One thread at a time waits: a worker calls [`Poller::try_acquire`], then
-/// [`Poller::wait`] any number of times, then [`Poller::release`].
+/// One thread at a time waits. The implementation owns the claim: it holds
+/// it for exactly the length of [`Poller::with_wait`], and gives it back when
+/// that returns or unwinds, so no caller can leave it held.
 pub trait Poller: Send + Sync + std::fmt::Debug {
-    /// Claims the wait for the calling worker; false when another thread has it.
-    fn try_acquire(&self) -> bool;
-    /// Collects the events that are ready and wakes their tasks on this
-    /// thread; with `block`, first waits until some arrive or
-    /// [`Poller::interrupt`] is called. Only between `try_acquire` and `release`.
-    fn wait(&self, block: bool);
-    /// Gives the wait back.
-    fn release(&self);
+    /// Claims the wait for the calling worker and runs `f` with it: each call
+    /// of the `wait` it is given collects the events that are ready and wakes
+    /// their tasks on this thread (with `true`, first waiting until some
+    /// arrive or [`Poller::interrupt`] is called). Returns false, without
+    /// running `f`, when another thread has the wait.
+    fn with_wait(&self, f: &mut dyn FnMut(Wait<'_>)) -> bool;
     /// Makes a `wait` in progress, or the next one, return.
     fn interrupt(&self);
 }

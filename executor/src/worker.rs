@@ -134,7 +134,9 @@ thread_local! {
 /// Tasks woken during one [`wake_all`], per runtime.
 type Batches = Vec<(Arc<Shared>, Vec<Notified>)>;
 
-/// Wakes every waker in `wakers`, leaving it empty.
+/// Wakes every waker in `wakers`, leaving it empty. A waker whose code
+/// panics is skipped after the panic hook reported it: the caller is a
+/// runtime thread (the reactor's) that must go on waking the rest.
 ///
 /// Tasks of a multi-thread runtime woken this way from outside its workers (the
 /// reactor thread's batch of ready sources) reach its injector under one lock
@@ -143,10 +145,10 @@ type Batches = Vec<(Arc<Shared>, Vec<Notified>)>;
 pub fn wake_all(wakers: &mut Vec<Waker>) {
     if BATCH.with(|batch| batch.borrow().is_some()) {
         // Called from inside a wake: the outer call queues the batch.
-        wakers.drain(..).for_each(Waker::wake);
+        wakers.drain(..).for_each(wake_caught);
         return;
     }
-    /// Queues the batch even if a waker panics.
+    /// Queues the batch on every way out.
     struct Flush;
     impl Drop for Flush {
         fn drop(&mut self) {
@@ -161,7 +163,13 @@ pub fn wake_all(wakers: &mut Vec<Waker>) {
     }
     BATCH.with(|batch| *batch.borrow_mut() = Some(Vec::new()));
     let _flush = Flush;
-    wakers.drain(..).for_each(Waker::wake);
+    wakers.drain(..).for_each(wake_caught);
+}
+
+/// Wakes `waker`, catching a panic in its code. (The reactor crate has the
+/// same for its own threads; it does not depend on this one.)
+fn wake_caught(waker: Waker) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
 }
 
 /// Builds the shared state and the local queues, one per worker thread to start.
@@ -398,12 +406,18 @@ impl Worker {
         None
     }
 
-    /// Runs `wait` (the poller's) with per-task notifications held back, then
-    /// wakes one more worker if the batch left tasks another could steal.
+    /// Runs `wait` (the poller's) with per-task notifications held back
+    /// (until it returns or unwinds).
     fn dispatch_io(&self, wait: impl FnOnce()) {
+        struct Dispatching<'a>(&'a Cell<bool>);
+        impl Drop for Dispatching<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
         self.dispatching_io.set(true);
+        let _dispatching = Dispatching(&self.dispatching_io);
         wait();
-        self.dispatching_io.set(false);
     }
 
     /// After an I/O batch: another worker is roused if there is work to steal
@@ -419,9 +433,7 @@ impl Worker {
     /// borrowed here, so wakes take the local path.
     fn poll_io(&self) {
         if let Some(poller) = &self.shared.poller {
-            if poller.try_acquire() {
-                self.dispatch_io(|| poller.wait(false));
-                poller.release();
+            if poller.with_wait(&mut |wait| self.dispatch_io(|| wait(false))) {
                 self.after_io();
             }
         }
@@ -592,14 +604,14 @@ impl Worker {
         }
         self.remote().metrics.parks.incr();
         loop {
-            match &self.shared.poller {
-                // One idle worker waits for I/O itself: the tasks it wakes land in
-                // its own queues, with no thread hop from the reactor.
-                Some(poller) if poller.try_acquire() => {
-                    self.remote().parker.park_polling(|| self.dispatch_io(|| poller.wait(true)));
-                    poller.release();
-                }
-                _ => self.remote().parker.park(),
+            // One idle worker waits for I/O itself: the tasks it wakes land in
+            // its own queues, with no thread hop from the reactor.
+            let parker = &self.remote().parker;
+            let polled = self.shared.poller.as_ref().is_some_and(|poller| {
+                poller.with_wait(&mut |wait| parker.park_polling(|| self.dispatch_io(|| wait(true))))
+            });
+            if !polled {
+                parker.park();
             }
             if self.shared.is_shutdown() {
                 return;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use runtime_executor::{Handle, Poller, RuntimeMetrics, Service};
+use runtime_executor::{Handle, Poller, RuntimeMetrics, Service, Wait};
 use runtime_reactor::Handle as ReactorHandle;
 
 /// The reactor a runtime carries, as an executor [`Service`]: the facade's
@@ -39,16 +39,11 @@ impl Service for IoDriver {
 struct EpollWait(ReactorHandle);
 
 impl Poller for EpollWait {
-    fn try_acquire(&self) -> bool {
-        self.0.try_acquire_wait()
-    }
-
-    fn wait(&self, block: bool) {
-        self.0.wait(block);
-    }
-
-    fn release(&self) {
-        self.0.release_wait();
+    fn with_wait(&self, f: &mut dyn FnMut(Wait<'_>)) -> bool {
+        // The turn ends when it drops, after `f` returns or while it unwinds.
+        let Some(turn) = self.0.try_acquire_wait() else { return false };
+        f(&|block| turn.wait(block));
+        true
     }
 
     fn interrupt(&self) {

@@ -7,14 +7,8 @@
 //!
 //! # Who waits in epoll
 //! The reactor thread owns the epoll instance, but an idle worker may wait in
-//! it instead (see [`Handle::try_acquire_wait`]): the tasks it wakes then land
-//! on its own queues, with no thread hop. One thread waits at a time; the
-//! `waiter` word says which:
-//! ```text
-//!          reactor: CAS                       worker: try_acquire_wait (CAS)
-//! REACTOR ◀─────────── NOBODY ────────────────────────────────▶ WORKER
-//!    └── after its batch ──▶ ▲ ◀──────────── release_wait ─────────┘
-//! ```
+//! it instead (see [`Handle::try_acquire_wait`]); handoff.rs owns the word
+//! that says who, and hands out the turns that end when dropped.
 //! The reactor thread sleeps while a worker waits. When nobody waits, it
 //! leaves [`HANDOFF_WINDOW`] for an idle worker to take over (a worker that
 //! just waited, or that the reactor's last batch woke, will park again soon),
@@ -36,18 +30,21 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicU64, AtomicU8};
 use std::sync::{Condvar, OnceLock, Weak};
 use std::task::Waker;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::deadlines::Deadlines;
+use crate::handoff::{Handoff, Turn};
 use crate::readiness::Ready;
 use crate::registration::{shut_down, ScheduledIo, Slab};
 use crate::sync::{lock, Arc, AtomicBool, Mutex};
 use crate::sys::{minimize_timer_slack, Epoll, EventFd, Events};
+use crate::wake::wake_all_caught;
 
 /// The token of the eventfd that interrupts `epoll_wait`.
 const WAKE_TOKEN: u64 = u64::MAX;
@@ -62,10 +59,6 @@ pub const HANDOFF_WINDOW: Duration = Duration::from_millis(1);
 /// still waits in epoll: how late, at worst, it takes over when every worker
 /// is stuck in long polls (busy workers look at I/O every 61 tasks anyway).
 pub const MAX_STAND_BY: Duration = Duration::from_millis(100);
-
-const NOBODY: u8 = 0;
-const REACTOR: u8 = 1;
-const WORKER: u8 = 2;
 
 /// Wakes a batch of wakers and leaves the vector empty.
 pub type WakeBatch = fn(&mut Vec<Waker>);
@@ -83,15 +76,13 @@ struct Inner {
     slab: Mutex<Slab>,
     shutdown: AtomicBool,
     events: AtomicU64,
-    /// NOBODY, REACTOR or WORKER: who waits in epoll (module docs).
-    waiter: AtomicU8,
+    /// Who waits in epoll (handoff.rs).
+    handoff: Handoff,
     /// Set once a runtime's workers may wait in epoll.
     workers_wait: AtomicBool,
-    /// The waiting worker's buffers; only the holder of `waiter` touches them.
-    worker_buffers: Mutex<(Events, Vec<Waker>)>,
-    /// When a worker last gave the wait back, in nanoseconds since `epoch`.
-    last_release: AtomicU64,
-    epoch: Instant,
+    /// The waiting worker's buffers; only a worker's turn touches them.
+    /// (Taken out while a worker waits, so its wakers run outside the lock.)
+    worker_buffers: Mutex<Option<(Events, Vec<Waker>)>>,
     /// The timers served with the I/O, once attached.
     deadlines: OnceLock<Arc<dyn Deadlines>>,
     /// The reactor thread sleeps here while a worker waits (shutdown notifies);
@@ -128,11 +119,9 @@ impl Driver {
             slab: Mutex::new(Slab::default()),
             shutdown: AtomicBool::new(false),
             events: AtomicU64::new(0),
-            waiter: AtomicU8::new(NOBODY),
+            handoff: Handoff::new(),
             workers_wait: AtomicBool::new(false),
-            worker_buffers: Mutex::new((Events::with_capacity(EVENTS_PER_WAIT), Vec::new())),
-            last_release: AtomicU64::new(0),
-            epoch: Instant::now(),
+            worker_buffers: Mutex::new(None),
             deadlines: OnceLock::new(),
             sleep: Mutex::new(false),
             wakeup: Condvar::new(),
@@ -182,7 +171,7 @@ impl Handle {
         static GLOBAL: OnceLock<Driver> = OnceLock::new();
         GLOBAL
             .get_or_init(|| {
-                Driver::start("runtime-reactor".to_string(), |wakers| wakers.drain(..).for_each(Waker::wake))
+                Driver::start("runtime-reactor".to_string(), wake_all_caught)
                     .expect("the OS refused to start the global reactor")
             })
             .handle()
@@ -221,33 +210,12 @@ impl Handle {
         self.inner.eventfd.wake();
     }
 
-    /// Claims the epoll wait for the calling (idle worker) thread; false when
-    /// another thread waits in it.
-    pub fn try_acquire_wait(&self) -> bool {
-        self.inner.waiter.compare_exchange(NOBODY, WORKER, Acquire, Relaxed).is_ok()
-    }
-
-    /// Collects ready events and wakes their tasks on this thread; with
-    /// `block`, first waits until at least one event (or
-    /// [`Handle::interrupt_wait`]) arrives. Only between a successful
-    /// [`Handle::try_acquire_wait`] and [`Handle::release_wait`].
-    pub fn wait(&self, block: bool) {
-        thread_local!(static SLACK_MINIMIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-        if block && !SLACK_MINIMIZED.replace(true) {
-            minimize_timer_slack();
-        }
-        let mut buffers = lock(&self.inner.worker_buffers);
-        let (events, wakers) = &mut *buffers;
-        self.inner.wait_once(events, wakers, block);
-        wakers.drain(..).for_each(Waker::wake);
-    }
-
-    /// Gives the epoll wait back (the reactor thread notices by itself).
-    pub fn release_wait(&self) {
-        let inner = &self.inner;
-        inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
-        // Release: the buffers are free for the next holder.
-        inner.waiter.store(NOBODY, Release);
+    /// Claims the epoll wait for the calling (idle worker) thread, until the
+    /// returned turn is dropped (the reactor thread notices by itself);
+    /// `None` when another thread waits in it.
+    pub fn try_acquire_wait(&self) -> Option<WaitTurn<'_>> {
+        let turn = self.inner.handoff.try_worker()?;
+        Some(WaitTurn { inner: &self.inner, _turn: turn })
     }
 
     /// Returns once the reactor thread has collected every event that was
@@ -296,6 +264,32 @@ impl Handle {
         let removed = lock(&self.inner.slab).remove(token);
         // Its wakers are dropped here, outside the lock.
         drop(removed);
+    }
+}
+
+/// A worker's turn at the epoll wait ([`Handle::try_acquire_wait`]): the
+/// wait is given back when this is dropped, on unwinding too.
+#[derive(Debug)]
+pub struct WaitTurn<'a> {
+    inner: &'a Inner,
+    _turn: Turn<'a>,
+}
+
+impl WaitTurn<'_> {
+    /// Collects ready events and wakes their tasks on this thread; with
+    /// `block`, first waits until at least one event (or
+    /// [`Handle::interrupt_wait`]) arrives. A waker that panics is skipped
+    /// ([`wake_caught`](crate::wake_caught)).
+    pub fn wait(&self, block: bool) {
+        thread_local!(static SLACK_MINIMIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if block && !SLACK_MINIMIZED.replace(true) {
+            minimize_timer_slack();
+        }
+        let buffers = lock(&self.inner.worker_buffers).take();
+        let (mut events, mut wakers) = buffers.unwrap_or_else(|| (Events::with_capacity(EVENTS_PER_WAIT), Vec::new()));
+        self.inner.wait_once(&mut events, &mut wakers, block);
+        wake_all_caught(&mut wakers);
+        *lock(&self.inner.worker_buffers) = Some((events, wakers));
     }
 }
 
@@ -364,7 +358,7 @@ impl Inner {
         for io in lock(&self.slab).iter() {
             io.dispatch(Ready::SHUTDOWN, &mut wakers);
         }
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all_caught(&mut wakers);
     }
 
     /// Sleeps while workers use the epoll wait: while one waits in it, or gave
@@ -384,14 +378,13 @@ impl Inner {
             if self.shutdown.load(Acquire) || std::mem::take(&mut *kicked) {
                 break;
             }
-            let now = self.epoch.elapsed();
-            let since_release = now.saturating_sub(Duration::from_nanos(self.last_release.load(Relaxed)));
-            if self.waiter.load(Acquire) != WORKER && since_release >= HANDOFF_WINDOW {
+            if !self.handoff.workers_have_it(HANDOFF_WINDOW) {
                 break;
             }
             nap = (nap * 2).min(MAX_STAND_BY);
             if let Some(next) = self.deadlines().and_then(Deadlines::next) {
-                let overdue_at = (next + HANDOFF_WINDOW).saturating_duration_since(self.epoch);
+                let now = Instant::now();
+                let overdue_at = next + HANDOFF_WINDOW;
                 if overdue_at <= now {
                     break;
                 }
@@ -417,21 +410,22 @@ fn run(inner: &Inner, wake: WakeBatch) {
         // Acquire: pairs with `flush_events`; a wait that starts after this
         // read sees every event ready when that flush began.
         let flush = inner.flushes_requested.load(Acquire);
-        if inner.waiter.compare_exchange(NOBODY, REACTOR, Acquire, Relaxed).is_ok() {
+        // With workers waiting too, the window opens as the turn ends: the
+        // tasks we are about to wake run on workers that will want the wait.
+        if let Some(turn) = inner.handoff.try_reactor(workers_wait) {
             inner.wait_once(&mut events, &mut wakers, flush == flushed);
-            // Release: pairs with a worker's Acquire in try_acquire_wait.
-            inner.waiter.store(NOBODY, Release);
-            if workers_wait {
-                // The window starts now: the tasks we are about to wake run on
-                // workers that will want to wait in epoll when they are done.
-                inner.last_release.store(inner.epoch.elapsed().as_nanos() as u64, Relaxed);
-            }
+            drop(turn);
         } else if let Some(deadlines) = inner.deadlines() {
             // A worker holds the wait: fire the timers it has left overdue.
             deadlines.fire(&mut wakers);
         }
         if !wakers.is_empty() {
-            wake(&mut wakers);
+            // A waker's panic must not stop the reactor thread: the batch
+            // function catches each (the executor's does), and a panic that
+            // escapes it anyway costs the rest of this batch, not the thread.
+            if catch_unwind(AssertUnwindSafe(|| wake(&mut wakers))).is_err() {
+                wake_all_caught(&mut wakers);
+            }
             // A `wake` that left some behind: drop them outside any lock.
             wakers.clear();
         }

@@ -36,8 +36,10 @@
 
 mod sync;
 
+mod handoff;
 mod readiness;
 mod waiters;
+mod wake;
 
 #[cfg(not(loom))]
 mod deadlines;
@@ -65,3 +67,4 @@ pub use sys::signal;
 /// birth, MSG_NOSIGNAL on every send.
 #[cfg(not(loom))]
 pub use sys::socket;
+pub use wake::{wake_all_caught, wake_caught};

@@ -2,13 +2,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicBool, AtomicUsize},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize},
     Arc, Mutex, MutexGuard,
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{fence, AtomicBool, AtomicUsize},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize},
     Arc, Mutex, MutexGuard,
 };
 

@@ -127,7 +127,7 @@ fn global() -> &'static Arc<Timers> {
                         None => std::thread::park(),
                     }
                     driven.fire(&mut wakers);
-                    wakers.drain(..).for_each(Waker::wake);
+                    runtime_reactor::wake_all_caught(&mut wakers);
                 }
             })
             .expect("the OS refused to start the timer thread");

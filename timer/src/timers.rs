@@ -227,7 +227,7 @@ impl Timers {
         // A clock resumed meanwhile is not moved: real time brings it there.
         self.common.clock.advance(Duration::ZERO, Some(now.map_or(latest, |now| now.max(latest))));
         let fired = !wakers.is_empty();
-        wakers.into_iter().for_each(Waker::wake);
+        runtime_reactor::wake_all_caught(&mut wakers);
         fired
     }
 
@@ -267,7 +267,7 @@ impl Timers {
         for shard in self.shards.iter() {
             lock(&shard.wheel).drain(|entry| wakers.push(entry.waker));
         }
-        wakers.into_iter().for_each(Waker::wake);
+        runtime_reactor::wake_all_caught(&mut wakers);
     }
 }
 

@@ -146,7 +146,7 @@ impl Feed {
         let (at, waker) = (state.at, state.waker.take());
         drop(state);
         if let Some(waker) = waker {
-            waker.wake();
+            runtime_reactor::wake_caught(waker);
         }
         Some(at)
     }
@@ -159,7 +159,7 @@ impl Feed {
         let waker = state.waker.take();
         drop(state);
         if let Some(waker) = waker {
-            waker.wake();
+            runtime_reactor::wake_caught(waker);
         }
     }
 

@@ -138,9 +138,7 @@ impl Slot {
     }
 
     fn wake_all(&self) {
-        let wakers: Vec<Waker> = lock(&self.waiters).wakers.iter_mut().filter_map(Option::take).collect();
-        for waker in wakers {
-            waker.wake();
-        }
+        let mut wakers: Vec<Waker> = lock(&self.waiters).wakers.iter_mut().filter_map(Option::take).collect();
+        runtime_reactor::wake_all_caught(&mut wakers);
     }
 }
