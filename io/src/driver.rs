@@ -51,8 +51,9 @@ impl Poller for EpollWait {
     }
 }
 
-/// The current runtime's reactor, or the process-wide one outside any runtime.
-pub(crate) fn current_reactor() -> ReactorHandle {
-    Handle::with_current(|handle| handle?.service::<IoDriver>().map(|driver| driver.reactor.clone()))
-        .unwrap_or_else(|| ReactorHandle::global().clone())
+/// The current runtime's reactor, or the process-wide one outside any
+/// runtime (an error when the OS refuses to start that one).
+pub(crate) fn current_reactor() -> std::io::Result<ReactorHandle> {
+    let current = Handle::with_current(|handle| handle?.service::<IoDriver>().map(|driver| driver.reactor.clone()));
+    current.map_or_else(|| ReactorHandle::global().cloned(), Ok)
 }

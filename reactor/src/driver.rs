@@ -167,14 +167,22 @@ impl Drop for Driver {
 impl Handle {
     /// A process-wide reactor, started on first use, for sources created
     /// outside any runtime. It runs until the process exits.
-    pub fn global() -> &'static Handle {
+    ///
+    /// # Errors
+    /// When the OS refuses its epoll instance, eventfd or thread (out of file
+    /// descriptors, say); the next call tries again.
+    pub fn global() -> io::Result<&'static Handle> {
         static GLOBAL: OnceLock<Driver> = OnceLock::new();
-        GLOBAL
-            .get_or_init(|| {
-                Driver::start("runtime-reactor".to_string(), wake_all_caught)
-                    .expect("the OS refused to start the global reactor")
-            })
-            .handle()
+        static STARTING: Mutex<()> = Mutex::new(());
+        if let Some(driver) = GLOBAL.get() {
+            return Ok(driver.handle());
+        }
+        let _starting = lock(&STARTING);
+        if let Some(driver) = GLOBAL.get() {
+            return Ok(driver.handle());
+        }
+        let driver = Driver::start("runtime-reactor".to_string(), wake_all_caught)?;
+        Ok(GLOBAL.get_or_init(|| driver).handle())
     }
 
     /// Events handled since the reactor started.

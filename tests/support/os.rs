@@ -30,9 +30,15 @@ pub fn raise_fd_limit() -> u64 {
 /// Lowers the soft descriptor limit to the lowest free descriptor number, so
 /// the next descriptor anything opens fails with EMFILE.
 pub fn exhaust_fds() {
+    leave_fds(0);
+}
+
+/// Lowers the soft descriptor limit so that `free` more descriptors can be
+/// opened (if none above the lowest free one are open).
+pub fn leave_fds(free: u64) {
     use std::os::fd::AsRawFd;
     let lowest_free = std::fs::File::open("/dev/null").expect("/dev/null").as_raw_fd();
-    set_fd_limit(lowest_free as u64);
+    set_fd_limit(lowest_free as u64 + free);
 }
 
 /// Descriptors open in this process now.

@@ -52,7 +52,7 @@ impl Wake for OrphanWaker {
 
 /// Takes over `child`, still running, and reaps it once it exits.
 pub(super) fn adopt(mut child: std::process::Child) {
-    let exit = match Exit::watch(child.id(), Some(Handle::global())) {
+    let exit = match Handle::global().and_then(|reactor| Exit::watch(child.id(), Some(reactor))) {
         Ok(exit) => exit,
         Err(_) => {
             // No descriptor left to watch it with: wait for it on a thread of its

@@ -63,7 +63,7 @@ pub(super) fn registry() -> io::Result<&'static Registry> {
     if let Some(registry) = REGISTRY.get() {
         return Ok(registry);
     }
-    let pipe = Evented::with_reactor(signal::open_pipe()?, Handle::global())?;
+    let pipe = Evented::with_reactor(signal::open_pipe()?, Handle::global()?)?;
     let slots = (0..=signal::max_signal()).map(|_| Slot::default()).collect();
     Ok(REGISTRY.get_or_init(|| Registry { pipe, slots }))
 }
