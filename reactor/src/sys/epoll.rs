@@ -12,15 +12,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-/// Turns the C convention (-1 and errno) into `io::Result`.
-fn cvt<T: Copy + PartialEq + From<i8>>(result: T) -> io::Result<T> {
-    if result == T::from(-1) {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(result)
-    }
-}
-
 /// An epoll instance.
 #[derive(Debug)]
 pub(crate) struct Epoll {
@@ -57,7 +48,7 @@ impl Events {
 impl Epoll {
     pub(crate) fn new() -> io::Result<Epoll> {
         // SAFETY: no pointers; the flag is valid.
-        let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
         // SAFETY: the kernel just gave us this descriptor; nobody else owns it (invariant 1).
         Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }
@@ -66,13 +57,13 @@ impl Epoll {
     pub(crate) fn add(&self, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
         let mut event = libc::epoll_event { events, u64: token };
         // SAFETY: `event` lives across the call (invariant 2); a bad `fd` is an error, not UB.
-        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) }).map(drop)
+        syscall!(epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event)).map(drop)
     }
 
     /// Removes `fd` from the interest list.
     pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: a null event is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
-        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) }).map(drop)
+        syscall!(epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut())).map(drop)
     }
 
     /// Waits up to `timeout` (`None`: no limit) for events. An interrupted
@@ -106,7 +97,7 @@ impl Epoll {
 
     fn wait_ms(&self, events: &mut Events, capacity: i32, timeout_ms: i32) -> io::Result<i32> {
         // SAFETY: the buffer holds `capacity` initialised events and outlives the call (invariant 2).
-        cvt(unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.buffer.as_mut_ptr(), capacity, timeout_ms) })
+        syscall!(epoll_wait(self.fd.as_raw_fd(), events.buffer.as_mut_ptr(), capacity, timeout_ms))
     }
 
     #[cfg(not(miri))]
@@ -119,18 +110,16 @@ impl Epoll {
         // SAFETY: the buffer holds `capacity` initialised events and `timeout` is a live
         // timespec, both outliving the call (invariant 2); a null sigmask leaves the
         // signal mask alone, as epoll_wait does.
-        let result = unsafe {
-            libc::syscall(
-                libc::SYS_epoll_pwait2,
-                self.fd.as_raw_fd(),
-                events.buffer.as_mut_ptr(),
-                capacity,
-                &timeout as *const libc::timespec,
-                no_sigmask,
-                0usize,
-            )
-        };
-        cvt(result).map(|n| n as i32)
+        syscall!(syscall(
+            libc::SYS_epoll_pwait2,
+            self.fd.as_raw_fd(),
+            events.buffer.as_mut_ptr(),
+            capacity,
+            &timeout as *const libc::timespec,
+            no_sigmask,
+            0usize,
+        ))
+        .map(|n| n as i32)
     }
 
     /// Miri emulates epoll_wait, not the raw system call.
@@ -175,7 +164,7 @@ pub(crate) struct EventFd {
 impl EventFd {
     pub(crate) fn new() -> io::Result<EventFd> {
         // SAFETY: no pointers; the flags are valid.
-        let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
         // SAFETY: the kernel just gave us this descriptor (invariant 1).
         Ok(EventFd { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }

@@ -7,14 +7,15 @@
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::socket::{owned, retry};
+use super::retry;
+use super::socket::owned;
 
 /// A pidfd for process `pid` (Linux 5.3+): readable once the process exits,
 /// close-on-exec. `Err` with `ErrorKind::Unsupported` where the kernel has
 /// no pidfd_open (the caller falls back to SIGCHLD).
 pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags and touches no memory of ours.
-    let result = retry(|| unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) });
+    let result = retry(|| syscall!(syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0)));
     match result {
         Ok(fd) => Ok(owned(fd as libc::c_int)),
         Err(error) if error.raw_os_error() == Some(libc::ENOSYS) => {
@@ -27,9 +28,9 @@ pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
 /// Makes `fd` non-blocking (the parent's end of a child's pipe).
 pub fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: F_GETFL/F_SETFL on an open descriptor (invariant 1).
-    let flags = retry(|| unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    let flags = retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL)))?;
     // SAFETY: as above.
-    retry(|| unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK)))?;
     Ok(())
 }
 
@@ -62,7 +63,7 @@ pub fn write_without_sigpipe(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize
         let mut pending: libc::sigset_t = std::mem::zeroed();
         libc::sigpending(&mut pending);
         let was_pending = libc::sigismember(&pending, libc::SIGPIPE) == 1;
-        let result = retry(|| libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()));
+        let result = retry(|| syscall!(write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len())));
         if !was_pending && matches!(&result, Err(error) if error.raw_os_error() == Some(libc::EPIPE)) {
             let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
             while libc::sigtimedwait(&pipe_only, std::ptr::null_mut(), &zero) == -1

@@ -22,7 +22,8 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use super::socket::{owned, retry};
+use super::retry;
+use super::socket::owned;
 
 /// The write end of the self-pipe (invariant 1).
 static WRITE_END: AtomicI32 = AtomicI32::new(-1);
@@ -66,7 +67,7 @@ extern "C" fn on_signal(signum: libc::c_int) {
 pub fn open_pipe() -> io::Result<OwnedFd> {
     let mut fds = [0; 2];
     // SAFETY: `fds` is a live array of two descriptors for the kernel to fill.
-    retry(|| unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) })?;
+    retry(|| syscall!(pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK)))?;
     let (read, write) = (owned(fds[0]), owned(fds[1]));
     WRITE_END.store(write.into_raw_fd(), Ordering::Release);
     Ok(read)
@@ -84,14 +85,14 @@ pub fn install(signum: libc::c_int) -> io::Result<()> {
     action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     action.sa_flags = libc::SA_RESTART;
     // SAFETY: `action` is a valid sigaction; we do not ask for the old one.
-    retry(|| unsafe { libc::sigaction(signum, &action, std::ptr::null_mut()) })?;
+    retry(|| syscall!(sigaction(signum, &action, std::ptr::null_mut())))?;
     Ok(())
 }
 
 /// Reads signal numbers from the pipe's read end; WouldBlock when empty.
 pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is live for its length; `fd` is open (the caller borrows it).
-    retry(|| unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) }).map(|n| n as usize)
+    retry(|| syscall!(read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()))).map(|n| n as usize)
 }
 
 /// The highest signal number (SIGRTMAX, at most 64 here).

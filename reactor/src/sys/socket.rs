@@ -15,20 +15,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-/// -1 and errno to `io::Result`, retrying EINTR: the one place it is retried
-/// for these calls.
-pub(crate) fn retry<T: Copy + PartialEq + From<i8>>(mut call: impl FnMut() -> T) -> io::Result<T> {
-    loop {
-        let result = call();
-        if result != T::from(-1) {
-            return Ok(result);
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-}
+use super::retry;
 
 /// Takes ownership of a descriptor the kernel just returned.
 pub(crate) fn owned(fd: libc::c_int) -> OwnedFd {
@@ -39,7 +26,7 @@ pub(crate) fn owned(fd: libc::c_int) -> OwnedFd {
 /// A new non-blocking, close-on-exec socket.
 pub fn socket(domain: libc::c_int, kind: libc::c_int) -> io::Result<OwnedFd> {
     // SAFETY: plain integers.
-    let fd = retry(|| unsafe { libc::socket(domain, kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
+    let fd = retry(|| syscall!(socket(domain, kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0)))?;
     Ok(owned(fd))
 }
 
@@ -122,20 +109,20 @@ fn unix_addr(path: &Path) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
 pub fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (storage, len) = to_raw(addr);
     // SAFETY: `storage` holds `len` bytes of address (invariants 1, 2).
-    retry(|| unsafe { libc::bind(fd.as_raw_fd(), (&storage as *const libc::sockaddr_storage).cast(), len) }).map(drop)
+    retry(|| syscall!(bind(fd.as_raw_fd(), (&storage as *const libc::sockaddr_storage).cast(), len))).map(drop)
 }
 
 /// Binds a Unix socket to `path`.
 pub fn bind_unix(fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
     let (raw, len) = unix_addr(path)?;
     // SAFETY: `raw` holds `len` bytes of address (invariants 1, 2).
-    retry(|| unsafe { libc::bind(fd.as_raw_fd(), (&raw as *const libc::sockaddr_un).cast(), len) }).map(drop)
+    retry(|| syscall!(bind(fd.as_raw_fd(), (&raw as *const libc::sockaddr_un).cast(), len))).map(drop)
 }
 
 /// Marks `fd` as a listening socket.
 pub fn listen(fd: BorrowedFd<'_>, backlog: libc::c_int) -> io::Result<()> {
     // SAFETY: plain integers (invariant 1).
-    retry(|| unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
+    retry(|| syscall!(listen(fd.as_raw_fd(), backlog))).map(drop)
 }
 
 /// Starts connecting `fd` to `addr`; `Ok(false)` when the connection is in
@@ -143,27 +130,22 @@ pub fn listen(fd: BorrowedFd<'_>, backlog: libc::c_int) -> io::Result<()> {
 pub fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<bool> {
     let (storage, len) = to_raw(addr);
     // SAFETY: `storage` holds `len` bytes of address (invariants 1, 2).
-    let result = unsafe { libc::connect(fd.as_raw_fd(), (&storage as *const libc::sockaddr_storage).cast(), len) };
-    connected(result)
+    connected(syscall!(connect(fd.as_raw_fd(), (&storage as *const libc::sockaddr_storage).cast(), len)))
 }
 
 /// Starts connecting a Unix socket to `path`, as [`connect`].
 pub fn connect_unix(fd: BorrowedFd<'_>, path: &Path) -> io::Result<bool> {
     let (raw, len) = unix_addr(path)?;
     // SAFETY: `raw` holds `len` bytes of address (invariants 1, 2).
-    let result = unsafe { libc::connect(fd.as_raw_fd(), (&raw as *const libc::sockaddr_un).cast(), len) };
-    connected(result)
+    connected(syscall!(connect(fd.as_raw_fd(), (&raw as *const libc::sockaddr_un).cast(), len)))
 }
 
-fn connected(result: libc::c_int) -> io::Result<bool> {
-    if result == 0 {
-        return Ok(true);
-    }
-    // EAGAIN (a Unix listener's full backlog) and the rest are real errors.
-    let error = io::Error::last_os_error();
-    match error.raw_os_error() {
-        Some(libc::EINPROGRESS | libc::EINTR) => Ok(false),
-        _ => Err(error),
+fn connected(result: io::Result<libc::c_int>) -> io::Result<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        // EAGAIN (a Unix listener's full backlog) and the rest are real errors.
+        Err(error) if matches!(error.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => Ok(false),
+        Err(error) => Err(error),
     }
 }
 
@@ -174,8 +156,8 @@ pub fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
     let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: the kernel writes at most `len` bytes into `storage` (invariants 1, 2, 3).
-    let fd = retry(|| unsafe {
-        libc::accept4(fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len, flags)
+    let fd = retry(|| {
+        syscall!(accept4(fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len, flags))
     })?;
     let fd = owned(fd);
     Ok((fd, from_raw(&storage).ok()))
@@ -184,8 +166,7 @@ pub fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
 /// Sends `buf` (MSG_NOSIGNAL).
 pub fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `buf` is live for the call (invariants 1, 2).
-    retry(|| unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
-        .map(|n| n as usize)
+    retry(|| syscall!(send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL))).map(|n| n as usize)
 }
 
 /// Sends `bufs` in one `sendmsg` (writev with MSG_NOSIGNAL).
@@ -196,29 +177,29 @@ pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usi
     msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
     msg.msg_iovlen = bufs.len().min(libc::UIO_MAXIOV as usize) as _;
     // SAFETY: `msg` points to `bufs`, live for the call (invariants 1, 2).
-    retry(|| unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) }).map(|n| n as usize)
+    retry(|| syscall!(sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL))).map(|n| n as usize)
 }
 
 /// Receives into `buf`; with `peek`, leaves the data queued (MSG_PEEK).
 pub fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], peek: bool) -> io::Result<usize> {
     let flags = if peek { libc::MSG_PEEK } else { 0 };
     // SAFETY: `buf` is live and writable for the call (invariants 1, 2).
-    retry(|| unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) }).map(|n| n as usize)
+    retry(|| syscall!(recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags))).map(|n| n as usize)
 }
 
 /// Sends a datagram to `addr` (MSG_NOSIGNAL).
 pub fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
     let (storage, len) = to_raw(addr);
     // SAFETY: `buf` and `storage` are live for the call (invariants 1, 2).
-    retry(|| unsafe {
-        libc::sendto(
+    retry(|| {
+        syscall!(sendto(
             fd.as_raw_fd(),
             buf.as_ptr().cast(),
             buf.len(),
             libc::MSG_NOSIGNAL,
             (&storage as *const libc::sockaddr_storage).cast(),
             len,
-        )
+        ))
     })
     .map(|n| n as usize)
 }
@@ -229,15 +210,15 @@ pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, Socke
     let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
     let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `buf` and `storage` are live and writable, their lengths passed (invariants 1, 2, 3).
-    let n = retry(|| unsafe {
-        libc::recvfrom(
+    let n = retry(|| {
+        syscall!(recvfrom(
             fd.as_raw_fd(),
             buf.as_mut_ptr().cast(),
             buf.len(),
             0,
             (&mut storage as *mut libc::sockaddr_storage).cast(),
             &mut len,
-        )
+        ))
     })?;
     Ok((n as usize, from_raw(&storage)?))
 }
@@ -247,7 +228,7 @@ pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: `fds` has room for the two descriptors (invariant 2).
-    retry(|| unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) })?;
+    retry(|| syscall!(socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr())))?;
     Ok((owned(fds[0]), owned(fds[1])))
 }
 
@@ -256,8 +237,14 @@ pub fn set_reuseaddr(fd: BorrowedFd<'_>) -> io::Result<()> {
     let one: libc::c_int = 1;
     let len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `one` is a live c_int of the length passed (invariants 1, 2).
-    retry(|| unsafe {
-        libc::setsockopt(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, (&one as *const libc::c_int).cast(), len)
+    retry(|| {
+        syscall!(setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&one as *const libc::c_int).cast(),
+            len
+        ))
     })
     .map(drop)
 }
@@ -266,7 +253,7 @@ pub fn set_reuseaddr(fd: BorrowedFd<'_>) -> io::Result<()> {
 /// not connected (already reset) counts as shut down.
 pub fn shutdown_write(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: plain integers (invariant 1).
-    match retry(|| unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_WR) }) {
+    match retry(|| syscall!(shutdown(fd.as_raw_fd(), libc::SHUT_WR))) {
         Err(error) if error.raw_os_error() == Some(libc::ENOTCONN) => Ok(()),
         result => result.map(drop),
     }
