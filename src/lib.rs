@@ -86,7 +86,7 @@ pub mod fs {
     pub use runtime_io::fs::*;
 }
 
-/// Async I/O traits and helpers, and [`AsyncFd`] for any non-blocking descriptor.
+/// Async I/O traits and helpers, and [`AsyncFd`](io::AsyncFd) for any non-blocking descriptor.
 pub mod io {
     pub use futures_util::io::{
         copy, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,

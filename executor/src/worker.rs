@@ -35,11 +35,8 @@
 //!   hand-off window, nor 61 of the hog's polls.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::task::Waker;
+use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::coop;
 use crate::guards::{Guard, Guards};
@@ -47,11 +44,17 @@ use crate::idle::Idle;
 use crate::local::LocalTasks;
 use crate::metrics::WorkerMetrics;
 use crate::monitor;
-use crate::park::{Parker, Unparked};
+use crate::park::Parker;
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
 use crate::sync::Arc;
-use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
+use crate::task::{Notified, OwnedTasks};
 use crate::Poller;
+
+mod shared;
+mod steal;
+
+pub(crate) use shared::new;
+pub use shared::wake_all;
 
 /// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
 /// it does not fall into step with a program's own periods).
@@ -126,199 +129,6 @@ struct Core {
 
 thread_local! {
     static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
-    /// Set while [`wake_all`] runs on this thread: remote wake-ups collect here,
-    /// per runtime, and are queued together.
-    static BATCH: RefCell<Option<Batches>> = const { RefCell::new(None) };
-}
-
-/// Tasks woken during one [`wake_all`], per runtime.
-type Batches = Vec<(Arc<Shared>, Vec<Notified>)>;
-
-/// Wakes every waker in `wakers`, leaving it empty. A waker whose code
-/// panics is skipped after the panic hook reported it: the caller is a
-/// runtime thread (the reactor's) that must go on waking the rest.
-///
-/// Tasks of a multi-thread runtime woken this way from outside its workers (the
-/// reactor thread's batch of ready sources) reach its injector under one lock
-/// with one notification, instead of one lock and one unpark each; the worker
-/// that wakes up rouses another if there is more work than it can take.
-pub fn wake_all(wakers: &mut Vec<Waker>) {
-    if BATCH.with(|batch| batch.borrow().is_some()) {
-        // Called from inside a wake: the outer call queues the batch.
-        wakers.drain(..).for_each(wake_caught);
-        return;
-    }
-    /// Queues the batch on every way out.
-    struct Flush;
-    impl Drop for Flush {
-        fn drop(&mut self) {
-            let batches = BATCH.with(|batch| batch.borrow_mut().take()).unwrap_or_default();
-            for (shared, tasks) in batches {
-                // A refused batch (shutdown) is dropped here, outside the injector's lock.
-                if shared.inject.push_batch(tasks.into_iter()).is_ok() {
-                    shared.notify_parked();
-                }
-            }
-        }
-    }
-    BATCH.with(|batch| *batch.borrow_mut() = Some(Vec::new()));
-    let _flush = Flush;
-    wakers.drain(..).for_each(wake_caught);
-}
-
-/// Wakes `waker`, catching a panic in its code. (The reactor crate has the
-/// same for its own threads; it does not depend on this one.)
-fn wake_caught(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
-}
-
-/// Builds the shared state and the local queues, one per worker thread to start.
-pub(crate) fn new(
-    workers: usize,
-    poller: Option<Arc<dyn Poller>>,
-    guards: Guards,
-    monitor: Arc<monitor::Config>,
-    seed: Option<u64>,
-) -> (Arc<Shared>, Vec<Local<Notified>>) {
-    let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
-        .map(|_| {
-            let (local, steal) = local::new();
-            (
-                local,
-                Remote { steal, rounds: AtomicU32::new(0), parker: Parker::new(), metrics: WorkerMetrics::default() },
-            )
-        })
-        .unzip();
-    let shared = Shared {
-        remotes: remotes.into_boxed_slice(),
-        inject: Inject::new(),
-        idle: Idle::new(workers),
-        owned: OwnedTasks::new(),
-        shutdown: AtomicBool::new(false),
-        poller,
-        guards,
-        monitor,
-        seed,
-    };
-    (Arc::new(shared), locals)
-}
-
-impl Shared {
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (handle, notified) = self.owned.bind(future, self.clone(), spawned_at);
-        if let Some(notified) = notified {
-            self.schedule_task(notified, false);
-        }
-        handle
-    }
-
-    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
-        let task = WORKER.with(|worker| match &*worker.borrow() {
-            Some(worker) if Arc::ptr_eq(&worker.shared, self) => worker.schedule_local(task, is_yield),
-            _ => Some(task),
-        });
-        if let Some(task) = task.and_then(|task| self.add_to_batch(task)) {
-            self.schedule_remote(task);
-        }
-    }
-
-    /// Adds `task` to this thread's [`wake_all`] batch; gives it back when no
-    /// batch is being collected.
-    fn add_to_batch(self: &Arc<Self>, task: Notified) -> Option<Notified> {
-        BATCH.with(|batch| {
-            let mut batch = batch.borrow_mut();
-            let Some(batches) = batch.as_mut() else { return Some(task) };
-            match batches.iter_mut().find(|(shared, _)| Arc::ptr_eq(shared, self)) {
-                Some((_, tasks)) => tasks.push(task),
-                None => batches.push((self.clone(), vec![task])),
-            }
-            None
-        })
-    }
-
-    fn schedule_remote(&self, task: Notified) {
-        // A refused task (shutdown) is dropped here, outside the injector's lock.
-        if self.inject.push(task).is_ok() {
-            self.notify_parked();
-        }
-    }
-
-    fn notify_parked(&self) {
-        if let Some(worker) = self.idle.worker_to_notify() {
-            self.unpark_worker(worker);
-        }
-    }
-
-    fn unpark_worker(&self, worker: usize) {
-        if self.remotes[worker].parker.unpark() == Unparked::Polling {
-            if let Some(poller) = &self.poller {
-                poller.interrupt();
-            }
-        }
-    }
-
-    fn has_work(&self) -> bool {
-        !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.steal.is_empty())
-    }
-
-    fn overflow(&self, batch: &mut dyn Iterator<Item = Notified>) {
-        // A refused batch (shutdown) is dropped here, outside the injector's lock.
-        let _ = self.inject.push_batch(batch);
-    }
-
-    /// Tells the workers to stop and wakes them.
-    pub(crate) fn signal_shutdown(&self) {
-        self.shutdown.store(true, Ordering::Release);
-        for worker in 0..self.remotes.len() {
-            self.unpark_worker(worker);
-        }
-    }
-
-    /// After the workers stopped: cancels every task and empties the injector.
-    pub(crate) fn shutdown_tasks(&self) {
-        self.owned.close_and_shutdown_all();
-        drop(self.inject.close());
-    }
-
-    fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn num_workers(&self) -> usize {
-        self.remotes.len()
-    }
-
-    pub(crate) fn fill_metrics(&self, metrics: &mut crate::RuntimeMetrics) {
-        metrics.workers = self.remotes.len();
-        metrics.tasks_alive = self.owned.len();
-        metrics.worker_polls = self.remotes.iter().map(|r| r.metrics.polls.get()).collect();
-        metrics.worker_steals = self.remotes.iter().map(|r| r.metrics.steals.get()).collect();
-        metrics.worker_parks = self.remotes.iter().map(|r| r.metrics.parks.get()).collect();
-        metrics.injector_pushes = self.inject.pushes();
-        if self.monitor.keeps_histogram() {
-            for remote in self.remotes.iter() {
-                remote.metrics.poll_times.add_to(&mut metrics.poll_time_histogram);
-            }
-        }
-    }
-}
-
-impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Notified) {
-        self.schedule_task(task, false);
-    }
-
-    fn reschedule(&self, task: Notified) {
-        self.schedule_task(task, true);
-    }
-
-    fn release(&self, task: NonNull<Header>) -> Option<Task> {
-        self.owned.remove(task)
-    }
 }
 
 /// The body of worker thread `index`.
@@ -474,60 +284,6 @@ impl Worker {
         task.or_else(|| self.pop_inject_batch(&mut core))
     }
 
-    /// Pops the local queue, ending the round first when it is over.
-    fn pop_local(&self, core: &mut Core) -> Option<Notified> {
-        if core.local.is_past(core.round_end) {
-            if core.local.len() == 0 {
-                return None;
-            }
-            core.round_end = core.local.back();
-            if let Some(task) = self.end_round(core) {
-                return Some(task);
-            }
-            if core.local.len() > 1 {
-                // Tasks that yielded this round: an idle worker may take some.
-                self.shared.notify_parked();
-            }
-        }
-        core.local.pop()
-    }
-
-    /// Counts a round and takes half the queue of a worker that lags.
-    fn end_round(&self, core: &mut Core) -> Option<Notified> {
-        // Relaxed: the counts only steer; a stale one costs a steal or defers one.
-        let rounds = self.remote().rounds.load(Ordering::Relaxed).wrapping_add(1);
-        self.remote().rounds.store(rounds, Ordering::Relaxed);
-        // At most once per injector interval: a worker whose round is one
-        // yielding task would otherwise read every other's count each poll.
-        let since = core.tick.wrapping_sub(core.laggards_looked_at);
-        if since < GLOBAL_POLL_INTERVAL || !self.shared.guards.on(Guard::LaggingSteal) {
-            return None;
-        }
-        core.laggards_looked_at = core.tick;
-        let workers = self.shared.remotes.len();
-        let start = core.next_rand() as usize % workers;
-        (0..workers).map(|i| (start + i) % workers).filter(|&victim| victim != self.index).find_map(|victim| {
-            let remote = &self.shared.remotes[victim];
-            let behind = rounds.wrapping_sub(remote.rounds.load(Ordering::Relaxed)) as i32;
-            if behind < LAGGING_ROUNDS || !remote.steal.is_stealable() {
-                return None;
-            }
-            let task = remote.steal.steal_into(&mut core.local)?;
-            self.remote().metrics.steals.incr();
-            Some(task)
-        })
-    }
-
-    /// After parking: this worker joins the round the busiest one is in, so
-    /// that the others do not take its new tasks for a lagging worker's.
-    fn catch_up_rounds(&self) {
-        let rounds = self.shared.remotes.iter().map(|remote| remote.rounds.load(Ordering::Relaxed));
-        let ahead = rounds.max_by_key(|&r| r.wrapping_sub(self.remote().rounds.load(Ordering::Relaxed)) as i32);
-        if let Some(ahead) = ahead {
-            self.remote().rounds.store(ahead, Ordering::Relaxed);
-        }
-    }
-
     /// Takes a task from the injector, and a fair share more into the local
     /// queue: at most half its free slots, so that the tasks woken meanwhile
     /// fit (a full queue's next wake would send the oldest half straight back
@@ -538,30 +294,6 @@ impl Worker {
         self.shared.inject.pop_batch(more, |task| {
             core.local.push_back(task, |_| unreachable!("the batch fits in the free slots"));
         })
-    }
-
-    fn steal_work(&self) -> Option<Notified> {
-        let mut core = self.core.borrow_mut();
-        if !core.searching {
-            if !self.shared.idle.transition_worker_to_searching() {
-                return None;
-            }
-            core.searching = true;
-        }
-        let workers = self.shared.remotes.len();
-        let start = core.next_rand() as usize % workers;
-        let victims = if self.shared.guards.on(Guard::Stealing) { workers } else { 0 };
-        for i in 0..victims {
-            let victim = (start + i) % workers;
-            if victim == self.index {
-                continue;
-            }
-            if let Some(task) = self.shared.remotes[victim].steal.steal_into(&mut core.local) {
-                self.remote().metrics.steals.incr();
-                return Some(task);
-            }
-        }
-        self.pop_inject_batch(&mut core)
     }
 
     fn run_task(&self, task: Notified) {
@@ -644,15 +376,5 @@ impl Core {
         x ^= x << 5;
         self.rand = x;
         x
-    }
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MultiThread")
-            .field("workers", &self.remotes.len())
-            .field("inject", &self.inject)
-            .field("owned", &self.owned)
-            .finish()
     }
 }

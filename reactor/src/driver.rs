@@ -246,7 +246,7 @@ impl Handle {
         }
     }
 
-    /// Makes a [`Handle::wait`] in progress, or the next one, return.
+    /// Makes a [`WaitTurn::wait`] in progress, or the next one, return.
     pub fn interrupt_wait(&self) {
         self.inner.eventfd.wake();
     }

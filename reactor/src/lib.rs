@@ -53,7 +53,7 @@ mod sys;
 #[cfg(not(loom))]
 pub use deadlines::Deadlines;
 #[cfg(not(loom))]
-pub use driver::{Driver, Handle, Interrupter, WakeBatch};
+pub use driver::{Driver, Handle, Interrupter, WaitTurn, WakeBatch};
 pub use readiness::{Direction, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;

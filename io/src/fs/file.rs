@@ -26,21 +26,22 @@ use std::fmt;
 use std::fs::Metadata;
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll, Wake, Waker};
+use std::task::{ready, Context, Poll};
 
 use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use runtime_executor::{coop, JoinHandle};
 
 use super::feed::{Feed, Push};
-use super::{asyncify, job_failed};
+use super::job_failed;
+use super::jobs::{read_job, wait, write_at, write_job, Done, Outcome};
+use super::open_options::OpenOptions;
 use runtime_executor::{Resource, WaitingOn};
 
 /// The first read-ahead chunk, and the one after a seek.
-const MIN_CHUNK: usize = 64 * 1024;
+pub(super) const MIN_CHUNK: usize = 64 * 1024;
 /// The largest read-ahead chunk.
 const MAX_CHUNK: usize = 2 * 1024 * 1024;
 
@@ -110,29 +111,6 @@ pub struct File {
     len_asked: bool,
 }
 
-/// What a job did.
-enum Done {
-    /// Read `Ok(n)` bytes into the buffer, from offset `at`, as of `generation`.
-    Read {
-        at: u64,
-        buf: Vec<u8>,
-        result: io::Result<usize>,
-        generation: u64,
-    },
-    /// Wrote the buffer; in append mode, the file's length after.
-    Write {
-        buf: Vec<u8>,
-        result: io::Result<u64>,
-    },
-    Other(io::Result<Outcome>),
-}
-
-enum Outcome {
-    Len(u64),
-    Metadata(Metadata),
-    Unit,
-}
-
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("File")
@@ -176,7 +154,7 @@ impl File {
         Ok(File::new(std, pos, false))
     }
 
-    fn new(std: std::fs::File, pos: u64, append: bool) -> File {
+    pub(super) fn new(std: std::fs::File, pos: u64, append: bool) -> File {
         File {
             std: Arc::new(std),
             pos,
@@ -279,7 +257,7 @@ impl File {
     }
 
     /// Takes in what a completed job did.
-    fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
+    pub(super) fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
         match done {
             Ok(Done::Read { buf, generation, .. }) if generation != self.generation => self.spare = buf,
             Ok(Done::Read { at, buf, result, .. }) => {
@@ -416,62 +394,6 @@ impl File {
     }
 }
 
-/// A read job: fills `chunk` from offset `at`.
-fn read_job(file: &std::fs::File, mut chunk: Vec<u8>, at: u64, generation: u64) -> Done {
-    let result = read_at(file, &mut chunk, at);
-    Done::Read { at, buf: chunk, result, generation }
-}
-
-/// A write job: writes `buf` at `at`, then whatever the `File` fed in
-/// meanwhile, until the feed is empty or a write fails.
-fn write_job(file: &std::fs::File, feed: &Feed, mut buf: Vec<u8>, mut at: u64, append: bool) -> Done {
-    /// However the job ends (a panic too), it stops taking: no writer waits
-    /// for a taker that is gone.
-    struct Stop<'a>(&'a Feed);
-    impl Drop for Stop<'_> {
-        fn drop(&mut self) {
-            self.0.stop();
-        }
-    }
-    let _stop = Stop(feed);
-    loop {
-        match write_at(file, &buf, (!append).then_some(at)) {
-            Ok(end) => match feed.next(&mut buf) {
-                Some(next) => at = next,
-                None => return Done::Write { buf, result: Ok(end) },
-            },
-            Err(error) => return Done::Write { buf, result: Err(error) },
-        }
-    }
-}
-
-/// Writes all of `buf` at offset `at`, or at the end in append mode (`None`:
-/// the kernel picks the offset, whatever we think it is); returns the offset
-/// just past the bytes written.
-fn write_at(file: &std::fs::File, buf: &[u8], at: Option<u64>) -> io::Result<u64> {
-    match at {
-        Some(at) => file.write_all_at(buf, at).map(|()| at + buf.len() as u64),
-        None => io::Write::write_all(&mut &*file, buf).and_then(|()| io::Seek::stream_position(&mut &*file)),
-    }
-}
-
-/// Reads at `at` until `buf` is full or the end of the file, retrying
-/// interrupted reads; `Ok(n)` with `n < buf.len()` means the end.
-fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], at + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            // The bytes read so far are good; the next read meets the error again.
-            Err(_) if filled > 0 => break,
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
-}
-
 impl AsyncWrite for File {
     /// A write that only buffers is always ready: it spends a unit of the
     /// task's cooperative budget, as every write does.
@@ -592,119 +514,5 @@ impl Drop for File {
             }
             let _ = write_at(&file, &buf, at);
         });
-    }
-}
-
-/// Blocks this (pool) thread until `future` completes.
-fn wait<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        std::thread::park();
-    }
-}
-
-/// Options for opening a file; the async counterpart of
-/// `std::fs::OpenOptions`.
-///
-/// # Examples
-/// ```
-/// #[runtime::main(flavor = "current_thread")]
-/// async fn main() -> std::io::Result<()> {
-///     let path = std::env::temp_dir().join("runtime-open-options-doc.log");
-///     let _file = runtime::fs::OpenOptions::new().append(true).create(true).open(&path).await?;
-///     runtime::fs::remove_file(&path).await
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct OpenOptions {
-    std: std::fs::OpenOptions,
-    append: bool,
-    read: bool,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions::new()
-    }
-}
-
-impl OpenOptions {
-    /// Options with every flag off.
-    pub fn new() -> OpenOptions {
-        OpenOptions { std: std::fs::OpenOptions::new(), append: false, read: false }
-    }
-
-    /// Open for reading.
-    pub fn read(&mut self, read: bool) -> &mut OpenOptions {
-        self.std.read(read);
-        self.read = read;
-        self
-    }
-
-    /// Open for writing.
-    pub fn write(&mut self, write: bool) -> &mut OpenOptions {
-        self.std.write(write);
-        self
-    }
-
-    /// Every write goes to the end of the file.
-    pub fn append(&mut self, append: bool) -> &mut OpenOptions {
-        self.std.append(append);
-        self.append = append;
-        self
-    }
-
-    /// Truncate the file to zero length when it opens.
-    pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
-        self.std.truncate(truncate);
-        self
-    }
-
-    /// Create the file if it does not exist.
-    pub fn create(&mut self, create: bool) -> &mut OpenOptions {
-        self.std.create(create);
-        self
-    }
-
-    /// Create the file, failing if it exists.
-    pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
-        self.std.create_new(create_new);
-        self
-    }
-
-    /// Opens `path` with these options, in one job.
-    ///
-    /// # Errors
-    /// The OS's error, as `std::fs::OpenOptions::open` reports it.
-    ///
-    /// A file opened for reading gets its first read-ahead chunk in the same
-    /// job, so reading a small file whole costs one job in all.
-    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        let (options, path, append, read) = (self.std.clone(), path.as_ref().to_owned(), self.append, self.read);
-        let (std, first) = asyncify(move || {
-            let std = options.open(path)?;
-            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0, 0));
-            Ok((std, first))
-        })
-        .await?;
-        // A new file's position is 0; in append mode it is the end, known after the first write.
-        let mut file = File::new(std, 0, append);
-        // A failed first read is dropped: the caller's own read meets it again
-        // (or never: a write-only use of a file that cannot be read ahead).
-        if let Some(first @ Done::Read { result: Ok(_), .. }) = first {
-            file.take_in(Ok(first));
-        }
-        Ok(file)
     }
 }
