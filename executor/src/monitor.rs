@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::metrics::Counter;
-use crate::task::Header;
 
 /// Buckets of the poll-time histogram: under 1 µs, then one per power of two
 /// of microseconds, the last open-ended (≥ 262 ms).
@@ -163,17 +162,18 @@ pub(crate) fn start() -> Option<Instant> {
     MONITOR.with(|monitor| monitor.borrow().is_some().then(Instant::now))
 }
 
-/// After the poll of the task with `header`: records its time and reports it
-/// if it was slow and the task was not reported before.
-pub(crate) fn finish(started: Instant, header: &Header) {
+/// After the poll of the task spawned at `spawned_at`: records its time and,
+/// if it was slow, reports it when `first_report` says the task was not
+/// reported before (the task header's flag: this module knows no tasks).
+pub(crate) fn finish(started: Instant, spawned_at: &'static Location<'static>, first_report: impl FnOnce() -> bool) {
     let duration = started.elapsed();
     MONITOR.with(|monitor| {
         let monitor = monitor.borrow();
         let Some(monitor) = monitor.as_ref() else { return };
         monitor.times.record(duration);
         let Some(threshold) = monitor.config.slow_poll_threshold else { return };
-        if duration >= threshold && header.mark_slow_reported() {
-            monitor.config.report(&SlowPoll { spawned_at: header.spawned_at, duration, threshold });
+        if duration >= threshold && first_report() {
+            monitor.config.report(&SlowPoll { spawned_at, duration, threshold });
         }
     });
 }

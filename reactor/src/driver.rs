@@ -41,7 +41,8 @@ use std::time::{Duration, Instant};
 use crate::deadlines::Deadlines;
 use crate::handoff::{Handoff, Turn};
 use crate::readiness::Ready;
-use crate::registration::{shut_down, ScheduledIo, Slab};
+use crate::scheduled_io::ScheduledIo;
+use crate::slab::Slab;
 use crate::sync::{lock, Arc, AtomicBool, Mutex};
 use crate::sys::{minimize_timer_slack, Epoll, EventFd, Events};
 use crate::wake::wake_all_caught;
@@ -62,6 +63,11 @@ pub const MAX_STAND_BY: Duration = Duration::from_millis(100);
 
 /// Wakes a batch of wakers and leaves the vector empty.
 pub type WakeBatch = fn(&mut Vec<Waker>);
+
+/// The error every operation of a shut-down reactor's sources reports.
+pub(crate) fn shut_down() -> io::Error {
+    io::Error::other("the runtime's reactor has shut down")
+}
 
 /// A reference to a running reactor, for registering sources with it.
 #[derive(Clone, Debug)]

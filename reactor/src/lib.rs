@@ -48,6 +48,10 @@ mod driver;
 #[cfg(not(loom))]
 mod registration;
 #[cfg(not(loom))]
+mod scheduled_io;
+#[cfg(not(loom))]
+mod slab;
+#[cfg(not(loom))]
 mod sys;
 
 #[cfg(not(loom))]

@@ -140,7 +140,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         poll
     }));
     if let Some(started) = started {
-        monitor::finish(started, &cell.header);
+        monitor::finish(started, cell.header.spawned_at, || cell.header.mark_slow_reported());
     }
     let output = match polled {
         Ok(Poll::Pending) => {
