@@ -11,6 +11,50 @@
 //!     println!("{}", handle.await.unwrap());
 //! }
 //! ```
+//!
+//! # The crate's map
+//! - Starting a runtime: `#[runtime::main]` and `#[runtime::test]`, or
+//!   [`Builder`] and [`Runtime`] by hand; [`Handle`] reaches a running one
+//!   from any thread. Outside any runtime, [`spawn`], [`block_on`] and the I/O
+//!   types use a default runtime started on first use.
+//! - [`task`]: spawning, joining, cancelling, `spawn_local`, task groups,
+//!   task-local values, the cooperative budget, task dumps.
+//! - [`net`], [`fs`], [`process`], [`signal`]: async versions of `std::net`,
+//!   `std::fs` and `std::process`, and Unix signals; [`io`] has the traits.
+//! - [`time`]: sleeps, timeouts and intervals, and paused time for tests.
+//! - [`sync`]: channels and locks for tasks.
+//!
+//! A socket, a timer and a channel together:
+//!
+//! ```
+//! use runtime::io::{AsyncReadExt, AsyncWriteExt};
+//! use runtime::net::{TcpListener, TcpStream};
+//! use runtime::time::{timeout, Duration};
+//!
+//! #[runtime::main(flavor = "current_thread")]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let (done, finished) = runtime::sync::oneshot::channel();
+//!     runtime::spawn(async move {
+//!         let (mut peer, _) = listener.accept().await.unwrap();
+//!         let mut word = [0; 5];
+//!         peer.read_exact(&mut word).await.unwrap();
+//!         done.send(word).unwrap();
+//!     });
+//!     let mut client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"hello").await?;
+//!     let word = timeout(Duration::from_secs(10), finished).await.expect("in time").unwrap();
+//!     assert_eq!(&word, b"hello");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Testing
+//! `#[runtime::test(seed = N)]` replays one interleaving of a test's tasks,
+//! `#[runtime::test(start_paused = true)]` runs its timers on a virtual clock
+//! that jumps ahead whenever every task waits, and [`Handle::dump`] lists
+//! what every task waits on (README.md, "Testing your code").
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -51,9 +95,24 @@ pub use runtime_executor::task_local;
 /// sub-millisecond precision, and paused (virtual) time for tests:
 /// [`pause`](time::pause), [`resume`](time::resume), [`advance`](time::advance).
 ///
-/// [`Instant`](time::Instant) is `std::time::Instant` that follows a paused
-/// runtime's clock; it converts to and from std's, and every function here
-/// takes either.
+/// [`Instant`](time::Instant) is the runtime clock's instant: it follows a
+/// paused clock, where `std::time::Instant` does not; the two convert into
+/// each other, and every function here takes either.
+///
+/// ```
+/// use runtime::time::{interval, sleep, timeout, Duration, Instant};
+///
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+///     assert!(timeout(Duration::from_millis(5), std::future::pending::<()>()).await.is_err());
+///     let mut ticks = interval(Duration::from_millis(1));
+///     ticks.tick().await; // the first tick is immediate
+///     ticks.tick().await;
+/// }
+/// ```
 pub mod time {
     pub use runtime_timer::{
         advance, interval, interval_at, pause, resume, sleep, sleep_until, timeout, timeout_at, Elapsed, Instant,
@@ -64,6 +123,27 @@ pub mod time {
 
 /// Async TCP, UDP and Unix sockets, drop-in async versions of `std::net` and
 /// `std::os::unix::net`.
+///
+/// ```
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::net::{UdpSocket, UnixStream};
+///
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> std::io::Result<()> {
+///     let (mut a, mut b) = UnixStream::pair()?;
+///     a.write_all(b"ping").await?;
+///     let mut buf = [0; 4];
+///     b.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"ping");
+///
+///     let (x, y) = (UdpSocket::bind("127.0.0.1:0").await?, UdpSocket::bind("127.0.0.1:0").await?);
+///     x.send_to(b"datagram", y.local_addr()?).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = y.recv_from(&mut buf).await?;
+///     assert_eq!((&buf[..n], from), (&b"datagram"[..], x.local_addr()?));
+///     Ok(())
+/// }
+/// ```
 pub mod net {
     pub use runtime_io::net::*;
 }
@@ -82,6 +162,17 @@ pub mod signal {
 
 /// Async files and file-system functions, drop-in async versions of
 /// `std::fs`, run on the blocking pool.
+///
+/// ```
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> std::io::Result<()> {
+///     let dir = std::env::temp_dir().join(format!("runtime-fs-doc-{}", std::process::id()));
+///     runtime::fs::create_dir_all(&dir).await?;
+///     runtime::fs::write(dir.join("a.txt"), "some bytes").await?;
+///     assert_eq!(runtime::fs::read_to_string(dir.join("a.txt")).await?, "some bytes");
+///     runtime::fs::remove_dir_all(&dir).await
+/// }
+/// ```
 pub mod fs {
     pub use runtime_io::fs::*;
 }
