@@ -61,8 +61,6 @@
 mod runtime;
 
 pub use runtime::{Builder, Runtime};
-#[doc(hidden)]
-pub use runtime_executor::Guard;
 pub use runtime_executor::{
     block_on, spawn, spawn_blocking, Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics,
     SlowPoll, POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,

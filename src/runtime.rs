@@ -171,7 +171,8 @@ impl Builder {
         self
     }
 
-    /// Switches a fairness guard off: for tests that show they fail without it.
+    /// Switches a fairness guard (`runtime_executor::Guard`, not a name of
+    /// this crate) off: for tests that show they fail without it.
     #[doc(hidden)]
     pub fn disable_fairness_guard(&mut self, guard: executor::Guard) -> &mut Builder {
         self.executor.disable_fairness_guard(guard);

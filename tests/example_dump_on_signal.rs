@@ -11,15 +11,6 @@ use support::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn example() -> std::path::PathBuf {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir.join("examples").join("dump_on_signal")
-}
-
 fn send(child: &std::process::Child, signal: libc::c_int) {
     // SAFETY: kill(2) on our own child's pid; no memory is involved.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
@@ -28,7 +19,7 @@ fn send(child: &std::process::Child, signal: libc::c_int) {
 #[test]
 fn sigusr1_prints_the_task_table_and_sigterm_stops_it() {
     watchdog(LIMIT, || {
-        let mut child = Command::new(example())
+        let mut child = Command::new(support::example("dump_on_signal"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("the dump_on_signal example is built by `cargo test`");

@@ -12,16 +12,6 @@ use support::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// The example binary that `cargo test` built next to this test.
-fn example() -> std::path::PathBuf {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir.join("examples").join("echo_server")
-}
-
 fn echo_once(stream: &mut TcpStream, message: &[u8]) {
     stream.write_all(message).unwrap();
     let mut back = vec![0; message.len()];
@@ -32,7 +22,7 @@ fn echo_once(stream: &mut TcpStream, message: &[u8]) {
 #[test]
 fn sigterm_stops_accepting_lets_open_connections_finish_and_exits_zero() {
     watchdog(LIMIT, || {
-        let mut child = Command::new(example())
+        let mut child = Command::new(support::example("echo_server"))
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
             .spawn()

@@ -21,7 +21,8 @@ use runtime::io::{AsyncReadExt, AsyncWriteExt};
 use runtime::net::TcpListener;
 use runtime::task::{consume_budget, spawn, unconstrained, yield_now};
 use runtime::time::sleep_until;
-use runtime::{Builder, Guard, Runtime};
+use runtime::{Builder, Runtime};
+use runtime_executor::Guard;
 use support::watchdog;
 
 fn runtime(workers: usize, off: &[Guard]) -> Runtime {
