@@ -7,7 +7,8 @@
 //!   back of the local queue. Only a push to the local queue wakes a parked
 //!   worker; a searching worker may still steal the LIFO task. A task that
 //!   woke itself (it yielded) goes to the back of the local queue, never the
-//!   LIFO slot.
+//!   LIFO slot, and wakes nobody: it adds no work, and the round's end (below)
+//!   wakes a parked worker once for all the tasks that yielded.
 //! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
 //!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
 //! - Tasks spawned or woken from other threads go to the injector, which every
@@ -21,7 +22,8 @@
 //!   victim, then parks (idle.rs decides who wakes).
 //! - Each worker counts rounds: a round ends when every task that was queued
 //!   at its start has been popped or stolen, so a yielding task runs once a
-//!   round and its progress is its worker's round count. At a round's end a
+//!   round and its progress is its worker's round count. At a round's end
+//!   (looking at most once per [`GLOBAL_POLL_INTERVAL`] ticks, in steal.rs) a
 //!   worker steals half the queue of one that is [`LAGGING_ROUNDS`] behind
 //!   (it has more tasks, or less CPU: other processes, more workers than
 //!   cores), so progress evens out across workers even when none runs dry.
