@@ -135,7 +135,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
         if poll.is_ready() {
             // The spent future is dropped here, inside the catch: a panic in its
             // destructor becomes the task's JoinError (the output is lost, as in tokio).
-            drop_future(cell);
+            drop_stage(cell);
         }
         poll
     }));
@@ -185,14 +185,6 @@ fn drop_stage<F: Future, S>(cell: &Cell<F, S>) {
             }
         }
     });
-}
-
-/// [`drop_stage`] for a stage known to hold the future (a poll that returned Ready).
-fn drop_future<F: Future, S>(cell: &Cell<F, S>) {
-    debug_assert_eq!(cell.header.stage(), RUNNING);
-    cell.header.set_stage(CONSUMED);
-    // SAFETY: as in `drop_stage`: the caller owns the stage, which held the future.
-    cell.stage.with_mut(|slot| unsafe { ManuallyDrop::drop(&mut (*slot).running) });
 }
 
 /// Stores the task's output in the consumed stage. The caller owns the stage.

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{Core, Worker, GLOBAL_POLL_INTERVAL, LAGGING_ROUNDS};
+use super::{Core, Remote, Worker, GLOBAL_POLL_INTERVAL, LAGGING_ROUNDS};
 use crate::guards::Guard;
 use crate::task::Notified;
 
@@ -39,14 +39,19 @@ impl Worker {
             return None;
         }
         core.laggards_looked_at = core.tick;
+        self.steal_from_others(core, |remote| {
+            let behind = rounds.wrapping_sub(remote.rounds.load(Ordering::Relaxed)) as i32;
+            behind >= LAGGING_ROUNDS && remote.steal.is_stealable()
+        })
+    }
+
+    /// Half the queue of the first other worker, from a random one on, that
+    /// `victim` accepts.
+    fn steal_from_others(&self, core: &mut Core, victim: impl Fn(&Remote) -> bool) -> Option<Notified> {
         let workers = self.shared.remotes.len();
         let start = core.next_rand() as usize % workers;
-        (0..workers).map(|i| (start + i) % workers).filter(|&victim| victim != self.index).find_map(|victim| {
-            let remote = &self.shared.remotes[victim];
-            let behind = rounds.wrapping_sub(remote.rounds.load(Ordering::Relaxed)) as i32;
-            if behind < LAGGING_ROUNDS || !remote.steal.is_stealable() {
-                return None;
-            }
+        let others = (0..workers).map(|i| (start + i) % workers).filter(|&other| other != self.index);
+        others.map(|other| &self.shared.remotes[other]).filter(|remote| victim(remote)).find_map(|remote| {
             let task = remote.steal.steal_into(&mut core.local)?;
             self.remote().metrics.steals.incr();
             Some(task)
@@ -71,19 +76,8 @@ impl Worker {
             }
             core.searching = true;
         }
-        let workers = self.shared.remotes.len();
-        let start = core.next_rand() as usize % workers;
-        let victims = if self.shared.guards.on(Guard::Stealing) { workers } else { 0 };
-        for i in 0..victims {
-            let victim = (start + i) % workers;
-            if victim == self.index {
-                continue;
-            }
-            if let Some(task) = self.shared.remotes[victim].steal.steal_into(&mut core.local) {
-                self.remote().metrics.steals.incr();
-                return Some(task);
-            }
-        }
-        self.pop_inject_batch(&mut core)
+        let stolen =
+            if self.shared.guards.on(Guard::Stealing) { self.steal_from_others(&mut core, |_| true) } else { None };
+        stolen.or_else(|| self.pop_inject_batch(&mut core))
     }
 }
