@@ -169,6 +169,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
 /// says CONSUMED first: if the destructor panics, the cell holds no stage to
 /// drop twice (never a half-dropped one). The caller owns the stage
 /// (invariant 2).
+#[inline(always)]
 fn drop_stage<F: Future, S>(cell: &Cell<F, S>) {
     let tag = cell.header.stage();
     if tag == CONSUMED {
