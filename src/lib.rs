@@ -58,22 +58,25 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod default;
 mod runtime;
 
+pub use default::{block_on, spawn, spawn_blocking};
 pub use runtime::{Builder, Runtime};
 pub use runtime_executor::{
-    block_on, spawn, spawn_blocking, Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics,
-    SlowPoll, POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
+    Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics, SlowPoll, POLL_TIME_BUCKETS,
+    SEED_ENV, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning, joining, yielding, task groups, task ids, task-local
 /// values, and task dumps ([`Handle::dump`](crate::Handle::dump)).
 pub mod task {
+    pub use crate::{spawn, spawn_blocking};
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
     pub use runtime_executor::{
-        id, spawn, spawn_blocking, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id,
-        JoinError, JoinHandle, JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
+        id, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id, JoinError, JoinHandle,
+        JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
     };
 }
 

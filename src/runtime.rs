@@ -173,6 +173,10 @@ impl Builder {
 
     /// Switches a fairness guard (`runtime_executor::Guard`, not a name of
     /// this crate) off: for tests that show they fail without it.
+    ///
+    /// # Panics
+    /// Unless runtime-executor's `guard-switches` feature is on (without it
+    /// the scheduler checks no switch).
     #[doc(hidden)]
     pub fn disable_fairness_guard(&mut self, guard: executor::Guard) -> &mut Builder {
         self.executor.disable_fairness_guard(guard);
@@ -279,6 +283,15 @@ impl Runtime {
     /// The runtime's handle.
     pub fn handle(&self) -> &Handle {
         self.executor.handle()
+    }
+
+    /// The executor of a runtime that runs until the process exits (the
+    /// default one, held by a static that is never dropped): its reactor and
+    /// timers are never stopped either, so they are let go of here.
+    pub(crate) fn into_process_lifetime(self) -> executor::Runtime {
+        let Runtime { executor, reactor, timers } = self;
+        std::mem::forget((reactor, timers));
+        executor
     }
 
     /// Shuts the runtime down, waiting at most `timeout` for running blocking

@@ -1,6 +1,10 @@
 //! The scheduler's fairness guards, each of which a test may switch off to show
 //! that its fairness test fails without it (FAIRNESS.md lists what each one
 //! guarantees).
+//!
+//! The switches exist only with the `guard-switches` feature (the facade's
+//! tests turn it on): without it [`Guards::on`] is the constant `true`, so the
+//! worker's hot path carries no check at all.
 
 /// One fairness guard. Switching one off is for tests only: it exists so a
 /// fairness test can show that it fails without the guard it relies on.
@@ -38,11 +42,18 @@ impl Guards {
         1 << guard as u8
     }
 
+    /// # Panics
+    /// Without the `guard-switches` feature: a guard that cannot be switched
+    /// off must not look switched off to the test that asked.
     pub(crate) fn disable(&mut self, guard: Guard) {
+        if !cfg!(feature = "guard-switches") {
+            panic!("switching a fairness guard off needs runtime-executor's `guard-switches` feature");
+        }
         self.0 &= !Guards::bit(guard);
     }
 
+    #[inline(always)]
     pub(crate) fn on(self, guard: Guard) -> bool {
-        self.0 & Guards::bit(guard) != 0
+        !cfg!(feature = "guard-switches") || self.0 & Guards::bit(guard) != 0
     }
 }

@@ -22,7 +22,12 @@ pub use handle::Handle;
 use handle::{HandleInner, Scheduler};
 pub use service::{Poller, Service, Wait};
 
-/// Configures and starts a [`Runtime`].
+/// The engine's builder: a scheduler, its threads, the blocking pool and the
+/// [`Service`]s attached to it.
+///
+/// Applications use `runtime::Builder`, which wraps this one, attaches the
+/// reactor and the timers, and is where each option is documented; an
+/// option here means the same and is described only in a line.
 ///
 /// # Examples
 /// ```
@@ -88,18 +93,13 @@ impl Builder {
         }
     }
 
-    /// Schedules with a seed (seed.rs): the current-thread flavor runs its
-    /// queued tasks in an order the seed picks, the same order for the same
-    /// seed, instead of first come, first served; the multi-thread flavor
-    /// takes its random choices (steal victims) from the seed. The
-    /// environment variable `RUNTIME_SEED` (a number, or `random`) overrides it.
+    /// Schedules with a seed (seed.rs; `RUNTIME_SEED` overrides it).
     pub fn schedule_seed(&mut self, seed: u64) -> &mut Builder {
         self.seed = Some(seed);
         self
     }
 
-    /// The number of worker threads (multi-thread flavor; ignored by the
-    /// current-thread flavor). Defaults to the number of CPUs.
+    /// The number of worker threads (multi-thread flavor; default one per CPU).
     ///
     /// # Panics
     /// When `n` is zero.
@@ -109,8 +109,7 @@ impl Builder {
         self
     }
 
-    /// The most threads the blocking pool grows to (default 512). Further jobs
-    /// wait in its queue.
+    /// The most threads the blocking pool grows to (default 512).
     ///
     /// # Panics
     /// When `n` is zero.
@@ -120,8 +119,7 @@ impl Builder {
         self
     }
 
-    /// How long an idle blocking-pool thread waits for a job before it exits
-    /// (default 10 s).
+    /// How long an idle blocking-pool thread lives (default 10 s).
     pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
         self.blocking_keep_alive = keep_alive;
         self
@@ -150,46 +148,20 @@ impl Builder {
         &self.thread_name
     }
 
-    /// The name of the runtime's threads (default `runtime-worker`; blocking
-    /// threads get `-blocking` appended).
+    /// The name of the runtime's threads (default `runtime-worker`).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         self.thread_name = name.into();
         self
     }
 
-    /// Reports every task whose poll takes `threshold` or longer, once per
-    /// task, with where it was spawned and how long the poll took: the task
-    /// that blocks a worker (a blocking call, a long CPU loop) names itself.
-    /// Reports go to stderr, or to [`Builder::on_slow_poll`]'s hook.
-    ///
-    /// Off by default: timing polls costs two clock reads per poll. Without
-    /// this call the environment variable `RUNTIME_SLOW_POLL_MS` (whole
-    /// milliseconds) sets the threshold. Turns on the poll-time histogram too.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use std::time::Duration;
-    ///
-    /// let reports = Arc::new(Mutex::new(Vec::new()));
-    /// let sink = reports.clone();
-    /// let rt = runtime_executor::Builder::new_multi_thread()
-    ///     .slow_poll_threshold(Duration::from_millis(20))
-    ///     .on_slow_poll(move |slow| sink.lock().unwrap().push(slow.spawned_at().line()))
-    ///     .build()?;
-    /// let line = line!() + 1;
-    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
-    /// assert_eq!(*reports.lock().unwrap(), [line]);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
+    /// Reports every task whose poll takes `threshold` or longer (monitor.rs;
+    /// `RUNTIME_SLOW_POLL_MS` sets it when this is not called).
     pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
         self.monitor.slow_poll_threshold = Some(threshold);
         self
     }
 
-    /// Sends slow-poll reports (see [`Builder::slow_poll_threshold`]) to
-    /// `hook` instead of stderr. The hook runs on the worker, right after the
-    /// slow poll: keep it short.
+    /// Sends slow-poll reports to `hook` instead of stderr.
     pub fn on_slow_poll(&mut self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> &mut Builder {
         self.monitor.on_slow_poll = Some(Arc::new(hook));
         self
@@ -205,6 +177,10 @@ impl Builder {
 
     /// Switches a fairness guard off. For tests only: a fairness test uses it
     /// to show that it fails without the guard it checks.
+    ///
+    /// # Panics
+    /// Unless runtime-executor's `guard-switches` feature is on (without it
+    /// the scheduler checks no switch).
     #[doc(hidden)]
     pub fn disable_fairness_guard(&mut self, guard: Guard) -> &mut Builder {
         self.guards.disable(guard);
@@ -280,7 +256,8 @@ impl Builder {
     }
 }
 
-/// The async runtime: scheduler, worker threads and blocking pool.
+/// The engine's runtime: scheduler, worker threads and blocking pool
+/// (applications use `runtime::Runtime`, which adds the reactor and timers).
 ///
 /// Dropping it stops the workers, cancels every task it still holds (their
 /// destructors run) and waits for running blocking jobs; see

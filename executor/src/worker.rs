@@ -304,11 +304,16 @@ impl Worker {
             // We were the last searcher and found work: there may be more.
             self.shared.notify_parked();
         }
-        self.poll(task);
         let lifo_polls = if self.shared.guards.on(Guard::LifoBound) { MAX_LIFO_POLLS_PER_TICK } else { usize::MAX };
-        for _ in 0..lifo_polls {
-            let Some(task) = self.core.borrow_mut().local.pop_lifo() else { return };
+        // One call site for the poll, so that it stays inlined in the loop.
+        let (mut task, mut polled_lifo) = (task, 0);
+        loop {
             self.poll(task);
+            if polled_lifo == lifo_polls {
+                break;
+            }
+            let Some(next) = self.core.borrow_mut().local.pop_lifo() else { return };
+            (task, polled_lifo) = (next, polled_lifo + 1);
         }
         let mut core = self.core.borrow_mut();
         if let Some(task) = core.local.pop_lifo() {

@@ -1,7 +1,8 @@
-//! One workload on a current-thread runtime, for instruction counts that do
-//! not depend on the machine's noise:
+//! One workload on a current-thread runtime (or, with a third argument, a
+//! multi-thread one with that many workers: the work-stealing worker's path),
+//! for instruction counts that do not depend on the machine's noise:
 //!
-//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield`
+//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield [WORKERS]`
 //!
 //! oneshot: 1M channels made, sent on and awaited; mpsc: 8 producers, one
 //! consumer, 1M messages through a bounded(1024) channel; mutex: 64 tasks ×
@@ -13,16 +14,29 @@ const MESSAGES: usize = 1_000_000;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(runtime), Some(workload)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield");
+        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield [WORKERS]");
         std::process::exit(2);
     };
+    let workers: Option<usize> = args.get(2).map(|n| n.parse().expect("WORKERS is a number"));
     match runtime.as_str() {
         "runtime" => {
-            let rt = runtime::Builder::new_current_thread().build().unwrap();
+            let rt = match workers {
+                Some(n) => runtime::Builder::new_multi_thread().worker_threads(n).build(),
+                None => runtime::Builder::new_current_thread().build(),
+            };
+            let rt = rt.unwrap();
             rt.block_on(rt.spawn(ours(workload.clone()))).unwrap();
         }
         _ => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let mut builder = match workers {
+                Some(n) => {
+                    let mut builder = tokio::runtime::Builder::new_multi_thread();
+                    builder.worker_threads(n);
+                    builder
+                }
+                None => tokio::runtime::Builder::new_current_thread(),
+            };
+            let rt = builder.enable_all().build().unwrap();
             rt.block_on(rt.spawn(tokio(workload.clone()))).unwrap();
         }
     }

@@ -3,12 +3,13 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 use super::{RuntimeFlavor, Service};
 use crate::blocking::BlockingPool;
 use crate::context::{self, EnterGuard};
-use crate::task::{JoinHandle, SpawnedAt};
+use crate::task::JoinHandle;
 use crate::{block_on, current_thread, worker, RuntimeMetrics};
 
 /// A cheap, cloneable reference to a runtime, valid on any thread.
@@ -87,8 +88,10 @@ impl Handle {
         self.spawn_at(future, std::panic::Location::caller())
     }
 
-    /// [`Handle::spawn`] with the caller to report in slow-poll reports.
-    pub(crate) fn spawn_at<F>(&self, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
+    /// [`Handle::spawn`] with the caller to report in slow-poll reports and
+    /// dumps (for spawn functions that reach the handle inside a closure).
+    #[doc(hidden)]
+    pub fn spawn_at<F>(&self, future: F, spawned_at: &'static Location<'static>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
