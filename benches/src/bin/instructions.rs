@@ -2,11 +2,12 @@
 //! multi-thread one with that many workers: the work-stealing worker's path),
 //! for instruction counts that do not depend on the machine's noise:
 //!
-//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield [WORKERS]`
+//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|yield [WORKERS]`
 //!
 //! oneshot: 1M channels made, sent on and awaited; mpsc: 8 producers, one
 //! consumer, 1M messages through a bounded(1024) channel; mutex: 64 tasks ×
-//! 10,000 lock/unlock; spawn: 100,000 tasks spawned, then awaited; yield:
+//! 10,000 lock/unlock; spawn: 100,000 tasks spawned, then awaited; chained:
+//! 100,000 tasks, each spawned by the one before; yield:
 //! 1,000 tasks yielding 1,000 times each.
 
 const MESSAGES: usize = 1_000_000;
@@ -14,7 +15,7 @@ const MESSAGES: usize = 1_000_000;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(runtime), Some(workload)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|yield [WORKERS]");
+        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|yield [WORKERS]");
         std::process::exit(2);
     };
     let workers: Option<usize> = args.get(2).map(|n| n.parse().expect("WORKERS is a number"));
@@ -42,7 +43,7 @@ fn main() {
     }
 }
 
-/// The three workloads, written once for both runtimes (`$krate` is the
+/// The workloads, written once for both runtimes (`$krate` is the
 /// runtime crate, `$spawn` its spawn function).
 macro_rules! workloads {
     ($name:ident, $krate:ident, $spawn:path) => {
@@ -82,6 +83,18 @@ macro_rules! workloads {
                         sum += task.await.unwrap();
                     }
                     std::hint::black_box(sum);
+                }
+                "chained" => {
+                    fn chain(left: usize, done: oneshot::Sender<()>) {
+                        if left == 0 {
+                            done.send(()).unwrap();
+                        } else {
+                            $spawn(async move { chain(left - 1, done) });
+                        }
+                    }
+                    let (done, finished) = oneshot::channel();
+                    chain(100_000, done);
+                    finished.await.unwrap();
                 }
                 "yield" => {
                     let tasks: Vec<_> = (0..1_000)
