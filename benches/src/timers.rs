@@ -52,6 +52,25 @@ pub async fn timers_light<R: Rt>(rt: &'static R) -> (f64, f64) {
     (lateness[LIGHT / 2], lateness[LIGHT * 99 / 100])
 }
 
+/// timers_light's limit: one plain thread sleeping (`thread::sleep`, its
+/// default timer slack) until each deadline in turn, as a perfect timer
+/// thread would; (p50, p99) lateness in µs. On a shared machine its p99 is
+/// the scheduler's: one late wake-up makes every deadline it overslept late.
+pub fn timers_light_thread() -> (f64, f64) {
+    let start = Instant::now();
+    let mut deadlines: Vec<Instant> = offsets(LIGHT).map(|offset| start + offset).collect();
+    deadlines.sort();
+    let mut lateness: Vec<f64> = deadlines
+        .into_iter()
+        .map(|deadline| {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1e6
+        })
+        .collect();
+    lateness.sort_by(f64::total_cmp);
+    (lateness[LIGHT / 2], lateness[LIGHT * 99 / 100])
+}
+
 /// 100,000 sleeps over 0–50 ms, all waited for (the total time is the measure).
 pub async fn timers<R: Rt>(rt: &'static R) {
     black_box(spread_sleeps(rt, HEAVY).await);

@@ -2,12 +2,13 @@
 //! multi-thread one with that many workers: the work-stealing worker's path),
 //! for instruction counts that do not depend on the machine's noise:
 //!
-//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|yield [WORKERS]`
+//! `valgrind --tool=callgrind target/release/instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|pingpong|yield [WORKERS]`
 //!
 //! oneshot: 1M channels made, sent on and awaited; mpsc: 8 producers, one
 //! consumer, 1M messages through a bounded(1024) channel; mutex: 64 tasks ×
 //! 10,000 lock/unlock; spawn: 100,000 tasks spawned, then awaited; chained:
-//! 100,000 tasks, each spawned by the one before; yield:
+//! 100,000 tasks, each spawned by the one before; pingpong: 1,000 pairs of
+//! tasks, 100 round trips each over two bounded(1) channels; yield:
 //! 1,000 tasks yielding 1,000 times each.
 
 const MESSAGES: usize = 1_000_000;
@@ -15,7 +16,7 @@ const MESSAGES: usize = 1_000_000;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(runtime), Some(workload)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|yield [WORKERS]");
+        eprintln!("usage: instructions runtime|tokio oneshot|mpsc|mutex|spawn|chained|pingpong|yield [WORKERS]");
         std::process::exit(2);
     };
     let workers: Option<usize> = args.get(2).map(|n| n.parse().expect("WORKERS is a number"));
@@ -95,6 +96,30 @@ macro_rules! workloads {
                     let (done, finished) = oneshot::channel();
                     chain(100_000, done);
                     finished.await.unwrap();
+                }
+                "pingpong" => {
+                    let pairs: Vec<_> = (0..1_000)
+                        .map(|_| {
+                            let (ping_tx, mut ping_rx) = mpsc::channel::<usize>(1);
+                            let (pong_tx, mut pong_rx) = mpsc::channel::<usize>(1);
+                            let ponger = $spawn(async move {
+                                while let Some(n) = ping_rx.recv().await {
+                                    pong_tx.send(n).await.unwrap();
+                                }
+                            });
+                            let pinger = $spawn(async move {
+                                for i in 0..100 {
+                                    ping_tx.send(i).await.unwrap();
+                                    assert_eq!(pong_rx.recv().await, Some(i));
+                                }
+                            });
+                            (pinger, ponger)
+                        })
+                        .collect();
+                    for (pinger, ponger) in pairs {
+                        pinger.await.unwrap();
+                        ponger.await.unwrap();
+                    }
                 }
                 "yield" => {
                     let tasks: Vec<_> = (0..1_000)
