@@ -94,12 +94,29 @@ pub(crate) struct Shared {
 }
 
 /// What other threads may touch of one worker.
+///
+/// Aligned past a cache-line pair, and its counters on lines of their own:
+/// a worker writes its counters on every poll, and no other worker's reads
+/// of its queue, rounds or parker may share a line with them (nor with the
+/// next worker's `Remote`).
+#[repr(align(128))]
 struct Remote {
     steal: Steal<Notified>,
     /// Rounds this worker completed (module docs); written by it alone.
     rounds: AtomicU32,
     parker: Parker,
-    metrics: WorkerMetrics,
+    metrics: OwnLines<WorkerMetrics>,
+}
+
+/// A value on cache lines of its own (a pair: the prefetcher pulls lines in twos).
+#[repr(align(128))]
+struct OwnLines<T>(T);
+
+impl<T> std::ops::Deref for OwnLines<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// One worker thread's own state, reachable from its wakers through a thread-local.
@@ -383,5 +400,23 @@ impl Core {
         x ^= x << 5;
         self.rand = x;
         x
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workers_counters_share_no_cache_line_pair_with_what_others_read() {
+        assert_eq!(std::mem::align_of::<Remote>(), 128, "the next worker's Remote starts on a pair of its own");
+        assert_eq!(std::mem::offset_of!(Remote, metrics) % 128, 0, "the counters start a pair of their own");
+        let others_read = [
+            std::mem::offset_of!(Remote, steal),
+            std::mem::offset_of!(Remote, rounds),
+            std::mem::offset_of!(Remote, parker),
+        ];
+        let counters = std::mem::offset_of!(Remote, metrics) / 128;
+        assert!(others_read.iter().all(|&offset| offset / 128 != counters), "{others_read:?}");
     }
 }

@@ -8,7 +8,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::Waker;
 
-use super::{Remote, Shared, WORKER};
+use super::{OwnLines, Remote, Shared, WORKER};
 use crate::guards::Guards;
 use crate::idle::Idle;
 use crate::metrics::WorkerMetrics;
@@ -79,7 +79,12 @@ pub(crate) fn new(
             let (local, steal) = local::new();
             (
                 local,
-                Remote { steal, rounds: AtomicU32::new(0), parker: Parker::new(), metrics: WorkerMetrics::default() },
+                Remote {
+                    steal,
+                    rounds: AtomicU32::new(0),
+                    parker: Parker::new(),
+                    metrics: OwnLines(WorkerMetrics::default()),
+                },
             )
         })
         .unzip();
