@@ -179,6 +179,8 @@ impl<T> fmt::Debug for Chan<T> {
 /// The receiving end both flavors share.
 pub(super) struct Rx<T> {
     pub(super) chan: Arc<Chan<T>>,
+    /// Bounded flavor: the ring index of the next message (ring.rs).
+    head: usize,
     /// Unbounded flavor: messages taken from the list, not yet handed out.
     buffer: VecDeque<T>,
 }
@@ -193,14 +195,14 @@ enum Popped<T> {
 
 impl<T> Rx<T> {
     pub(super) fn new(chan: Arc<Chan<T>>) -> Rx<T> {
-        Rx { chan, buffer: VecDeque::new() }
+        Rx { chan, head: 0, buffer: VecDeque::new() }
     }
 
     /// The next queued message, its slot given back.
     fn take(&mut self) -> Option<T> {
         match &self.chan.queue {
             Queue::Bounded(ring) => {
-                let value = ring.pop()?;
+                let value = ring.pop(&mut self.head)?;
                 if let Some(slots) = &self.chan.slots {
                     slots.release(1);
                 }
@@ -276,7 +278,7 @@ impl<T> Rx<T> {
     /// Messages waiting to be received.
     pub(super) fn len(&self) -> usize {
         match &self.chan.queue {
-            Queue::Bounded(ring) => ring.len(),
+            Queue::Bounded(ring) => ring.len(self.head),
             Queue::Unbounded(list) => self.buffer.len() + lock(list).len(),
         }
     }
@@ -297,6 +299,9 @@ impl<T> Drop for Rx<T> {
         self.close();
         // The messages nobody will receive are dropped now, not with the last sender.
         while self.take().is_some() {}
+        if let Queue::Bounded(ring) = &self.chan.queue {
+            ring.leave(self.head);
+        }
     }
 }
 
