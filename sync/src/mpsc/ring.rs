@@ -42,9 +42,12 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::sync::{AtomicUsize, UnsafeCell};
 
 pub(super) struct Ring<T> {
-    slots: Box<[Slot<T>]>,
-    /// The next index a producer claims.
-    tail: AtomicUsize,
+    /// `capacity + 1` cells: the first one's stamp is `tail`, the next index
+    /// a producer claims (its value cell is never used); the others are the
+    /// slots. So the one write all producers share lands in the buffer they
+    /// write anyway, and not in the channel's lines, which the receiver
+    /// writes (its permits, its waker).
+    cells: Box<[Slot<T>]>,
     /// The receiver's position when it went (`leave`), for the drop.
     left_at: AtomicUsize,
 }
@@ -62,21 +65,26 @@ unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
     pub(super) fn new(capacity: usize) -> Ring<T> {
-        let slots = (0..capacity)
+        let cells = (0..=capacity)
             .map(|_| Slot { stamp: AtomicUsize::new(0), value: UnsafeCell::new(MaybeUninit::uninit()) })
             .collect();
-        Ring { slots, tail: AtomicUsize::new(0), left_at: AtomicUsize::new(0) }
+        Ring { cells, left_at: AtomicUsize::new(0) }
+    }
+
+    fn tail(&self) -> &AtomicUsize {
+        &self.cells[0].stamp
     }
 
     fn slot(&self, index: usize) -> &Slot<T> {
-        &self.slots[index % self.slots.len()]
+        let slots = &self.cells[1..];
+        &slots[index % slots.len()]
     }
 
     /// Queues `value`. The caller holds one of the channel's permits, which
     /// it gives to the message (the receiver releases it).
     pub(super) fn push(&self, value: T) {
         // Relaxed: the index only has to be unique; the permit orders the slot.
-        let index = self.tail.fetch_add(1, Relaxed);
+        let index = self.tail().fetch_add(1, Relaxed);
         let slot = self.slot(index);
         // SAFETY: index `index` is ours alone and its slot was read (invariant 1).
         slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
@@ -101,7 +109,7 @@ impl<T> Ring<T> {
 
     /// Messages claimed and not received by a receiver at `head`.
     pub(super) fn len(&self, head: usize) -> usize {
-        self.tail.load(Relaxed).wrapping_sub(head)
+        self.tail().load(Relaxed).wrapping_sub(head)
     }
 
     /// The receiver goes, at `head`: what producers still push from there
