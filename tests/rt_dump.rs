@@ -4,7 +4,7 @@
 mod support;
 
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,9 +101,10 @@ fn dumps_stay_whole_while_tasks_come_and_go_on_four_workers() {
     watchdog(LIMIT, || {
         let rt = runtime::Builder::new_multi_thread().worker_threads(4).build().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
+        let batches = Arc::new(AtomicU64::new(0));
         let spawners: Vec<_> = (0..4)
             .map(|_| {
-                let stop = stop.clone();
+                let (stop, batches) = (stop.clone(), batches.clone());
                 rt.spawn(async move {
                     let mut spawned = 0u64;
                     while !stop.load(Ordering::Relaxed) {
@@ -112,6 +113,7 @@ fn dumps_stay_whole_while_tasks_come_and_go_on_four_workers() {
                             task.await.unwrap();
                         }
                         spawned += 32;
+                        batches.fetch_add(1, Ordering::Relaxed);
                     }
                     spawned
                 })
@@ -127,6 +129,12 @@ fn dumps_stay_whole_while_tasks_come_and_go_on_four_workers() {
                 assert_eq!(task.spawned_at().file(), file!());
                 assert!(task.state() != TaskState::Complete || task.polls() > 0);
             }
+        }
+        // The dumps may all be taken before a loaded machine lets a batch
+        // finish: the spawners must have made progress before they stop
+        // (the watchdog bounds the wait).
+        while batches.load(Ordering::Relaxed) < 4 {
+            std::thread::yield_now();
         }
         stop.store(true, Ordering::Relaxed);
         let spawned: u64 =
