@@ -170,8 +170,11 @@ fn no_descriptor_is_leaked() {
     let _serial = serial();
     watchdog(LIMIT, || {
         runtime::block_on(async {
-            // Warm up: the signal pipe, the reactor.
+            // Warm up: the signal pipe, the reactors (an orphan is watched by
+            // the process-wide one, made on the first).
             Command::new("true").output().await.unwrap();
+            drop(Command::new("true").spawn().unwrap());
+            wait_until(Duration::from_secs(10), || runtime::process::orphans_alive() == 0);
             let before = open_descriptors();
             for _ in 0..50 {
                 let output = Command::new("echo").arg("x").output().await.unwrap();
