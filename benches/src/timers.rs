@@ -26,15 +26,18 @@ fn offsets(count: usize) -> impl Iterator<Item = Duration> {
 }
 
 /// One task per sleep, each sleeping its offset from when it first runs;
-/// returns each sleep's lateness in microseconds (how long the spawned tasks
-/// waited for their first poll is not the timers' doing).
-async fn spread_sleeps<R: Rt>(rt: &'static R, count: usize) -> Vec<f64> {
+/// returns each sleep's deadline (ms since the spawning began) and lateness
+/// (µs); how long the spawned tasks waited for their first poll is not the
+/// timers' doing.
+async fn spread_sleeps<R: Rt>(rt: &'static R, count: usize) -> Vec<(f64, f64)> {
+    let start = Instant::now();
     let handles: Vec<_> = offsets(count)
         .map(|offset| {
             rt.spawn(async move {
                 let deadline = Instant::now() + offset;
                 R::sleep_until(deadline).await;
-                Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1e6
+                let late = Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1e6;
+                (deadline.duration_since(start).as_secs_f64() * 1e3, late)
             })
         })
         .collect();
@@ -47,7 +50,11 @@ async fn spread_sleeps<R: Rt>(rt: &'static R, count: usize) -> Vec<f64> {
 
 /// 10,000 sleeps over 0–50 ms: (p50, p99) lateness in µs.
 pub async fn timers_light<R: Rt>(rt: &'static R) -> (f64, f64) {
-    let mut lateness = spread_sleeps(rt, LIGHT).await;
+    let sleeps = spread_sleeps(rt, LIGHT).await;
+    if std::env::var_os("TIMERS_LIGHT_LATE").is_some() {
+        report_late(std::any::type_name::<R>(), &sleeps);
+    }
+    let mut lateness: Vec<f64> = sleeps.into_iter().map(|(_, late)| late).collect();
     lateness.sort_by(f64::total_cmp);
     (lateness[LIGHT / 2], lateness[LIGHT * 99 / 100])
 }
@@ -69,6 +76,21 @@ pub fn timers_light_thread() -> (f64, f64) {
         .collect();
     lateness.sort_by(f64::total_cmp);
     (lateness[LIGHT / 2], lateness[LIGHT * 99 / 100])
+}
+
+/// A diagnostic of timers_light's tail (`TIMERS_LIGHT_LATE=1`): one late
+/// wake-up makes a run of neighbouring deadlines late, many make them late
+/// all over; this prints how many sleeps were late, when their deadlines
+/// were (per 5 ms of the run) and the latest one.
+fn report_late(runtime: &str, sleeps: &[(f64, f64)]) {
+    const LATE_US: f64 = 250.0;
+    let mut per_5ms = [0u32; 14];
+    for &(at, _) in sleeps.iter().filter(|(_, late)| *late > LATE_US) {
+        per_5ms[((at / 5.0) as usize).min(per_5ms.len() - 1)] += 1;
+    }
+    let over_1ms = sleeps.iter().filter(|(_, late)| *late > 1_000.0).count();
+    let (at, max) = sleeps.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
+    eprintln!("timers_light {runtime} late: >1ms {over_1ms}, >{LATE_US}us per 5 ms {per_5ms:?}, latest {max:.0}us at {at:.1}ms");
 }
 
 /// 100,000 sleeps over 0–50 ms, all waited for (the total time is the measure).
