@@ -14,7 +14,7 @@
 pub enum Guard {
     /// The cooperative budget ([`crate::coop`]): off, task polls are unconstrained.
     Budget,
-    /// The injector checked every 61 ticks and after a task spent its budget:
+    /// The injector checked every 61 polls and after a task spent its budget:
     /// off, only when the local queue is empty.
     InjectorInterval,
     /// A busy worker looks at I/O and timers every 61 ticks and after a task

@@ -12,7 +12,8 @@
 //! - At most [`MAX_LIFO_POLLS_PER_TICK`] LIFO tasks run in a row; then the LIFO
 //!   task moves to the back of the local queue, so the LIFO slot cannot starve it.
 //! - Tasks spawned or woken from other threads go to the injector, which every
-//!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] ticks, after a task
+//!   worker checks first once per [`GLOBAL_POLL_INTERVAL`] polls (LIFO-slot
+//!   polls included: a chain of spawns runs 4 polls a tick), after a task
 //!   ran out of its cooperative budget (a hog goes behind every task queued,
 //!   remote ones included), and whenever its local queue is empty.
 //! - Tasks spawned with `spawn_local` (not `Send`) wait in the worker's
@@ -58,8 +59,11 @@ mod steal;
 pub(crate) use shared::new;
 pub use shared::wake_all;
 
-/// Ticks between forced checks of the injector (as tokio and Go do: a prime, so
-/// it does not fall into step with a program's own periods).
+/// Polls between forced checks of the injector (a prime, as tokio's and Go's
+/// ticks, so it does not fall into step with a program's own periods).
+/// Counted in polls, not ticks: tokio counts ticks, so a task that spawns
+/// without end (4 polls a tick through the LIFO slot) made outside tasks
+/// wait 4 times as long.
 pub(crate) const GLOBAL_POLL_INTERVAL: u32 = 61;
 /// LIFO-slot tasks run in a row before the slot's task goes to the back of the queue.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -134,6 +138,8 @@ struct Worker {
 struct Core {
     local: Local<Notified>,
     tick: u32,
+    /// Polls since the injector was last looked at (`GLOBAL_POLL_INTERVAL`).
+    polls_since_inject: u32,
     /// A task spent its whole cooperative budget: before the next task, I/O
     /// and the injector are looked at, so the hog goes behind remote
     /// wake-ups too, not only local ones.
@@ -157,6 +163,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let core = RefCell::new(Core {
         local,
         tick: 0,
+        polls_since_inject: 0,
         hog_yielded: false,
         searching: false,
         rand,
@@ -281,7 +288,9 @@ impl Worker {
             // one task: the injector's tasks then progress as fast as the
             // local queue's (taking one, as tokio and Go do, serves them at
             // 1/61 of the rate). After a hog's yield one task, for one lock.
-            let task = if core.tick % GLOBAL_POLL_INTERVAL == 0 {
+            // (A look that finds the injector empty costs one load.)
+            let task = if core.polls_since_inject >= GLOBAL_POLL_INTERVAL {
+                core.polls_since_inject = 0;
                 self.pop_inject_batch(&mut core)
             } else if hog_yielded {
                 self.shared.inject.pop()
@@ -346,9 +355,9 @@ impl Worker {
             task.run();
             coop::is_spent()
         });
-        if spent {
-            self.core.borrow_mut().hog_yielded = true;
-        }
+        let mut core = self.core.borrow_mut();
+        core.polls_since_inject = core.polls_since_inject.saturating_add(1);
+        core.hog_yielded |= spent;
     }
 
     fn park(&self) {
