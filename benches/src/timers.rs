@@ -26,31 +26,37 @@ fn offsets(count: usize) -> impl Iterator<Item = Duration> {
 }
 
 /// One task per sleep, each sleeping its offset from when it first runs;
-/// returns each sleep's deadline (ms since the spawning began) and lateness
-/// (µs); how long the spawned tasks waited for their first poll is not the
-/// timers' doing.
-async fn spread_sleeps<R: Rt>(rt: &'static R, count: usize) -> Vec<(f64, f64)> {
-    let start = Instant::now();
+/// returns each sleep's deadline and when it woke (how long the spawned tasks
+/// waited for their first poll is not the timers' doing).
+async fn spread_sleeps<R: Rt>(rt: &'static R, count: usize) -> Vec<(Instant, Instant)> {
     let handles: Vec<_> = offsets(count)
         .map(|offset| {
             rt.spawn(async move {
                 let deadline = Instant::now() + offset;
                 R::sleep_until(deadline).await;
-                let late = Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1e6;
-                (deadline.duration_since(start).as_secs_f64() * 1e3, late)
+                (deadline, Instant::now())
             })
         })
         .collect();
-    let mut lateness = Vec::with_capacity(count);
+    let mut sleeps = Vec::with_capacity(count);
     for handle in handles {
-        lateness.push(handle.await);
+        sleeps.push(handle.await);
     }
-    lateness
+    sleeps
 }
 
 /// 10,000 sleeps over 0–50 ms: (p50, p99) lateness in µs.
 pub async fn timers_light<R: Rt>(rt: &'static R) -> (f64, f64) {
-    let sleeps = spread_sleeps(rt, LIGHT).await;
+    let start = Instant::now();
+    // (deadline in ms since the spawning began, lateness in µs)
+    let sleeps: Vec<(f64, f64)> = spread_sleeps(rt, LIGHT)
+        .await
+        .into_iter()
+        .map(|(deadline, woke)| {
+            let late = woke.saturating_duration_since(deadline).as_secs_f64() * 1e6;
+            (deadline.duration_since(start).as_secs_f64() * 1e3, late)
+        })
+        .collect();
     if std::env::var_os("TIMERS_LIGHT_LATE").is_some() {
         report_late(std::any::type_name::<R>(), &sleeps);
     }

@@ -138,8 +138,9 @@ struct Worker {
 struct Core {
     local: Local<Notified>,
     tick: u32,
-    /// Polls since the injector was last looked at (`GLOBAL_POLL_INTERVAL`).
-    polls_since_inject: u32,
+    /// This worker's poll count (its `polls` metric) when it last looked at
+    /// the injector (`GLOBAL_POLL_INTERVAL`).
+    inject_looked_at: u64,
     /// A task spent its whole cooperative budget: before the next task, I/O
     /// and the injector are looked at, so the hog goes behind remote
     /// wake-ups too, not only local ones.
@@ -163,7 +164,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     let core = RefCell::new(Core {
         local,
         tick: 0,
-        polls_since_inject: 0,
+        inject_looked_at: 0,
         hog_yielded: false,
         searching: false,
         rand,
@@ -289,8 +290,9 @@ impl Worker {
             // local queue's (taking one, as tokio and Go do, serves them at
             // 1/61 of the rate). After a hog's yield one task, for one lock.
             // (A look that finds the injector empty costs one load.)
-            let task = if core.polls_since_inject >= GLOBAL_POLL_INTERVAL {
-                core.polls_since_inject = 0;
+            let polls = self.remote().metrics.polls.get();
+            let task = if polls - core.inject_looked_at >= u64::from(GLOBAL_POLL_INTERVAL) {
+                core.inject_looked_at = polls;
                 self.pop_inject_batch(&mut core)
             } else if hog_yielded {
                 self.shared.inject.pop()
@@ -355,9 +357,9 @@ impl Worker {
             task.run();
             coop::is_spent()
         });
-        let mut core = self.core.borrow_mut();
-        core.polls_since_inject = core.polls_since_inject.saturating_add(1);
-        core.hog_yielded |= spent;
+        if spent {
+            self.core.borrow_mut().hog_yielded = true;
+        }
     }
 
     fn park(&self) {
