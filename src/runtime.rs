@@ -43,6 +43,7 @@ impl Builder {
     ///
     /// # Panics
     /// When `n` is zero.
+    #[track_caller]
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
         self.executor.worker_threads(n);
         self
@@ -52,6 +53,7 @@ impl Builder {
     ///
     /// # Panics
     /// When `n` is zero.
+    #[track_caller]
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
         self.executor.max_blocking_threads(n);
         self
@@ -222,6 +224,14 @@ impl Builder {
 /// Dropping it stops the workers, drops every task it still holds (their
 /// destructors run, their sockets leave the reactor), then stops the reactor:
 /// sockets that outlive it report an error from then on.
+///
+/// Blocking jobs still running are waited for (up to
+/// [`shutdown_timeout`](Runtime::shutdown_timeout)'s limit), except when the
+/// runtime is dropped inside asynchronous code (a task of another runtime, or
+/// a `block_on`): there waiting would stall that thread's other tasks, so
+/// the jobs are left to finish on their own threads and the drop returns at
+/// once. tokio panics in that case ("Cannot drop a runtime in a context
+/// where blocking is not allowed"); `runtime` does not.
 #[derive(Debug)]
 pub struct Runtime {
     // Dropped in this order: the tasks go before the reactor they registered

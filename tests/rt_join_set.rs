@@ -203,3 +203,34 @@ fn join_try_join_and_select_are_re_exported() {
         });
     });
 }
+
+/// `try_join_next` never waits, so the cooperative budget (for waits) must
+/// not limit it: it returns every finished task, however many (issue 33,
+/// item 8; it returned 127 of 1,000).
+#[test]
+fn try_join_next_returns_every_finished_task_whatever_the_budget() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        let joined = rt.block_on(async {
+            let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut set = JoinSet::new();
+            for _ in 0..1_000 {
+                let finished = finished.clone();
+                set.spawn(async move {
+                    finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+            // One thread: once a task counted, its poll has returned and it completed.
+            while finished.load(std::sync::atomic::Ordering::SeqCst) < 1_000 {
+                task::yield_now().await;
+            }
+            let mut joined = 0;
+            while let Some(result) = set.try_join_next() {
+                result.unwrap();
+                joined += 1;
+            }
+            joined
+        });
+        assert_eq!(joined, 1_000);
+    });
+}

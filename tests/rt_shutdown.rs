@@ -123,3 +123,35 @@ fn dropping_runtimes_leaves_no_threads_behind() {
         support::wait_until(Duration::from_secs(10), || thread_count() <= before);
     });
 }
+
+/// Issue 33, item 10: a runtime dropped inside another runtime's task does
+/// not wait for its blocking jobs (that would stall the outer worker): the
+/// drop returns while the job still runs, and the job finishes on its own.
+#[test]
+fn a_runtime_dropped_inside_a_task_does_not_wait_for_its_blocking_jobs() {
+    watchdog(LIMIT, || {
+        let outer = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (finished_tx, finished) = std::sync::mpsc::channel::<()>();
+        let job_running = outer.block_on(async move {
+            runtime::spawn(async move {
+                let inner = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+                let (started_tx, started) = std::sync::mpsc::channel();
+                drop(inner.spawn_blocking(move || {
+                    started_tx.send(()).unwrap();
+                    // Bounded: the test fails rather than hangs if nobody releases it.
+                    let _ = released.recv_timeout(Duration::from_secs(20));
+                    finished_tx.send(()).unwrap();
+                }));
+                started.recv().unwrap();
+                drop(inner);
+                // Without the fix the drop returned only once the job ended.
+                finished.try_recv().is_err()
+            })
+            .await
+            .unwrap()
+        });
+        assert!(job_running, "the drop waited for the blocking job");
+        release.send(()).unwrap();
+    });
+}

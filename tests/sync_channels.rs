@@ -232,3 +232,89 @@ fn watch_borrow_marks_and_closing_orders() {
         });
     });
 }
+
+/// Runs `looping` (at most `ROUNDS` always-ready waits) beside a task that
+/// sets a flag, on one thread; returns whether the loop saw the flag, which
+/// it can only if one of its waits yielded to the cooperative budget.
+fn yields_to_the_budget<F: std::future::Future<Output = ()> + Send + 'static>(
+    looping: impl FnOnce(Arc<std::sync::atomic::AtomicBool>) -> F,
+) -> bool {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    rt.block_on(async {
+        let (flag2, seen2) = (flag.clone(), seen.clone());
+        let looping = looping(flag2.clone());
+        let looper = runtime::spawn(async move {
+            looping.await;
+            seen2.store(flag2.load(std::sync::atomic::Ordering::SeqCst), std::sync::atomic::Ordering::SeqCst);
+        });
+        let setter = runtime::spawn(async move { flag.store(true, std::sync::atomic::Ordering::SeqCst) });
+        looper.await.unwrap();
+        setter.await.unwrap();
+    });
+    seen.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+const ROUNDS: usize = 10_000;
+
+/// Issue 33, item 4: `watch::Receiver::changed` spends the budget like every
+/// other wait, so a loop on an always-changed value lets other tasks run.
+#[test]
+fn watch_changed_in_a_loop_yields_to_the_budget() {
+    let seen = yields_to_the_budget(|flag| async move {
+        let (tx, mut rx) = watch::channel(0);
+        for i in 0..ROUNDS {
+            tx.send(i).unwrap();
+            rx.changed().await.unwrap();
+            if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+        }
+    });
+    assert!(seen, "the loop never yielded");
+}
+
+/// The same for `watch::Sender::closed` with no receiver left.
+#[test]
+fn watch_closed_in_a_loop_yields_to_the_budget() {
+    let seen = yields_to_the_budget(|flag| async move {
+        let (tx, rx) = watch::channel(0);
+        drop(rx);
+        for _ in 0..ROUNDS {
+            tx.closed().await;
+            if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+        }
+    });
+    assert!(seen, "the loop never yielded");
+}
+
+/// A value whose `Clone` panics once.
+#[derive(Debug, PartialEq)]
+struct PanicsOnClone(u32);
+
+impl Clone for PanicsOnClone {
+    fn clone(&self) -> Self {
+        assert!(self.0 != 1, "this value cannot be cloned");
+        PanicsOnClone(self.0)
+    }
+}
+
+/// Issue 33, item 6: a `Clone` that panics costs the receiver that one
+/// value; the next `recv` moves on to the next value.
+#[test]
+fn broadcast_receiver_moves_past_a_value_whose_clone_panicked() {
+    let (tx, mut rx) = broadcast::channel(4);
+    let mut other = tx.subscribe();
+    tx.send(PanicsOnClone(1)).unwrap();
+    tx.send(PanicsOnClone(2)).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        support::park_on(rx.recv()).unwrap();
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(support::park_on(rx.recv()), Ok(PanicsOnClone(2)));
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.try_recv())).is_err());
+    assert_eq!(other.try_recv(), Ok(PanicsOnClone(2)));
+}

@@ -128,3 +128,21 @@ fn reset_restarts_the_schedule_from_now() {
 fn a_zero_period_is_refused() {
     let _ = interval(Duration::ZERO);
 }
+
+/// Issue 33, item 5: a period of `Duration::MAX` saturates ("never again"),
+/// as `sleep(Duration::MAX)` does, when polled and when reset.
+#[test]
+fn an_interval_of_duration_max_never_ticks_again_and_never_panics() {
+    watchdog(LIMIT, || {
+        on_current_thread(async {
+            let mut interval = interval(Duration::MAX);
+            interval.tick().await;
+            assert!(support::poll_once(std::pin::pin!(interval.tick())).is_pending());
+            interval.reset();
+            for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+                interval.set_missed_tick_behavior(behavior);
+                assert!(support::poll_once(std::pin::pin!(interval.tick())).is_pending());
+            }
+        });
+    });
+}

@@ -50,6 +50,11 @@ impl Drop for EnterGuard {
     }
 }
 
+/// Whether this thread may block: it drives no tasks (no worker, no `block_on`).
+pub(crate) fn may_block() -> bool {
+    !DRIVING.with(Cell::get)
+}
+
 /// Panics, saying what to do instead, when this thread drives tasks.
 #[track_caller]
 pub(crate) fn assert_may_block() {

@@ -35,6 +35,13 @@ pub(crate) fn budgeted<R>(on: bool, poll: impl FnOnce() -> R) -> R {
     with_budget(on.then_some(BUDGET), poll)
 }
 
+/// Runs `f` with no budget: for a non-async `try_*` that polls budgeted
+/// resources (a `try_*` never waits, so it must never be refused either),
+/// leaving the running poll's budget as it was.
+pub(crate) fn unbudgeted<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(None, f)
+}
+
 /// Whether the running poll has spent its whole budget: called at the end of
 /// a task poll, it tells the scheduler the task is a hog.
 pub(crate) fn is_spent() -> bool {

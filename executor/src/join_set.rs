@@ -176,13 +176,15 @@ impl<T> JoinSet<T> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
-        {
-            let mut state = self.ready.lock();
-            match &state.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => state.waker = Some(cx.waker().clone()),
-            }
-        }
+        let mut state = self.ready.lock();
+        let displaced = match &state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            _ => state.waker.replace(cx.waker().clone()),
+        };
+        drop(state);
+        // A waker's drop may run a destructor that touches this set's tasks,
+        // whose wakers take the same lock: never under it.
+        drop(displaced);
         match self.poll_ready_members() {
             Some(output) => Poll::Ready(Some(output)),
             None => Poll::Pending,
@@ -191,7 +193,9 @@ impl<T> JoinSet<T> {
 
     /// The output of a task that has finished, if any, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        self.poll_ready_members()
+        // The budget is for waits; a try that spent it would report finished
+        // tasks as not finished.
+        crate::coop::unbudgeted(|| self.poll_ready_members())
     }
 
     /// Polls the woken members; removes and returns the first that finished.

@@ -103,6 +103,7 @@ impl Builder {
     ///
     /// # Panics
     /// When `n` is zero.
+    #[track_caller]
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
         assert!(n > 0, "a runtime needs at least one worker thread");
         self.worker_threads = Some(n);
@@ -113,6 +114,7 @@ impl Builder {
     ///
     /// # Panics
     /// When `n` is zero.
+    #[track_caller]
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
         assert!(n > 0, "the blocking pool needs at least one thread");
         self.max_blocking_threads = n;
@@ -345,6 +347,14 @@ impl Drop for Runtime {
             }
             Scheduler::CurrentThread(shared) => shared.shutdown_tasks(),
         }
-        inner.blocking.shutdown(self.blocking_timeout.unwrap_or(Duration::MAX));
+        // Inside asynchronous code (another runtime's task, a `block_on`),
+        // waiting for blocking jobs would stall every task of that thread:
+        // the jobs are left to finish on their own threads, as
+        // `shutdown_background` would. (tokio panics here instead.)
+        let timeout = match crate::context::may_block() {
+            true => self.blocking_timeout.unwrap_or(Duration::MAX),
+            false => Duration::ZERO,
+        };
+        inner.blocking.shutdown(timeout);
     }
 }

@@ -107,6 +107,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Panics
     /// Outside a [`scope`](LocalKey::scope) of this key.
+    #[track_caller]
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         self.try_with(f).expect("a task-local value was read outside its `scope`")
     }

@@ -17,6 +17,11 @@ pub trait Deadlines: Send + Sync + std::fmt::Debug {
     /// The next deadline or an earlier instant (never a later one), cheaply.
     fn next(&self) -> Option<Instant>;
 
-    /// Adds the wakers of every timer now due to `wakers`.
-    fn fire(&self, wakers: &mut Vec<Waker>);
+    /// Wakes every timer now due. Their wakers join `wakers` (which may hold
+    /// the caller's I/O wakers already) and `wake` is called on the whole
+    /// batch before this returns; firings are serialized from collection to
+    /// wake, so no thread wakes a timer before another thread has woken one
+    /// with an earlier deadline. When no timer is due, nothing is woken and
+    /// `wakers` is left to the caller.
+    fn fire(&self, wakers: &mut Vec<Waker>, wake: &mut dyn FnMut(&mut Vec<Waker>));
 }

@@ -301,7 +301,7 @@ impl WaitTurn<'_> {
         }
         let buffers = lock(&self.inner.worker_buffers).take();
         let (mut events, mut wakers) = buffers.unwrap_or_else(|| (Events::with_capacity(EVENTS_PER_WAIT), Vec::new()));
-        self.inner.wait_once(&mut events, &mut wakers, block);
+        self.inner.wait_once(&mut events, &mut wakers, block, &mut wake_all_caught);
         wake_all_caught(&mut wakers);
         *lock(&self.inner.worker_buffers) = Some((events, wakers));
     }
@@ -338,7 +338,13 @@ impl Inner {
     /// stores readiness and collects the wakers of ready sources and due
     /// timers. A broken epoll descriptor shuts the reactor down, so operations
     /// report it instead of hanging.
-    fn wait_once(&self, events: &mut Events, wakers: &mut Vec<Waker>, block: bool) {
+    fn wait_once(
+        &self,
+        events: &mut Events,
+        wakers: &mut Vec<Waker>,
+        block: bool,
+        wake: &mut dyn FnMut(&mut Vec<Waker>),
+    ) {
         let timeout = match (block, self.deadlines()) {
             (false, _) => Some(Duration::ZERO),
             (true, None) => None,
@@ -366,7 +372,7 @@ impl Inner {
             self.events.fetch_add(events.len() as u64, Relaxed);
         }
         if let Some(deadlines) = self.deadlines() {
-            deadlines.fire(wakers);
+            deadlines.fire(wakers, wake);
         }
     }
 
@@ -430,23 +436,26 @@ fn run(inner: &Inner, wake: WakeBatch) {
         let flush = inner.flushes_requested.load(Acquire);
         // With workers waiting too, the window opens as the turn ends: the
         // tasks we are about to wake run on workers that will want the wait.
+        // A waker's panic must not stop the reactor thread: the batch
+        // function catches each (the executor's does), and a panic that
+        // escapes it anyway costs the rest of this batch, not the thread.
+        let mut wake_batch = |wakers: &mut Vec<Waker>| {
+            if catch_unwind(AssertUnwindSafe(|| wake(wakers))).is_err() {
+                wake_all_caught(wakers);
+            }
+        };
         if let Some(turn) = inner.handoff.try_reactor(workers_wait) {
-            inner.wait_once(&mut events, &mut wakers, flush == flushed);
+            inner.wait_once(&mut events, &mut wakers, flush == flushed, &mut wake_batch);
             drop(turn);
         } else if let Some(deadlines) = inner.deadlines() {
             // A worker holds the wait: fire the timers it has left overdue.
-            deadlines.fire(&mut wakers);
+            deadlines.fire(&mut wakers, &mut wake_batch);
         }
         if !wakers.is_empty() {
-            // A waker's panic must not stop the reactor thread: the batch
-            // function catches each (the executor's does), and a panic that
-            // escapes it anyway costs the rest of this batch, not the thread.
-            if catch_unwind(AssertUnwindSafe(|| wake(&mut wakers))).is_err() {
-                wake_all_caught(&mut wakers);
-            }
-            // A `wake` that left some behind: drop them outside any lock.
-            wakers.clear();
+            wake_batch(&mut wakers);
         }
+        // A `wake` that left some behind: drop them outside any lock.
+        wakers.clear();
         if flush != flushed {
             flushed = flush;
             *lock(&inner.flushes_done) = flush;

@@ -76,15 +76,20 @@ impl Barrier {
             let mut state = lock(&self.state);
             if state.generation != generation {
                 if let Some(key) = waiting.key.take() {
-                    state.waiters.remove(key);
+                    let _served = state.waiters.remove(key);
                 }
                 coop.made_progress();
                 return Poll::Ready(BarrierWaitResult(false));
             }
-            match waiting.key {
+            let displaced = match waiting.key {
                 Some(key) => state.waiters.set_waker(key, cx.waker()),
-                None => waiting.key = Some(state.waiters.push_back((), cx.waker().clone())),
-            }
+                None => {
+                    waiting.key = Some(state.waiters.push_back((), cx.waker().clone()));
+                    None
+                }
+            };
+            drop(state);
+            drop(displaced);
             crate::pending(runtime_executor::Resource::Barrier)
         })
         .await
@@ -100,7 +105,8 @@ struct Waiting<'a> {
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            lock(&self.barrier.state).waiters.remove(key);
+            let removed = lock(&self.barrier.state).waiters.remove(key);
+            drop(removed.waker);
         }
     }
 }

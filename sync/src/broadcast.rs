@@ -34,6 +34,7 @@ use crate::wait_list::{WaitList, WakeList};
 /// assert_eq!(rx2.recv().await, Ok(10));
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(capacity > 0, "a broadcast channel needs a capacity above 0");
     let shared = Arc::new(Shared {
@@ -190,9 +191,11 @@ fn take<T: Clone>(shared: &Shared<T>, next: &mut u64, state: &State<T>) -> Optio
         return Some(Err(missed));
     }
     let slot = (*next % shared.capacity as u64) as usize;
-    let value = state.ring[slot].clone().unwrap_or_else(|| unreachable!("a sent slot holds its value"));
+    // Past the value before cloning it: a `Clone` that panics costs this
+    // receiver that one value, not every later `recv`.
     *next += 1;
-    Some(Ok(value))
+    let value = state.ring[slot].as_ref().unwrap_or_else(|| unreachable!("a sent slot holds its value"));
+    Some(Ok(value.clone()))
 }
 
 impl<T> Receiver<T> {
@@ -237,10 +240,12 @@ impl<T: Clone> Future for Recv<'_, T> {
         let mut state = lock(&receiver.shared.state);
         if let Some(key) = this.key {
             if state.waiters.is_linked(key) {
-                state.waiters.set_waker(key, cx.waker());
+                let displaced = state.waiters.set_waker(key, cx.waker());
+                drop(state);
+                drop(displaced);
                 return crate::pending(runtime_executor::Resource::BroadcastRecv);
             }
-            state.waiters.remove(key);
+            let _served = state.waiters.remove(key);
             this.key = None;
         }
         let result = match take(&receiver.shared, &mut receiver.next, &state) {
@@ -261,7 +266,8 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            lock(&self.receiver.shared.state).waiters.remove(key);
+            let removed = lock(&self.receiver.shared.state).waiters.remove(key);
+            drop(removed.waker);
         }
     }
 }

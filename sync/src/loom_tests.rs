@@ -216,3 +216,30 @@ fn loom_a_message_racing_the_receivers_drop_is_dropped_once() {
         drop(value);
     });
 }
+
+/// Item 1 of issue 33: a producer whose permit was taken before the receiver
+/// freed a slot must still see that read before it writes the slot's next
+/// lap. Capacity 2 and three messages are the fewest that reach it: the late
+/// producer's permit orders nothing, only the claim chain through the other
+/// producer's later permit does (ring.rs, "Why the claim is AcqRel").
+#[test]
+fn loom_bounded_channel_reuses_a_slot_through_a_fungible_permit() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::channel(2);
+        let late = {
+            let tx = tx.clone();
+            thread::spawn(move || block_on(tx.send(Arc::new(2))).unwrap())
+        };
+        let early = thread::spawn(move || {
+            block_on(tx.send(Arc::new(0))).unwrap();
+            block_on(tx.send(Arc::new(1))).unwrap();
+        });
+        let mut sum = 0;
+        while let Some(value) = block_on(rx.recv()) {
+            sum += *value;
+        }
+        assert_eq!(sum, 3);
+        late.join().unwrap();
+        early.join().unwrap();
+    });
+}

@@ -167,13 +167,14 @@ impl Future for Notified<'_> {
         }
         let coop = std::task::ready!(runtime_executor::coop::poll_proceed(cx));
         let mut state = lock(&self.notify.state);
+        let mut displaced = None;
         let ready = match self.key {
             Some(key) if state.waiters.is_linked(key) => {
-                state.waiters.set_waker(key, cx.waker());
+                displaced = state.waiters.set_waker(key, cx.waker());
                 false
             }
             Some(key) => {
-                state.waiters.remove(key);
+                let _served = state.waiters.remove(key);
                 self.key = None;
                 true
             }
@@ -188,6 +189,7 @@ impl Future for Notified<'_> {
             }
         };
         drop(state);
+        drop(displaced);
         if !ready {
             return crate::pending(self.resource);
         }
@@ -201,10 +203,11 @@ impl Drop for Notified<'_> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let mut state = lock(&self.notify.state);
-        let (served, _) = state.waiters.remove(key);
+        let removed = state.waiters.remove(key);
         // A notify_one meant for us that we will never see goes to the next.
-        let waker = if served == Served::One { state.notify_one() } else { None };
+        let waker = if removed.payload == Served::One { state.notify_one() } else { None };
         drop(state);
+        drop(removed.waker);
         if let Some(waker) = waker {
             waker.wake();
         }

@@ -96,6 +96,7 @@ impl Semaphore {
     ///
     /// # Panics
     /// When `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         assert!(permits <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
         Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
@@ -322,10 +323,12 @@ impl Semaphore {
     fn poll_queued(&self, key: usize, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
         let mut list = lock(&self.waiters);
         if list.is_linked(key) {
-            list.set_waker(key, cx.waker());
+            let displaced = list.set_waker(key, cx.waker());
+            drop(list);
+            drop(displaced);
             return Poll::Pending;
         }
-        let (waiter, _) = list.remove(key);
+        let waiter = list.remove(key).payload;
         Poll::Ready(if waiter.closed { Err(AcquireError(())) } else { Ok(()) })
     }
 
@@ -333,11 +336,12 @@ impl Semaphore {
     fn cancel(&self, key: usize) {
         let mut wakes = WakeList::new();
         let mut list = lock(&self.waiters);
-        let (waiter, was_queued) = list.remove(key);
-        if was_queued || waiter.assigned > 0 {
-            self.release_locked(&mut list, waiter.assigned, &mut wakes);
+        let removed = list.remove(key);
+        if removed.was_linked || removed.payload.assigned > 0 {
+            self.release_locked(&mut list, removed.payload.assigned, &mut wakes);
         }
         drop(list);
+        drop(removed.waker);
         wakes.wake_all();
     }
 }

@@ -14,7 +14,11 @@
 //! ```
 //!
 //! Every method runs under the owning primitive's lock; the wakers taken out
-//! are woken after it is released ([`WakeList`]).
+//! are woken after it is released ([`WakeList`]). No waker is ever dropped
+//! here either: a waker's drop may run a task's destructor, which may touch
+//! the same primitive and take the same lock. Every waker that leaves the
+//! list (served, displaced by a newer one, or with a cancelled waiter) is
+//! handed to the caller, who drops or wakes it after unlocking.
 
 use std::task::Waker;
 
@@ -89,12 +93,13 @@ impl<W> WaitList<W> {
     }
 
     /// Stores the waker `key`'s waiter was last polled with (no clone when it
-    /// would wake the same task).
-    pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
+    /// would wake the same task); returns the waker it displaced.
+    #[must_use = "drop the displaced waker after the lock is released"]
+    pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) -> Option<Waker> {
         let slot = &mut self.slots[key].waker;
         match slot {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+            Some(stored) if stored.will_wake(waker) => None,
+            _ => slot.replace(waker.clone()),
         }
     }
 
@@ -117,19 +122,27 @@ impl<W> WaitList<W> {
         waker
     }
 
-    /// Frees `key`'s slot (unlinking it if still queued); returns its payload
-    /// and whether it was still queued. The key must not be used again.
-    pub(crate) fn remove(&mut self, key: usize) -> (W, bool) {
+    /// Frees `key`'s slot (unlinking it if still queued). The key must not be
+    /// used again.
+    pub(crate) fn remove(&mut self, key: usize) -> Removed<W> {
         let was_linked = self.slots[key].linked;
-        if was_linked {
-            self.unlink(key);
-        }
-        let slot = &mut self.slots[key];
-        slot.waker = None;
-        let payload = slot.payload.take().unwrap_or_else(|| unreachable!("a key is removed once"));
+        let waker = if was_linked { self.unlink(key) } else { self.slots[key].waker.take() };
+        let payload = self.slots[key].payload.take().unwrap_or_else(|| unreachable!("a key is removed once"));
         self.free.push(key);
-        (payload, was_linked)
+        Removed { payload, was_linked, waker }
     }
+}
+
+/// A waiter taken out of a [`WaitList`].
+#[must_use = "drop the waker after the lock is released"]
+#[derive(Debug)]
+pub(crate) struct Removed<W> {
+    /// What its primitive recorded for it.
+    pub(crate) payload: W,
+    /// Whether it was still queued (not served).
+    pub(crate) was_linked: bool,
+    /// The waker it still held (a cancelled waiter's).
+    pub(crate) waker: Option<Waker>,
 }
 
 /// Wakers collected under a lock, woken after it is released.
@@ -178,19 +191,21 @@ mod tests {
         let b = list.push_back(2, Waker::noop().clone());
         let c = list.push_back(3, Waker::noop().clone());
         assert_eq!(keys(&list), [a, b, c]);
-        list.remove(b);
+        let _ = list.remove(b);
         assert_eq!(keys(&list), [a, c]);
         assert_eq!(list.front(), Some(a));
         list.unlink(a);
         assert!(!list.is_linked(a));
         assert_eq!(*list.payload_mut(a), 1);
-        assert_eq!(list.remove(a), (1, false));
+        let removed = list.remove(a);
+        assert_eq!((removed.payload, removed.was_linked), (1, false));
         let d = list.push_back(4, Waker::noop().clone());
         assert!(d == a || d == b, "a freed slot is reused");
         assert_eq!(keys(&list), [c, d]);
         assert_eq!(list.len(), 2);
-        assert_eq!(list.remove(c), (3, true));
-        assert_eq!(list.remove(d), (4, true));
+        let (c, d) = (list.remove(c), list.remove(d));
+        assert_eq!((c.payload, c.was_linked, d.payload, d.was_linked), (3, true, 4, true));
+        assert!(c.waker.is_some(), "a cancelled waiter's waker goes to the caller");
         assert_eq!(list.len(), 0);
         assert_eq!(list.front(), None);
     }

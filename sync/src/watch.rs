@@ -124,10 +124,12 @@ impl<T> Sender<T> {
 
     /// Waits until every receiver is gone.
     pub async fn closed(&self) {
+        // Budgeted like every other wait: a loop on a closed channel yields.
+        let coop = std::future::poll_fn(runtime_executor::coop::poll_proceed).await;
         loop {
             let notified = self.shared.receivers_gone.notified();
             if self.is_closed() {
-                return;
+                return coop.made_progress();
             }
             notified.await;
         }
@@ -194,15 +196,19 @@ impl<T> Receiver<T> {
     /// # Errors
     /// [`RecvError`] when the sender is gone and nothing new was sent.
     pub async fn changed(&mut self) -> Result<(), RecvError> {
+        // Budgeted like every other wait: a loop on an always-changed value yields.
+        let coop = std::future::poll_fn(runtime_executor::coop::poll_proceed).await;
         loop {
             // Created before the check, so a send in between is not missed.
             let notified = self.shared.changed.notified_as(runtime_executor::Resource::WatchChanged);
             let version = self.shared.version();
             if version != self.seen {
                 self.seen = version;
+                coop.made_progress();
                 return Ok(());
             }
             if self.shared.is_closed() {
+                coop.made_progress();
                 return Err(RecvError(()));
             }
             notified.await;

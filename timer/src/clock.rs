@@ -78,6 +78,7 @@ impl Clock {
     ///
     /// # Panics
     /// When it is already paused.
+    #[track_caller]
     pub(crate) fn pause(&self) {
         let mut state = self.lock();
         let now = match *state {
@@ -96,6 +97,7 @@ impl Clock {
     ///
     /// # Panics
     /// When it is not paused.
+    #[track_caller]
     pub(crate) fn resume(&self) {
         let mut state = self.lock();
         match &mut *state {

@@ -54,8 +54,8 @@ impl Deadlines for Timers {
         Timers::next(self)
     }
 
-    fn fire(&self, wakers: &mut Vec<Waker>) {
-        Timers::fire(self, wakers);
+    fn fire(&self, wakers: &mut Vec<Waker>, wake: &mut dyn FnMut(&mut Vec<Waker>)) {
+        Timers::fire(self, wakers, wake);
     }
 }
 
@@ -76,19 +76,34 @@ pub(crate) fn now() -> Instant {
 /// Outside a runtime, on a multi-thread runtime, or on one without timers.
 #[track_caller]
 pub(crate) fn paused_time_timers(operation: &str) -> Arc<Timers> {
-    Handle::with_current(|handle| {
-        let handle = handle.unwrap_or_else(|| {
+    // The misuse is found inside the closure, the panic raised out here, so
+    // that it names the caller's line (a closure cannot `#[track_caller]`).
+    let timers = Handle::with_current(|handle| {
+        let Some(handle) = handle else { return Err(PausedTimeMisuse::OutsideRuntime) };
+        if handle.runtime_flavor() != RuntimeFlavor::CurrentThread {
+            return Err(PausedTimeMisuse::MultiThread);
+        }
+        handle.service::<TimerDriver>().map(|driver| driver.timers.clone()).ok_or(PausedTimeMisuse::NoTimers)
+    });
+    match timers {
+        Ok(timers) => timers,
+        Err(PausedTimeMisuse::OutsideRuntime) => {
             panic!("`time::{operation}` was called outside a runtime: call it from a current_thread runtime's task")
-        });
-        assert!(
-            handle.runtime_flavor() == RuntimeFlavor::CurrentThread,
+        }
+        Err(PausedTimeMisuse::MultiThread) => panic!(
             "`time::{operation}` needs a current_thread runtime: virtual time cannot hold \
              worker threads to one clock (build with `Builder::new_current_thread`, \
              or `flavor = \"current_thread\"`)"
-        );
-        let driver = handle.service::<TimerDriver>();
-        driver.unwrap_or_else(|| panic!("`time::{operation}`: this runtime has no timers")).timers.clone()
-    })
+        ),
+        Err(PausedTimeMisuse::NoTimers) => panic!("`time::{operation}`: this runtime has no timers"),
+    }
+}
+
+/// Why [`paused_time_timers`] found no clock to pause.
+enum PausedTimeMisuse {
+    OutsideRuntime,
+    MultiThread,
+    NoTimers,
 }
 
 /// The shard of the current runtime's timers for this thread, or the
@@ -126,8 +141,7 @@ fn global() -> &'static Arc<Timers> {
                         Some(deadline) => std::thread::park_timeout(deadline.saturating_duration_since(Instant::now())),
                         None => std::thread::park(),
                     }
-                    driven.fire(&mut wakers);
-                    runtime_reactor::wake_all_caught(&mut wakers);
+                    driven.fire(&mut wakers, &mut runtime_reactor::wake_all_caught);
                 }
             })
             .expect("the OS refused to start the timer thread");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use crate::sleep::{sleep_until, Sleep};
+use crate::sleep::{far_future_saturating, sleep_until, Sleep};
 use crate::Instant;
 
 /// Ticks every `period`, the first tick at once.
@@ -27,6 +27,7 @@ use crate::Instant;
 ///     assert_eq!(second - first, Duration::from_millis(2));
 /// }
 /// ```
+#[track_caller]
 pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
@@ -36,6 +37,7 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 /// When `period` is zero.
+#[track_caller]
 pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
     assert!(!period.is_zero(), "runtime::time::interval: the period must be more than zero");
     Interval { period, sleep: sleep_until(start), missed: MissedTickBehavior::default() }
@@ -70,17 +72,19 @@ pub enum MissedTickBehavior {
 impl MissedTickBehavior {
     /// The tick after the one `scheduled` for, fired at `now`.
     fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
-        let on_schedule = scheduled + period;
+        // Saturating: a period of `Duration::MAX` means "never again", as a
+        // sleep of that length does, not an overflow.
+        let on_schedule = far_future_saturating(scheduled, period);
         if now < on_schedule {
             return on_schedule;
         }
         match self {
             MissedTickBehavior::Burst => on_schedule,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Delay => far_future_saturating(now, period),
             MissedTickBehavior::Skip => {
                 let periods_late = (now - scheduled).as_nanos() / period.as_nanos();
                 let skip = u32::try_from(periods_late + 1).unwrap_or(u32::MAX);
-                scheduled + period.saturating_mul(skip)
+                far_future_saturating(scheduled, period.saturating_mul(skip))
             }
         }
     }
@@ -114,7 +118,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is a period from now.
     pub fn reset(&mut self) {
-        self.sleep.reset(Instant::now() + self.period);
+        self.sleep.reset(far_future_saturating(Instant::now(), self.period));
     }
 
     /// The period.
@@ -160,5 +164,14 @@ mod tests {
             assert_eq!(behavior.next_tick(scheduled, t0 + ms(21), period), t0 + ms(30));
         }
         assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, t0 + ms(30), period), t0 + ms(40));
+    }
+
+    #[test]
+    fn a_period_of_duration_max_saturates_instead_of_overflowing() {
+        let t0 = Instant::now();
+        for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+            let next = behavior.next_tick(t0, t0 + Duration::from_secs(1), Duration::MAX);
+            assert!(next > t0 + Duration::from_secs(86_400 * 365), "{behavior:?}: far in the future");
+        }
     }
 }

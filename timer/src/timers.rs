@@ -40,6 +40,16 @@
 //! thread waits in epoll interrupts it only when it must, and only once per
 //! new earliest deadline.
 //!
+//! # Firing order
+//! Two threads may fire at once: the one waiting in epoll, and the reactor
+//! thread standing in for a worker that holds the wait but has left timers
+//! overdue. Each takes `firing` from collecting the due entries until their
+//! wakers were woken, so the batches are woken one after the other, each
+//! with every entry due at its tick: a task woken by its timer runs after
+//! every timer with an earlier deadline was woken (within one tick, entries
+//! are woken together, in no set order). tokio documents no order; this one
+//! is kept because it costs a lock only when something is due.
+//!
 //! A shard's `earliest` is a lower bound of its next expiration (cancelled
 //! entries leave it early, never late), read without the lock so that the
 //! frequent "anything due?" check of a busy worker costs no lock when nothing
@@ -85,6 +95,9 @@ struct Common {
     epoch: Instant,
     /// The tick the thread waiting in epoll wakes at, at the latest (module docs).
     armed: AtomicU64,
+    /// Held from collecting due timers until they are woken (module docs,
+    /// "Firing order").
+    firing: Mutex<()>,
     shut_down: AtomicBool,
     /// Interrupts the wait in epoll.
     interrupt: Box<dyn Fn() + Send + Sync>,
@@ -128,6 +141,7 @@ impl Timers {
             clock: Clock::default(),
             epoch: Instant::now(),
             armed: AtomicU64::new(NEVER),
+            firing: Mutex::new(()),
             shut_down: AtomicBool::new(false),
             interrupt: Box::new(interrupt),
         });
@@ -218,6 +232,7 @@ impl Timers {
     /// hour measures an hour, not an hour and part of a tick, and none
     /// completes before its deadline. True when entries expired.
     fn expire_paused(&self, tick: u64, now: Option<Instant>) -> bool {
+        let _firing = lock(&self.common.firing);
         let (mut wakers, mut latest) = (Vec::new(), 0);
         self.expire_at(tick, |entry| {
             latest = latest.max(entry.nanos);
@@ -235,12 +250,20 @@ impl Timers {
         self.shards.iter().map(|shard| shard.earliest.load(Relaxed)).min().unwrap_or(NEVER)
     }
 
-    /// Collects the wakers of every timer due now.
-    pub fn fire(&self, wakers: &mut Vec<Waker>) {
-        if self.earliest() == NEVER {
+    /// Wakes every timer due now, with `wakers` (the caller's, which it
+    /// wakes itself when no timer is due), through `wake`.
+    pub fn fire(&self, wakers: &mut Vec<Waker>, wake: &mut dyn FnMut(&mut Vec<Waker>)) {
+        // The lock-free look first: most looks of a busy runtime find nothing due.
+        let earliest = self.earliest();
+        if earliest == NEVER || self.common.now_tick(self.common.clock.now()) < earliest {
             return;
         }
+        let _firing = lock(&self.common.firing);
+        let before = wakers.len();
         self.fire_at(self.common.now_tick(self.common.clock.now()), wakers);
+        if wakers.len() > before {
+            wake(wakers);
+        }
     }
 
     fn fire_at(&self, now: u64, wakers: &mut Vec<Waker>) {

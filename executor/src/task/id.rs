@@ -97,6 +97,7 @@ pub fn try_id() -> Option<Id> {
 ///
 /// # Panics
 /// Outside a task; see [`try_id`].
+#[track_caller]
 pub fn id() -> Id {
     try_id().expect("`task::id()` called outside a task: use `task::try_id()`")
 }

@@ -215,6 +215,7 @@ impl JoinError {
     ///
     /// # Panics
     /// When the task was cancelled rather than panicking; see [`JoinError::try_into_panic`].
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic().expect("`JoinError::into_panic` on a cancelled task: check `is_panic` first")
     }

@@ -179,3 +179,93 @@ fn loom_task_join_waker_registration_racing_completion() {
         }
     });
 }
+
+/// A scheduler that checks, from inside its submit, that the task it just
+/// queued is still allocated: its own drop (with the task's cell) sets `freed`.
+struct Probe {
+    queue: Queue,
+    freed: Arc<AtomicUsize>,
+}
+
+impl Schedule for Probe {
+    fn schedule(&self, task: Notified) {
+        // Cloned first: after the push, `self` lives in a cell another thread may run.
+        let freed = self.freed.clone();
+        self.queue.schedule(task);
+        assert_eq!(freed.load(SeqCst), 0, "the task was freed while its submit still used its scheduler");
+    }
+    fn release(&self, _task: NonNull<Header>) -> Option<Task> {
+        None
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.freed.store(1, SeqCst);
+    }
+}
+
+/// A task with no `JoinHandle` on `queue`, queued; its freeing sets the flag returned.
+fn detached<F: Future<Output = ()> + Send + 'static>(queue: &Queue, future: F) -> Arc<AtomicUsize> {
+    let freed = Arc::new(AtomicUsize::new(0));
+    let (notified, handle) = new_unowned(future, Probe { queue: queue.clone(), freed: freed.clone() });
+    drop(handle);
+    queue.schedule(notified);
+    freed
+}
+
+/// Issue 33, item 2: a foreign thread wakes a task by value while a worker
+/// runs it to completion and the last reference (with the scheduler, as when
+/// the runtime is dropped) goes. The waker keeps its reference until its
+/// submit has returned, so the submit never touches a freed task or runtime.
+#[test]
+fn loom_task_foreign_wake_racing_completion_and_free() {
+    loom::model(|| {
+        let queue = Queue::default();
+        let waker = Arc::new(Mutex::new(None));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let future = TwoPolls { polls: 0, waker: waker.clone(), drops };
+        let freed = detached(&queue, async move {
+            drop(future.await);
+        });
+        queue.run_all();
+        let waking = thread::spawn(move || lock(&waker).take().expect("the first poll stored its waker").wake());
+        let running = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.run_all())
+        };
+        waking.join().unwrap();
+        running.join().unwrap();
+        queue.run_all();
+        assert_eq!(freed.load(SeqCst), 1, "freed once every reference is gone");
+    });
+}
+
+/// The same for a task that woke itself during its poll (a yield): the poller
+/// keeps its reference until the resubmit has returned, while another thread
+/// may already have run the task to completion.
+#[test]
+fn loom_task_yield_racing_a_steal_to_completion() {
+    loom::model(|| {
+        let queue = Queue::default();
+        let mut yielded = false;
+        let freed = detached(
+            &queue,
+            std::future::poll_fn(move |cx| {
+                if std::mem::replace(&mut yielded, true) {
+                    return Poll::Ready(());
+                }
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }),
+        );
+        let stealing = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.run_all())
+        };
+        queue.run_all();
+        stealing.join().unwrap();
+        queue.run_all();
+        assert_eq!(freed.load(SeqCst), 1, "freed once every reference is gone");
+    });
+}

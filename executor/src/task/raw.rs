@@ -147,8 +147,12 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             match cell.header.state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
-                    // Woken while running: the poller's reference becomes the Notified.
+                    // Woken while running: the transition took a reference for
+                    // the Notified; ours keeps the cell (and `cell.scheduler`)
+                    // alive until the submit returned.
                     cell.scheduler.reschedule(Notified(Task::from_raw(ptr)));
+                    // SAFETY: the poller's reference, dropped once (invariant 4).
+                    unsafe { drop_reference::<F, S>(ptr) };
                 }
                 // SAFETY: the poller held the last reference (invariant 4).
                 TransitionToIdle::OkDealloc => unsafe { dealloc::<F, S>(ptr) },
@@ -293,6 +297,18 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     cell.scheduler.schedule(Notified(Task::from_raw(ptr)));
 }
 
+/// Drops one reference; frees the task if it was the last.
+///
+/// # Safety
+/// Invariant 1; the caller gives up its reference.
+unsafe fn drop_reference<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive until this decrement.
+    if unsafe { cell::<F, S>(ptr) }.header.state.ref_dec() {
+        // SAFETY: that was the last reference (invariant 4).
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the reference count reached zero (invariant 4); the box was made in
     // `allocate` with the same types.
@@ -421,8 +437,14 @@ unsafe fn waker_wake(data: *const ()) {
     let ptr = header_ptr(data);
     match header.state.transition_to_notified_by_val() {
         TransitionToNotifiedByVal::DoNothing => {}
-        // SAFETY: the waker's reference becomes the Notified.
-        TransitionToNotifiedByVal::Submit => unsafe { (header.vtable.schedule)(ptr) },
+        TransitionToNotifiedByVal::Submit => {
+            // SAFETY: the transition took a new reference, which becomes the Notified.
+            unsafe { (header.vtable.schedule)(ptr) };
+            // The waker's own reference kept the task, and with it the
+            // scheduler the submit used, alive until here.
+            // SAFETY: called through a live waker, whose reference this drops.
+            unsafe { waker_drop(data) };
+        }
         // SAFETY: that was the last reference (invariant 4).
         TransitionToNotifiedByVal::Dealloc => unsafe { (header.vtable.dealloc)(ptr) },
     }

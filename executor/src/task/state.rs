@@ -80,7 +80,8 @@ pub(crate) enum TransitionToRunning {
 pub(crate) enum TransitionToIdle {
     /// Nothing: a later wake schedules the task.
     Ok,
-    /// The task was woken while running: submit it; the poller's reference became the `Notified`.
+    /// The task was woken while running: submit it; a new reference was taken
+    /// for the `Notified`, and the poller drops its own after the submit.
     OkNotified,
     /// The poller held the last reference: free the task.
     OkDealloc,
@@ -94,7 +95,8 @@ pub(crate) enum TransitionToIdle {
 pub(crate) enum TransitionToNotifiedByVal {
     /// Nothing to do.
     DoNothing,
-    /// Submit the task; the waker's reference became the `Notified`.
+    /// Submit the task; a new reference was taken for the `Notified`, and the
+    /// waker drops its own after the submit.
     Submit,
     /// The waker held the last reference: free the task.
     Dealloc,
@@ -174,7 +176,9 @@ impl State {
             }
             let next = Snapshot(s.0 & !RUNNING);
             if next.is_scheduled() {
-                return (Some(next), TransitionToIdle::OkNotified);
+                // The poller keeps its reference across the submit: once the
+                // task is queued, another worker may run it to completion.
+                return (Some(next.ref_inc()), TransitionToIdle::OkNotified);
             }
             let next = next.ref_dec();
             let action = if next.ref_count() == 0 { TransitionToIdle::OkDealloc } else { TransitionToIdle::Ok };
@@ -207,7 +211,11 @@ impl State {
                 };
                 (Some(next), action)
             } else {
-                (Some(Snapshot(s.0 | SCHEDULED)), TransitionToNotifiedByVal::Submit)
+                // The waker keeps its reference across the submit (issue 33,
+                // item 2): once the task is queued, a worker may run it to
+                // completion and its runtime may be dropped while the waking
+                // thread still unparks a worker through the task's scheduler.
+                (Some(Snapshot(s.0 | SCHEDULED).ref_inc()), TransitionToNotifiedByVal::Submit)
             }
         })
     }
@@ -389,7 +397,11 @@ mod tests {
         assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotifiedByRef::DoNothing);
         assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotifiedByRef::DoNothing);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::OkNotified);
-        assert_eq!(state.load().ref_count(), 2);
+        assert_eq!(
+            state.load().ref_count(),
+            3,
+            "a new reference for the Notified; the poller drops its own after the submit"
+        );
     }
 
     #[test]

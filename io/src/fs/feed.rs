@@ -110,10 +110,13 @@ impl Feed {
         if !state.taker {
             return Push::Stalled;
         }
-        match &mut state.waker {
-            Some(old) if old.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
+        let displaced = match &mut state.waker {
+            Some(old) if old.will_wake(waker) => None,
+            slot => slot.replace(waker.clone()),
+        };
+        drop(state);
+        // A waker's drop may run a destructor that writes to this file: never under the lock.
+        drop(displaced);
         Push::Wait
     }
 

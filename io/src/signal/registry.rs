@@ -125,16 +125,22 @@ impl Slot {
 
     pub(super) fn set_waker(&self, key: usize, waker: &Waker) {
         let mut waiters = lock(&self.waiters);
-        match &waiters.wakers[key] {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => waiters.wakers[key] = Some(waker.clone()),
-        }
+        let displaced = match &waiters.wakers[key] {
+            Some(stored) if stored.will_wake(waker) => None,
+            _ => waiters.wakers[key].replace(waker.clone()),
+        };
+        drop(waiters);
+        // A waker's drop may run a destructor that drops a `Signal` of this
+        // kind, which takes the same lock: never under it.
+        drop(displaced);
     }
 
     pub(super) fn remove_waiter(&self, key: usize) {
         let mut waiters = lock(&self.waiters);
-        waiters.wakers[key] = None;
+        let waker = waiters.wakers[key].take();
         waiters.free.push(key);
+        drop(waiters);
+        drop(waker);
     }
 
     fn wake_all(&self) {

@@ -32,6 +32,7 @@ use crate::sync::Arc;
 /// assert_eq!(sum, 6);
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(capacity > 0, "a bounded channel needs a capacity above 0");
     let chan = Chan::new(Some(capacity));

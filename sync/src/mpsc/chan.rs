@@ -65,14 +65,24 @@ impl RxWaker {
     /// Stores the receiver's waker; the caller then looks at the queue again.
     fn register(&self, waker: &Waker) {
         let mut slot = lock(&self.waker);
-        match &*slot {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
-        }
+        let displaced = match &*slot {
+            Some(stored) if stored.will_wake(waker) => None,
+            _ => slot.replace(waker.clone()),
+        };
         self.waiting.store(true, Relaxed);
         drop(slot);
+        // A waker's drop may run a destructor that sends here: never under the lock.
+        drop(displaced);
         // SeqCst: pairs with the fence in `wake` (see the module docs).
         fence(SeqCst);
+    }
+
+    /// The receiver goes: drops its waker now (and whatever the waker keeps
+    /// alive), not with the last sender.
+    fn clear(&self) {
+        self.waiting.store(false, Relaxed);
+        let waker = lock(&self.waker).take();
+        drop(waker);
     }
 
     /// The receiver found a message: pushes need not wake it.
@@ -297,8 +307,10 @@ impl<T> Rx<T> {
 impl<T> Drop for Rx<T> {
     fn drop(&mut self) {
         self.close();
-        // The messages nobody will receive are dropped now, not with the last sender.
+        // The messages nobody will receive, and the receiver's waker, are
+        // dropped now, not with the last sender.
         while self.take().is_some() {}
+        self.chan.rx_waker.clear();
         if let Queue::Bounded(ring) = &self.chan.queue {
             ring.leave(self.head);
         }

@@ -14,6 +14,25 @@
 //! receiver gives its permit back only after it has read that slot. So a
 //! push is one `fetch_add` on the tail, a write and a stamp; no CAS loop.
 //!
+//! # Why the claim is AcqRel
+//! The count argument above says the slot is free; it does not say the
+//! receiver's read of it *happens before* the new write. Permits are
+//! fungible: with capacity 2, producer X takes a permit, the receiver reads
+//! index 0 and releases its permit, producer Y takes that permit and claims
+//! index 1, and only then X claims index 2, slot 0. X's permit was taken
+//! before the receiver's release, so it orders nothing. Y's was taken after
+//! it (the semaphore word is a chain of read-modify-writes, so Y's Acquire
+//! synchronises with the release). In general, of the `capacity` claims of
+//! indices `i + 1 ..= i + capacity`, at least one took its permit after the
+//! release of index `i` (else `capacity + 1` permits were held at once), and
+//! that claim comes before the claim of `i + capacity` on the tail. With
+//! AcqRel claims the tail's chain of read-modify-writes carries that
+//! ordering on: receiver's read → release → Y's permit → Y's claim →
+//! X's claim → X's write. With Relaxed claims nothing carries it, and
+//! ThreadSanitizer and the loom model
+//! (`loom_bounded_channel_reuses_a_slot_through_a_fungible_permit`) both
+//! report the race.
+//!
 //! # Slot stamps
 //! ```text
 //! index i lives in slot i % capacity
@@ -27,7 +46,8 @@
 //! 1. The value cell of index `i` is written only by the producer that
 //!    claimed `i` (the tail's `fetch_add` gives each index to one producer),
 //!    before it stores stamp `i + 1`, and while that producer holds a permit,
-//!    which implies index `i - capacity` was read and its permit released.
+//!    which implies index `i - capacity` was read and its permit released,
+//!    and that read happens before the write (the AcqRel claim, above).
 //! 2. The value cell of index `h` is read (moved out) only by the receiver,
 //!    once, after it saw stamp `h + 1` (Acquire, pairing with the producer's
 //!    Release); then its position moves past `h`.
@@ -37,7 +57,7 @@
 //!    `tail` all hold a message.
 
 use std::mem::MaybeUninit;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::sync::{AtomicUsize, UnsafeCell};
 
@@ -83,8 +103,10 @@ impl<T> Ring<T> {
     /// Queues `value`. The caller holds one of the channel's permits, which
     /// it gives to the message (the receiver releases it).
     pub(super) fn push(&self, value: T) {
-        // Relaxed: the index only has to be unique; the permit orders the slot.
-        let index = self.tail().fetch_add(1, Relaxed);
+        // AcqRel: the claims form one chain that carries the receiver's read
+        // of this slot's last lap (ordered before some earlier claim by that
+        // claim's permit) on to this write; see "Why the claim is AcqRel".
+        let index = self.tail().fetch_add(1, AcqRel);
         let slot = self.slot(index);
         // SAFETY: index `index` is ours alone and its slot was read (invariant 1).
         slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
