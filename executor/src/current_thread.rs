@@ -26,6 +26,7 @@ use crate::queue::inject::Inject;
 use crate::seed::SplitMix;
 use crate::sync::lock;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
+use crate::wake_batch::{add_to_batch, BatchQueue, Target};
 
 /// What the scheduler asks before it parks: given "has a task become
 /// runnable?", whether it made tasks runnable.
@@ -231,8 +232,21 @@ impl Drop for Driving<'_> {
     }
 }
 
+impl BatchQueue for Shared {
+    fn push_batch(&self, tasks: Vec<Notified>) {
+        // A refused batch (shutdown) is dropped here, outside the queue's lock.
+        if self.queue.push_batch(tasks.into_iter()).is_ok() {
+            let _ = self.parker.unpark();
+        }
+    }
+}
+
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
+        // Inside a batch of remote wakes, queued with the rest (wake_batch.rs).
+        let Some(task) = add_to_batch(Arc::as_ptr(self).cast(), || Target::CurrentThread(self.clone()), task) else {
+            return;
+        };
         // A refused task (shutdown) is dropped here, outside the queue's lock.
         if self.queue.push(task).is_ok() {
             let _ = self.parker.unpark();

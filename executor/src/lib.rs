@@ -57,6 +57,8 @@ mod seed;
 #[cfg(not(loom))]
 mod task_local;
 #[cfg(not(loom))]
+mod wake_batch;
+#[cfg(not(loom))]
 mod worker;
 #[cfg(not(loom))]
 mod yield_now;
@@ -81,7 +83,7 @@ pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 #[cfg(not(loom))]
-pub use worker::wake_all;
+pub use wake_batch::wake_all;
 #[cfg(not(loom))]
 pub use yield_now::{yield_now, YieldNow};
 

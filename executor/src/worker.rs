@@ -57,7 +57,6 @@ mod shared;
 mod steal;
 
 pub(crate) use shared::new;
-pub use shared::wake_all;
 
 /// Polls between forced checks of the injector (a prime, as tokio's and Go's
 /// ticks, so it does not fall into step with a program's own periods).

@@ -221,7 +221,9 @@ fn loom_a_message_racing_the_receivers_drop_is_dropped_once() {
 /// freed a slot must still see that read before it writes the slot's next
 /// lap. Capacity 2 and three messages are the fewest that reach it: the late
 /// producer's permit orders nothing, only the claim chain through the other
-/// producer's later permit does (ring.rs, "Why the claim is AcqRel").
+/// producer's later permit does (ring.rs, "Why the claim is AcqRel"). The
+/// model above (capacity 1, one message per producer) cannot reach it: with a
+/// single permit, every permit is taken after the release that freed it.
 #[test]
 fn loom_bounded_channel_reuses_a_slot_through_a_fungible_permit() {
     loom::model(|| {

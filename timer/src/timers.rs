@@ -47,8 +47,11 @@
 //! wakers were woken, so the batches are woken one after the other, each
 //! with every entry due at its tick: a task woken by its timer runs after
 //! every timer with an earlier deadline was woken (within one tick, entries
-//! are woken together, in no set order). tokio documents no order; this one
-//! is kept because it costs a lock only when something is due.
+//! are woken together, in no set order). The reactor thread's batch reaches
+//! each runtime's queue only after its last waker ran (the executor's
+//! `wake_all`), so no task of a batch runs before the rest of it was woken.
+//! tokio documents no order; this one is kept because it costs a lock only
+//! when something is due.
 //!
 //! A shard's `earliest` is a lower bound of its next expiration (cancelled
 //! entries leave it early, never late), read without the lock so that the

@@ -1,12 +1,9 @@
 //! What all workers of one runtime share ([`Shared`]): spawning, where a
-//! woken task is queued, waking parked workers, shutdown and metrics; and
-//! [`wake_all`], which queues a batch of remote wake-ups at once.
+//! woken task is queued, waking parked workers, shutdown and metrics.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::task::Waker;
 
 use super::{OwnLines, Remote, Shared, WORKER};
 use crate::guards::Guards;
@@ -17,54 +14,8 @@ use crate::park::{Parker, Unparked};
 use crate::queue::{inject::Inject, local, local::Local};
 use crate::sync::Arc;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
+use crate::wake_batch::{add_to_batch, BatchQueue, Target};
 use crate::Poller;
-
-thread_local! {
-    /// Set while [`wake_all`] runs on this thread: remote wake-ups collect here,
-    /// per runtime, and are queued together.
-    static BATCH: RefCell<Option<Batches>> = const { RefCell::new(None) };
-}
-
-/// Tasks woken during one [`wake_all`], per runtime.
-type Batches = Vec<(Arc<Shared>, Vec<Notified>)>;
-
-/// Wakes every waker in `wakers`, leaving it empty. A waker whose code
-/// panics is skipped after the panic hook reported it: the caller is a
-/// runtime thread (the reactor's) that must go on waking the rest.
-///
-/// Tasks of a multi-thread runtime woken this way from outside its workers (the
-/// reactor thread's batch of ready sources) reach its injector under one lock
-/// with one notification, instead of one lock and one unpark each; the worker
-/// that wakes up rouses another if there is more work than it can take.
-pub fn wake_all(wakers: &mut Vec<Waker>) {
-    if BATCH.with(|batch| batch.borrow().is_some()) {
-        // Called from inside a wake: the outer call queues the batch.
-        wakers.drain(..).for_each(wake_caught);
-        return;
-    }
-    /// Queues the batch on every way out.
-    struct Flush;
-    impl Drop for Flush {
-        fn drop(&mut self) {
-            let batches = BATCH.with(|batch| batch.borrow_mut().take()).unwrap_or_default();
-            for (shared, tasks) in batches {
-                // A refused batch (shutdown) is dropped here, outside the injector's lock.
-                if shared.inject.push_batch(tasks.into_iter()).is_ok() {
-                    shared.notify_parked();
-                }
-            }
-        }
-    }
-    BATCH.with(|batch| *batch.borrow_mut() = Some(Vec::new()));
-    let _flush = Flush;
-    wakers.drain(..).for_each(wake_caught);
-}
-
-/// Wakes `waker`, catching a panic in its code. (The reactor crate has the
-/// same for its own threads; it does not depend on this one.)
-fn wake_caught(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
-}
 
 /// Builds the shared state and the local queues, one per worker thread to start.
 pub(crate) fn new(
@@ -120,23 +71,10 @@ impl Shared {
             Some(worker) if Arc::ptr_eq(&worker.shared, self) => worker.schedule_local(task, is_yield),
             _ => Some(task),
         });
-        if let Some(task) = task.and_then(|task| self.add_to_batch(task)) {
+        let batched = |task| add_to_batch(Arc::as_ptr(self).cast(), || Target::MultiThread(self.clone()), task);
+        if let Some(task) = task.and_then(batched) {
             self.schedule_remote(task);
         }
-    }
-
-    /// Adds `task` to this thread's [`wake_all`] batch; gives it back when no
-    /// batch is being collected.
-    fn add_to_batch(self: &Arc<Self>, task: Notified) -> Option<Notified> {
-        BATCH.with(|batch| {
-            let mut batch = batch.borrow_mut();
-            let Some(batches) = batch.as_mut() else { return Some(task) };
-            match batches.iter_mut().find(|(shared, _)| Arc::ptr_eq(shared, self)) {
-                Some((_, tasks)) => tasks.push(task),
-                None => batches.push((self.clone(), vec![task])),
-            }
-            None
-        })
     }
 
     fn schedule_remote(&self, task: Notified) {
@@ -202,6 +140,15 @@ impl Shared {
             for remote in self.remotes.iter() {
                 remote.metrics.poll_times.add_to(&mut metrics.poll_time_histogram);
             }
+        }
+    }
+}
+
+impl BatchQueue for Shared {
+    fn push_batch(&self, tasks: Vec<Notified>) {
+        // A refused batch (shutdown) is dropped here, outside the injector's lock.
+        if self.inject.push_batch(tasks.into_iter()).is_ok() {
+            self.notify_parked();
         }
     }
 }
