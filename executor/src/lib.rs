@@ -19,6 +19,7 @@
 //! assert_eq!(total, 285);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 // Under loom only the lock-free modules and their models are built.
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
@@ -28,7 +29,9 @@ mod sync;
 pub mod coop;
 mod idle;
 mod park;
+#[allow(unsafe_code)] // the run queues' ring of slots (ARCHITECTURE.md, "Where unsafe lives")
 mod queue;
+#[allow(unsafe_code)] // the task cell
 mod task;
 
 #[cfg(not(loom))]
@@ -47,6 +50,7 @@ mod guards;
 #[cfg(not(loom))]
 mod join_set;
 #[cfg(not(loom))]
+#[allow(unsafe_code)] // binding a !Send future as a task
 mod local;
 mod metrics;
 mod monitor;

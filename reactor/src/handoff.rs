@@ -133,6 +133,7 @@ mod tests {
 }
 
 #[cfg(all(test, loom))]
+#[allow(unsafe_code)] // the model's probe cell, which only the turn's holder may touch
 mod loom_tests {
     use super::*;
     use crate::sync::{Arc, UnsafeCell};

@@ -31,6 +31,7 @@
 //! # }
 //! # Ok::<(), std::io::Error>(())
 //! ```
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
@@ -38,6 +39,7 @@ mod sync;
 
 mod handoff;
 mod readiness;
+#[allow(unsafe_code)] // the lock-free waker slot
 mod waiters;
 mod wake;
 
@@ -52,6 +54,7 @@ mod scheduled_io;
 #[cfg(not(loom))]
 mod slab;
 #[cfg(not(loom))]
+#[allow(unsafe_code)] // every system call
 mod sys;
 
 #[cfg(not(loom))]

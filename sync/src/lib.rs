@@ -45,18 +45,24 @@
 //! comments cite. The lock-free parts have loom models
 //! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`)
 //! and the unsafe ones run under Miri (`cargo +nightly miri test -p runtime-sync --lib`).
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
+#[allow(unsafe_code)] // loom's cell, borrowed through `&mut`
 mod sync;
 
 mod barrier;
+#[allow(unsafe_code)] // the mpsc ring's block cache
 mod block_cache;
 pub mod broadcast;
 mod error;
+#[allow(unsafe_code)] // the data behind the lock
 mod mutex;
 mod notify;
+#[allow(unsafe_code)] // the value cell
 pub mod oneshot;
+#[allow(unsafe_code)] // the data behind the lock
 mod rwlock;
 mod semaphore;
 mod wait_list;

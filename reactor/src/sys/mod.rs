@@ -1,5 +1,6 @@
-//! The only unsafe code of the reactor: the epoll, eventfd, socket, signal
-//! and child-process system calls.
+//! The reactor's system calls: epoll, eventfd, sockets, signals and child
+//! processes. With `waiters.rs` (the lock-free waker slot), the only modules
+//! of this crate allowed unsafe code (the crate root denies it elsewhere).
 
 use std::io;
 

@@ -8,6 +8,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+#[allow(unsafe_code)] // the ring's slots
 mod ring;
 mod unbounded;
 
