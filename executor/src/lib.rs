@@ -24,7 +24,7 @@
 // Under loom only the lock-free modules and their models are built.
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
-mod sync;
+pub(crate) use runtime_shim as sync;
 
 pub mod coop;
 mod idle;

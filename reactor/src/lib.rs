@@ -35,7 +35,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
-mod sync;
+pub(crate) use runtime_shim as sync;
 
 mod handoff;
 mod readiness;

@@ -49,8 +49,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
-#[allow(unsafe_code)] // loom's cell, borrowed through `&mut`
-mod sync;
+pub(crate) use runtime_shim as sync;
 
 mod barrier;
 #[allow(unsafe_code)] // the mpsc ring's block cache

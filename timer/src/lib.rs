@@ -20,7 +20,7 @@
 #![cfg_attr(loom, allow(dead_code, unused_imports))]
 
 mod clock;
-mod sync;
+pub(crate) use runtime_shim as sync;
 mod timers;
 mod wheel;
 
