@@ -13,8 +13,9 @@
 //! leaves [`HANDOFF_WINDOW`] for an idle worker to take over (a worker that
 //! just waited, or that the reactor's last batch woke, will park again soon),
 //! then waits itself. Busy workers also look at epoll (without blocking)
-//! every 61 tasks, so events are picked up between tasks. Without worker waiting (current-thread runtimes, the
-//! global reactor) the reactor thread simply waits all the time.
+//! every few dozen ticks (the executor's event interval), so events are
+//! picked up between tasks. Without worker waiting (current-thread runtimes,
+//! the global reactor) the reactor thread simply waits all the time.
 //!
 //! # Timers
 //! With [`Deadlines`] attached ([`Handle::set_deadlines`]), whoever waits in
@@ -58,7 +59,8 @@ const INTEREST: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc:
 pub const HANDOFF_WINDOW: Duration = Duration::from_millis(1);
 /// The longest the reactor thread sleeps before it looks whether a worker
 /// still waits in epoll: how late, at worst, it takes over when every worker
-/// is stuck in long polls (busy workers look at I/O every 61 tasks anyway).
+/// is stuck in long polls (busy workers look at I/O between tasks anyway, at
+/// the executor's event interval).
 pub const MAX_STAND_BY: Duration = Duration::from_millis(100);
 
 /// Wakes a batch of wakers and leaves the vector empty.
