@@ -5,7 +5,7 @@
 //! one pool thread writing, with no job boundary between buffers. A boundary
 //! costs two wake-ups, the completion waking the writer and the next job
 //! waking a pool thread: writing 256 MiB took 98–101 ms with a job per 2 MiB
-//! and 70–87 ms with the hand-over (BENCHMARKS.md).
+//! and 70–87 ms with the hand-over (benches/LOG.md).
 //!
 //! # States
 //! `taker` says whether a running job will take the bytes here:
