@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::coop;
-use crate::local::{Entered, LocalTasks};
+use crate::task::pinned::{Entered, LocalTasks};
 
 /// Tasks polled between two looks at a `block_on` thread's main future (its
 /// local tasks, and a current-thread driver's queue too).

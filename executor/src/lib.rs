@@ -26,80 +26,46 @@
 
 pub(crate) use runtime_shim as sync;
 
-pub mod coop;
-mod idle;
-mod park;
-#[allow(unsafe_code)] // the run queues' ring of slots (ARCHITECTURE.md, "Where unsafe lives")
-mod queue;
-#[allow(unsafe_code)] // the task cell
-mod task;
-
 #[cfg(not(loom))]
 mod block_on;
 #[cfg(not(loom))]
 mod blocking;
-#[cfg(not(loom))]
-mod context;
-#[cfg(not(loom))]
-mod current_thread;
-#[cfg(not(loom))]
-mod default;
-mod dump;
-#[cfg(not(loom))]
-mod guards;
-#[cfg(not(loom))]
-mod join_set;
-#[cfg(not(loom))]
-#[allow(unsafe_code)] // binding a !Send future as a task
-mod local;
-mod metrics;
-mod monitor;
+pub mod coop;
+mod diagnostics;
+#[allow(unsafe_code)] // the run queues' ring of slots (ARCHITECTURE.md, "Where unsafe lives")
+mod queue;
 #[cfg(not(loom))]
 mod runtime;
-#[cfg(not(loom))]
-mod seed;
-#[cfg(not(loom))]
-mod task_local;
-#[cfg(not(loom))]
-mod wake_batch;
-#[cfg(not(loom))]
-mod worker;
-#[cfg(not(loom))]
-mod yield_now;
+mod scheduler;
+#[allow(unsafe_code)] // the task cell (its API modules deny unsafe code again)
+mod task;
 
+pub use diagnostics::dump::{Dump, TaskInfo, TaskState};
+pub use diagnostics::metrics::RuntimeMetrics;
+pub use diagnostics::metrics::POLL_TIME_BUCKETS;
+pub use diagnostics::monitor::{SlowPoll, SLOW_POLL_ENV};
 #[cfg(not(loom))]
-pub use context::EnterGuard;
-pub use dump::{waiting_on, Dump, Resource, TaskInfo, TaskState, WaitingOn};
+pub use runtime::context::EnterGuard;
 #[cfg(not(loom))]
-pub use guards::Guard;
-#[cfg(not(loom))]
-pub use join_set::JoinSet;
-#[cfg(not(loom))]
-pub use local::spawn_local;
-pub use metrics::RuntimeMetrics;
-pub use monitor::{SlowPoll, POLL_TIME_BUCKETS, SLOW_POLL_ENV};
+pub use runtime::default_runtime::{
+    block_on, default_handle, set_default_builder, spawn, spawn_blocking, spawn_blocking_mandatory, with_current_or,
+};
 #[cfg(not(loom))]
 pub use runtime::{Builder, Handle, Poller, Runtime, RuntimeFlavor, Service, Wait};
 #[cfg(not(loom))]
-pub use seed::SEED_ENV;
-pub use task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
+pub use scheduler::guards::Guard;
 #[cfg(not(loom))]
-pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
-
+pub use scheduler::seed::SEED_ENV;
 #[cfg(not(loom))]
-pub use wake_batch::wake_all;
+pub use scheduler::wake_batch::wake_all;
+pub use task::{id, try_id, waiting_on, AbortHandle, Id, JoinError, JoinHandle, Resource, WaitingOn};
 #[cfg(not(loom))]
-pub use yield_now::{yield_now, YieldNow};
-
-#[cfg(not(loom))]
-pub use default::{
-    block_on, default_handle, set_default_builder, spawn, spawn_blocking, spawn_blocking_mandatory, with_current_or,
-};
+pub use task::{spawn_local, yield_now, AccessError, JoinSet, LocalKey, TaskLocalFuture, YieldNow};
 
 /// The index (from 0 to the number of workers) of the multi-thread worker
 /// running on this thread, `None` on any other thread: for drivers that keep
 /// one shard of their state per worker (the timers' wheels).
 #[cfg(not(loom))]
 pub fn current_worker_index() -> Option<usize> {
-    worker::current_index()
+    scheduler::multi_thread::current_index()
 }

@@ -7,6 +7,9 @@ use std::task::Poll;
 use crate::sync::{lock, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
+/// What a task waiting at the barrier waits on, in a task dump.
+static WAIT: runtime_executor::Resource = runtime_executor::Resource::new("Barrier::wait");
+
 /// Makes `n` tasks wait for each other; the `n`-th to arrive releases them
 /// all and is told it is the leader. A barrier can be used again: the next
 /// `n` arrivals form the next generation.
@@ -90,7 +93,7 @@ impl Barrier {
             };
             drop(state);
             drop(displaced);
-            crate::pending(runtime_executor::Resource::Barrier)
+            crate::pending(&WAIT)
         })
         .await
     }

@@ -19,6 +19,9 @@ pub use crate::error::SendError;
 use crate::sync::{lock, Arc, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
+/// What a receiver waiting for a value waits on, in a task dump.
+static RECV: runtime_executor::Resource = runtime_executor::Resource::new("broadcast::Receiver::recv");
+
 /// A broadcast channel holding the last `capacity` values.
 ///
 /// # Panics
@@ -243,7 +246,7 @@ impl<T: Clone> Future for Recv<'_, T> {
                 let displaced = state.waiters.set_waker(key, cx.waker());
                 drop(state);
                 drop(displaced);
-                return crate::pending(runtime_executor::Resource::BroadcastRecv);
+                return crate::pending(&RECV);
             }
             let _served = state.waiters.remove(key);
             this.key = None;
@@ -254,7 +257,7 @@ impl<T: Clone> Future for Recv<'_, T> {
             None if state.senders == 0 => Err(RecvError::Closed),
             None => {
                 this.key = Some(state.waiters.push_back((), cx.waker().clone()));
-                return crate::pending(runtime_executor::Resource::BroadcastRecv);
+                return crate::pending(&RECV);
             }
         };
         drop(state);

@@ -74,7 +74,7 @@ pub mod watch;
 mod loom_tests;
 
 /// `Pending`, after telling a task dump that the task waits on `resource`.
-pub(crate) fn pending<T>(resource: runtime_executor::Resource) -> std::task::Poll<T> {
+pub(crate) fn pending<T>(resource: &'static runtime_executor::Resource) -> std::task::Poll<T> {
     runtime_executor::waiting_on(runtime_executor::WaitingOn::Resource(resource));
     std::task::Poll::Pending
 }

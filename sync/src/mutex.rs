@@ -19,6 +19,9 @@ use std::sync::Arc;
 
 use crate::sync::UnsafeCell;
 
+/// What a task waiting for the lock waits on, in a task dump.
+static LOCK: Resource = Resource::new("Mutex::lock");
+
 /// An async mutex: `lock().await` waits without blocking the thread, and
 /// waiters get the lock in arrival order. Cancel-safe: a dropped `lock()`
 /// future hands its turn to the next waiter.
@@ -68,7 +71,7 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock, in arrival order.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, 1, Resource::MutexLock).await {
+        match Acquiring::lock(&self.semaphore, 1, &LOCK).await {
             Ok(()) => MutexGuard { mutex: self },
             Err(_) => unreachable!("a mutex's semaphore is never closed"),
         }
@@ -77,7 +80,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock and returns a guard that keeps the `Arc` alive, for
     /// holding the lock across a `spawn`.
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        match Acquiring::lock(&self.semaphore, 1, Resource::MutexLock).await {
+        match Acquiring::lock(&self.semaphore, 1, &LOCK).await {
             Ok(()) => OwnedMutexGuard { mutex: self },
             Err(_) => unreachable!("a mutex's semaphore is never closed"),
         }

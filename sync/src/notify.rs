@@ -27,6 +27,9 @@ use std::task::{Context, Poll};
 use crate::sync::{lock, AtomicUsize, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
+/// What a task waiting in `notified()` waits on, in a task dump.
+static NOTIFIED: runtime_executor::Resource = runtime_executor::Resource::new("Notify::notified");
+
 /// Wakes tasks waiting for an event that carries no value.
 ///
 /// [`notify_one`](Notify::notify_one) wakes the longest-waiting task, or, if
@@ -84,11 +87,11 @@ impl Notify {
     pub fn notified(&self) -> Notified<'_> {
         // Relaxed: a call that happened before this one is seen by coherence;
         // a later one is seen under the lock at the first poll.
-        self.notified_as(runtime_executor::Resource::Notify)
+        self.notified_as(&NOTIFIED)
     }
 
     /// [`Notify::notified`] for a primitive built on it (a task dump names that).
-    pub(crate) fn notified_as(&self, resource: runtime_executor::Resource) -> Notified<'_> {
+    pub(crate) fn notified_as(&self, resource: &'static runtime_executor::Resource) -> Notified<'_> {
         Notified { notify: self, waiters_calls: self.waiters_calls.load(Relaxed), key: None, done: false, resource }
     }
 
@@ -155,7 +158,7 @@ pub struct Notified<'a> {
     key: Option<usize>,
     done: bool,
     /// What a task dump says the waiting task waits on.
-    resource: runtime_executor::Resource,
+    resource: &'static runtime_executor::Resource,
 }
 
 impl Future for Notified<'_> {

@@ -54,6 +54,9 @@ use crate::block_cache;
 pub use crate::error::RecvError;
 use crate::sync::{AtomicUsize, UnsafeCell};
 
+/// What a receiver waiting for its value waits on, in a task dump.
+static RECV: runtime_executor::Resource = runtime_executor::Resource::new("oneshot::Receiver");
+
 const COMPLETE: usize = 1;
 const CLOSED: usize = 1 << 1;
 const RX_TASK_SET: usize = 1 << 2;
@@ -383,7 +386,7 @@ impl<T> Future for Receiver<T> {
         let state = match inner.register(Side::Rx, cx.waker()) {
             Some(state) => state,
             None if inner.state.load(Acquire) & CLOSED != 0 => CLOSED,
-            None => return crate::pending(runtime_executor::Resource::Oneshot),
+            None => return crate::pending(&RECV),
         };
         coop.made_progress();
         if state & COMPLETE == 0 {

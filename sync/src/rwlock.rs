@@ -18,6 +18,11 @@ use runtime_executor::Resource;
 use crate::semaphore::{Acquiring, Semaphore};
 use crate::sync::UnsafeCell;
 
+/// What a task waiting to read waits on, in a task dump.
+static READ: Resource = Resource::new("RwLock::read");
+/// What a task waiting to write waits on, in a task dump.
+static WRITE: Resource = Resource::new("RwLock::write");
+
 /// Readers a lock admits at once.
 const MAX_READS: usize = if cfg!(loom) { 4 } else { u32::MAX as usize >> 3 };
 
@@ -64,7 +69,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Waits for shared access, behind every writer queued before.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, 1, Resource::RwLockRead).await {
+        match Acquiring::lock(&self.semaphore, 1, &READ).await {
             Ok(()) => RwLockReadGuard { lock: self },
             Err(_) => unreachable!("a lock's semaphore is never closed"),
         }
@@ -72,7 +77,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits for exclusive access, in arrival order.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, MAX_READS, Resource::RwLockWrite).await {
+        match Acquiring::lock(&self.semaphore, MAX_READS, &WRITE).await {
             Ok(()) => RwLockWriteGuard { lock: self },
             Err(_) => unreachable!("a lock's semaphore is never closed"),
         }

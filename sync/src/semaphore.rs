@@ -44,6 +44,9 @@ use std::sync::Arc;
 use crate::sync::{lock, AtomicUsize, Mutex};
 use crate::wait_list::{WaitList, WakeList};
 
+/// What a task waiting for permits waits on, in a task dump.
+static ACQUIRE: Resource = Resource::new("Semaphore::acquire");
+
 const CLOSED: usize = 1;
 const WAITERS: usize = 1 << 1;
 const SHIFT: usize = 2;
@@ -126,7 +129,7 @@ impl Semaphore {
     /// # Errors
     /// When the semaphore is closed.
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
-        Acquiring::new(self, n as usize, Resource::SemaphoreAcquire).await?;
+        Acquiring::new(self, n as usize, &ACQUIRE).await?;
         Ok(SemaphorePermit { semaphore: self, permits: n as usize })
     }
 
@@ -143,7 +146,7 @@ impl Semaphore {
     /// # Errors
     /// When the semaphore is closed.
     pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
-        Acquiring::new(&self, n as usize, Resource::SemaphoreAcquire).await?;
+        Acquiring::new(&self, n as usize, &ACQUIRE).await?;
         Ok(OwnedSemaphorePermit { semaphore: self, permits: n as usize })
     }
 
@@ -372,16 +375,16 @@ pub(crate) struct Acquiring<'a> {
     /// The wait-list key while queued.
     key: Option<usize>,
     /// What a task dump says the waiting task waits on.
-    resource: Resource,
+    resource: &'static Resource,
 }
 
 impl<'a> Acquiring<'a> {
-    pub(crate) fn new(semaphore: &'a Semaphore, need: usize, resource: Resource) -> Acquiring<'a> {
+    pub(crate) fn new(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
         Acquiring { semaphore, need, spin: false, key: None, resource }
     }
 
     /// An acquire for a lock, whose holders release it within instructions.
-    pub(crate) fn lock(semaphore: &'a Semaphore, need: usize, resource: Resource) -> Acquiring<'a> {
+    pub(crate) fn lock(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
         Acquiring { semaphore, need, spin: true, key: None, resource }
     }
 

@@ -15,6 +15,9 @@ pub use crate::error::{RecvError, SendError};
 use crate::sync::{Arc, AtomicUsize};
 use crate::Notify;
 
+/// What a receiver waiting for a new value waits on, in a task dump.
+static CHANGED: runtime_executor::Resource = runtime_executor::Resource::new("watch::Receiver::changed");
+
 const CLOSED: usize = 1;
 const STEP: usize = 2;
 
@@ -200,7 +203,7 @@ impl<T> Receiver<T> {
         let coop = std::future::poll_fn(runtime_executor::coop::poll_proceed).await;
         loop {
             // Created before the check, so a send in between is not missed.
-            let notified = self.shared.changed.notified_as(runtime_executor::Resource::WatchChanged);
+            let notified = self.shared.changed.notified_as(&CHANGED);
             let version = self.shared.version();
             if version != self.seen {
                 self.seen = version;

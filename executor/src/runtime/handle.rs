@@ -7,10 +7,12 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::{RuntimeFlavor, Service};
+use crate::block_on;
 use crate::blocking::BlockingPool;
-use crate::context::{self, EnterGuard};
+use crate::runtime::context::{self, EnterGuard};
+use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
-use crate::{block_on, current_thread, worker, RuntimeMetrics};
+use crate::RuntimeMetrics;
 
 /// A cheap, cloneable reference to a runtime, valid on any thread.
 #[derive(Clone)]
@@ -29,7 +31,7 @@ pub(super) struct HandleInner {
 }
 
 pub(super) enum Scheduler {
-    MultiThread(Arc<worker::Shared>),
+    MultiThread(Arc<multi_thread::Shared>),
     CurrentThread(Arc<current_thread::Shared>),
 }
 

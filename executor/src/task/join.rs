@@ -12,6 +12,9 @@ use std::task::{Context, Poll};
 
 use super::{Header, Id, Task};
 
+/// A blocking-pool job's handle, as a dump names it.
+static BLOCKING_JOB: super::Resource = super::Resource::new("a blocking job");
+
 /// An owned permission to await a spawned task's output.
 ///
 /// Awaiting it gives `Ok(output)`, or a [`JoinError`] when the task panicked or
@@ -154,13 +157,11 @@ impl<T> Future for JoinHandle<T> {
             coop.made_progress();
         } else {
             // A blocking job has no owner list (nor a place in dumps).
-            crate::dump::waiting_on(
-                if self.header().owner_slot.load(std::sync::atomic::Ordering::Relaxed) == u32::MAX {
-                    crate::dump::WaitingOn::Resource(crate::dump::Resource::Blocking)
-                } else {
-                    crate::dump::WaitingOn::Join(self.id())
-                },
-            );
+            super::waiting_on(if self.header().owner_slot.load(std::sync::atomic::Ordering::Relaxed) == u32::MAX {
+                super::WaitingOn::Resource(&BLOCKING_JOB)
+            } else {
+                super::WaitingOn::Join(self.id())
+            });
         }
         output
     }

@@ -7,15 +7,32 @@
 //! - [`Notified`]: the task sits in a run queue; running it consumes the reference.
 //! - [`JoinHandle`]: the user's handle, with the right to the output.
 //! - every `Waker` made from the task.
+//!
+//! The cell (`raw`, `header`, `state`, `join`, `owned`, `id`) is where the
+//! crate's task unsafe code lives; the task-level API built on it
+//! (`join_set`, `task_local`, `yield_now`) denies unsafe code again, and
+//! `pinned` (spawn_local's tasks pinned to their thread) has its one call.
 
 mod header;
 mod id;
 mod join;
+#[cfg(not(loom))]
+#[deny(unsafe_code)]
+pub(crate) mod join_set;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod owned;
+#[cfg(not(loom))]
+pub(crate) mod pinned;
 mod raw;
 pub(crate) mod state;
+#[cfg(not(loom))]
+#[deny(unsafe_code)]
+pub(crate) mod task_local;
+mod waiting;
+#[cfg(not(loom))]
+#[deny(unsafe_code)]
+pub(crate) mod yield_now;
 
 use std::fmt;
 use std::future::Future;
@@ -25,7 +42,17 @@ pub(crate) use header::Header;
 pub use id::{id, try_id, Id};
 pub(crate) use id::{set_stamp, set_waiting};
 pub use join::{AbortHandle, JoinError, JoinHandle};
+#[cfg(not(loom))]
+pub use join_set::JoinSet;
 pub(crate) use owned::OwnedTasks;
+#[cfg(not(loom))]
+pub use pinned::spawn_local;
+#[cfg(not(loom))]
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
+pub(crate) use waiting::describe as describe_wait;
+pub use waiting::{waiting_on, Resource, WaitingOn};
+#[cfg(not(loom))]
+pub use yield_now::{yield_now, YieldNow};
 
 /// The caller of `spawn`, kept for slow-poll reports. Passed down explicitly
 /// because `#[track_caller]` does not cross the closure that reaches the

@@ -29,7 +29,7 @@ use super::join::JoinError;
 use super::state::TransitionToRunning;
 use super::state::{State, TransitionToIdle, TransitionToNotifiedByRef, TransitionToNotifiedByVal};
 use super::{Notified, Schedule, SpawnedAt, Task};
-use crate::monitor;
+use crate::diagnostics::monitor;
 use crate::sync::UnsafeCell;
 
 /// The whole task allocation.

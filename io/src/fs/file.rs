@@ -40,6 +40,9 @@ use super::jobs::{read_job, wait, write_at, write_job, Done, Outcome};
 use super::open_options::OpenOptions;
 use runtime_executor::{Resource, WaitingOn};
 
+/// What a task waiting for a file operation waits on, in a task dump.
+static FILE_JOB: Resource = Resource::new("a file operation on the blocking pool");
+
 /// The first read-ahead chunk, and the one after a seek.
 pub(super) const MIN_CHUNK: usize = 64 * 1024;
 /// The largest read-ahead chunk.
@@ -424,7 +427,7 @@ impl AsyncWrite for File {
 /// A `Pending` file operation tells a task dump the task waits on the file.
 fn tell_dump<T>(polled: Poll<T>) -> Poll<T> {
     if polled.is_pending() {
-        runtime_executor::waiting_on(WaitingOn::Resource(Resource::File));
+        runtime_executor::waiting_on(WaitingOn::Resource(&FILE_JOB));
     }
     polled
 }

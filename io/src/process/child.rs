@@ -11,6 +11,9 @@ use super::orphans;
 use super::pipes::{ChildStderr, ChildStdin, ChildStdout};
 use runtime_executor::{Resource, WaitingOn};
 
+/// What a task waiting for a child waits on, in a task dump.
+static EXIT: Resource = Resource::new("a child process to exit");
+
 /// A child process made by [`Command::spawn`](super::Command::spawn).
 ///
 /// Dropping a `Child` does not wait for the process, but it is still reaped
@@ -82,7 +85,7 @@ impl Child {
         };
         let polled = runtime_executor::coop::poll_budgeted(cx, |cx| exit.poll_exited(child, cx));
         if polled.is_pending() {
-            runtime_executor::waiting_on(WaitingOn::Resource(Resource::ChildExit));
+            runtime_executor::waiting_on(WaitingOn::Resource(&EXIT));
         }
         let status = std::task::ready!(polled)?;
         self.status = Some(status);

@@ -11,6 +11,9 @@ use runtime_executor::coop;
 use super::registry::{registry, Registry};
 use runtime_executor::{Resource, WaitingOn};
 
+/// What a task waiting for a signal waits on, in a task dump.
+static SIGNAL: Resource = Resource::new("a signal");
+
 /// A signal number, made with one of the constructors or [`from_raw`](SignalKind::from_raw).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalKind(i32);
@@ -162,7 +165,7 @@ impl Signal {
                 Poll::Ready(Err(_)) => return Poll::Ready(None),
                 Poll::Pending if slot.delivered() != self.seen => continue,
                 Poll::Pending => {
-                    runtime_executor::waiting_on(WaitingOn::Resource(Resource::Signal));
+                    runtime_executor::waiting_on(WaitingOn::Resource(&SIGNAL));
                     return Poll::Pending;
                 }
             }

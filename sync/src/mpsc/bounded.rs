@@ -9,6 +9,9 @@ use runtime_executor::Resource;
 use crate::semaphore::{Acquiring, TryAcquireError};
 use crate::sync::Arc;
 
+/// What a sender waiting for room waits on, in a task dump.
+static SEND: Resource = Resource::new("mpsc::Sender::send (channel full)");
+
 /// A bounded channel with room for `capacity` messages: [`Sender::send`]
 /// waits while it is full (back-pressure), [`Sender::reserve`] takes a slot
 /// first and sends later. Waiting senders are served in arrival order.
@@ -57,7 +60,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] with the value when the receiver is gone or closed.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if Acquiring::new(self.slots(), 1, Resource::MpscSend).await.is_err() {
+        if Acquiring::new(self.slots(), 1, &SEND).await.is_err() {
             return Err(SendError(value));
         }
         self.push(value).map_err(SendError)
@@ -81,7 +84,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] when the receiver is gone or closed.
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match Acquiring::new(self.slots(), 1, Resource::MpscSend).await {
+        match Acquiring::new(self.slots(), 1, &SEND).await {
             Ok(()) => Ok(Permit { sender: Some(self) }),
             Err(_) => Err(SendError(())),
         }

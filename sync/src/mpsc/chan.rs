@@ -37,6 +37,9 @@ use crate::semaphore::Semaphore;
 use crate::sync::{fence, lock, Arc, AtomicBool, AtomicUsize, Mutex};
 use crate::Notify;
 
+/// What a receiver waiting for a message waits on, in a task dump.
+static RECV: runtime_executor::Resource = runtime_executor::Resource::new("mpsc::Receiver::recv");
+
 pub(super) struct Chan<T> {
     queue: Queue<T>,
     /// Free slots (bounded flavor only).
@@ -263,7 +266,7 @@ impl<T> Rx<T> {
         let result = match self.pop(Some(cx.waker())) {
             Popped::Value(value) => Some(value),
             Popped::Closed => None,
-            Popped::Empty => return crate::pending(runtime_executor::Resource::MpscRecv),
+            Popped::Empty => return crate::pending(&RECV),
         };
         coop.made_progress();
         Poll::Ready(result)

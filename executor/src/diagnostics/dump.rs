@@ -5,21 +5,21 @@
 //! What a dump reads lives in each task's header and costs the hot path one
 //! thread-local access per poll (the task harness already makes it for the
 //! task id), two stores to the header line the poll touches anyway, and a
-//! clock read every [`EVENT_INTERVAL`](crate::worker::EVENT_INTERVAL) polls
+//! clock read every [`EVENT_INTERVAL`](crate::scheduler::multi_thread::EVENT_INTERVAL) polls
 //! (the coarse stamp below). A resource that returns `Pending` records what
-//! it waits on with one more store ([`waiting_on`]).
+//! it waits on with one more store ([`waiting_on`](crate::waiting_on),
+//! `task/waiting.rs`, which also turns the record into words).
 //!
 //! A dump visits the owner list shard by shard, under each shard's lock only
 //! while it copies headers' atomics: no user code runs under it, and a task
 //! spawned or finished meanwhile is seen whole or not at all.
 
 use std::fmt;
-use std::os::fd::RawFd;
 use std::panic::Location;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::task::{set_stamp, set_waiting, Header, Id};
+use crate::task::{describe_wait, set_stamp, Header, Id};
 
 /// The unit of the coarse stamps: 2^24 ns (about 17 ms). Stamps keep 24
 /// bits, so an idle time wraps after about 78 hours.
@@ -40,107 +40,6 @@ fn stamp_now() -> u32 {
 
 fn stamp_duration(stamps: u32) -> Duration {
     Duration::from_nanos(u64::from(stamps & STAMP_MASK) << STAMP_SHIFT)
-}
-
-/// What a task may wait on, as the runtime's own resources report it with
-/// [`waiting_on`] before they return `Pending`.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum WaitingOn {
-    /// A timer due this long after the poll.
-    Timer(Duration),
-    /// A socket or pipe becoming readable.
-    Readable(RawFd),
-    /// A socket or pipe becoming writable.
-    Writable(RawFd),
-    /// Another task's `JoinHandle`.
-    Join(Id),
-    /// A synchronisation primitive or other runtime resource, by name.
-    Resource(Resource),
-}
-
-/// The named resources of [`WaitingOn::Resource`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-#[allow(missing_docs)]
-pub enum Resource {
-    MpscRecv,
-    MpscSend,
-    Oneshot,
-    BroadcastRecv,
-    WatchChanged,
-    MutexLock,
-    RwLockRead,
-    RwLockWrite,
-    SemaphoreAcquire,
-    Notify,
-    Barrier,
-    Signal,
-    ChildExit,
-    File,
-    Blocking,
-}
-
-impl Resource {
-    const ALL: [Resource; 15] = [
-        Resource::MpscRecv,
-        Resource::MpscSend,
-        Resource::Oneshot,
-        Resource::BroadcastRecv,
-        Resource::WatchChanged,
-        Resource::MutexLock,
-        Resource::RwLockRead,
-        Resource::RwLockWrite,
-        Resource::SemaphoreAcquire,
-        Resource::Notify,
-        Resource::Barrier,
-        Resource::Signal,
-        Resource::ChildExit,
-        Resource::File,
-        Resource::Blocking,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Resource::MpscRecv => "mpsc::Receiver::recv",
-            Resource::MpscSend => "mpsc::Sender::send (channel full)",
-            Resource::Oneshot => "oneshot::Receiver",
-            Resource::BroadcastRecv => "broadcast::Receiver::recv",
-            Resource::WatchChanged => "watch::Receiver::changed",
-            Resource::MutexLock => "Mutex::lock",
-            Resource::RwLockRead => "RwLock::read",
-            Resource::RwLockWrite => "RwLock::write",
-            Resource::SemaphoreAcquire => "Semaphore::acquire",
-            Resource::Notify => "Notify::notified",
-            Resource::Barrier => "Barrier::wait",
-            Resource::Signal => "a signal",
-            Resource::ChildExit => "a child process to exit",
-            Resource::File => "a file operation on the blocking pool",
-            Resource::Blocking => "a blocking job",
-        }
-    }
-}
-
-const TIMER: u8 = 1;
-const READABLE: u8 = 2;
-const WRITABLE: u8 = 3;
-const JOIN: u8 = 4;
-const RESOURCE: u8 = 16;
-
-/// Records what the task being polled on this thread waits on, for dumps;
-/// does nothing outside a task. The runtime's timers, sockets, join handles
-/// and `sync` primitives call it before they return `Pending`.
-#[doc(hidden)]
-pub fn waiting_on(what: WaitingOn) {
-    let (kind, payload) = match what {
-        WaitingOn::Timer(due_in) => (TIMER, u32::try_from(due_in.as_millis()).unwrap_or(u32::MAX)),
-        WaitingOn::Readable(fd) => (READABLE, fd as u32),
-        WaitingOn::Writable(fd) => (WRITABLE, fd as u32),
-        // The low half: a dump matches it against the live tasks' ids.
-        WaitingOn::Join(id) => (JOIN, id.as_u64() as u32),
-        WaitingOn::Resource(resource) => (RESOURCE + resource as u8, 0),
-    };
-    set_waiting(kind, payload);
 }
 
 /// Where a task is in its life, as a dump saw it.
@@ -271,21 +170,7 @@ impl Dump {
             if task.state != TaskState::Idle {
                 continue;
             }
-            let (kind, payload) = task.waiting;
-            task.waiting_on = match kind {
-                TIMER => {
-                    let due_in = Duration::from_millis(payload.into()).saturating_sub(task.idle_for);
-                    Some(format!("timer due in {due_in:.1?}"))
-                }
-                READABLE => Some(format!("fd {} readable", payload as RawFd)),
-                WRITABLE => Some(format!("fd {} writable", payload as RawFd)),
-                JOIN => Some(match ids.iter().find(|id| id.as_u64() as u32 == payload) {
-                    Some(id) => format!("JoinHandle of task {id}"),
-                    None => "JoinHandle of a task that is gone".to_string(),
-                }),
-                RESOURCE.. => Resource::ALL.get(usize::from(kind - RESOURCE)).map(|r| r.name().to_string()),
-                _ => None,
-            };
+            task.waiting_on = describe_wait(task.waiting, task.idle_for, &ids);
         }
     }
 }
@@ -347,13 +232,5 @@ mod tests {
     fn stamps_wrap_into_idle_times() {
         assert_eq!(stamp_duration(1), Duration::from_nanos(1 << 24));
         assert_eq!(stamp_duration(3u32.wrapping_sub(STAMP_MASK)), stamp_duration(4), "a wrapped stamp");
-    }
-
-    #[test]
-    fn every_resource_has_its_code() {
-        for (index, resource) in Resource::ALL.iter().enumerate() {
-            assert_eq!(*resource as usize, index);
-        }
-        assert!(RESOURCE as usize + Resource::ALL.len() <= 255);
     }
 }

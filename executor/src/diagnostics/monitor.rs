@@ -8,16 +8,12 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::ops::Range;
+
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::metrics::Counter;
-
-/// Buckets of the poll-time histogram: under 1 µs, then one per power of two
-/// of microseconds, the last open-ended (≥ 262 ms).
-pub const POLL_TIME_BUCKETS: usize = 20;
+use crate::diagnostics::metrics::PollTimes;
 
 /// The environment variable that sets the slow-poll threshold, in milliseconds,
 /// when the `Builder` does not.
@@ -97,36 +93,6 @@ impl fmt::Debug for Config {
     }
 }
 
-/// One thread's poll-time histogram; written by that thread only.
-#[derive(Debug, Default)]
-pub(crate) struct PollTimes([Counter; POLL_TIME_BUCKETS]);
-
-impl PollTimes {
-    fn record(&self, duration: Duration) {
-        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
-        let bucket = (u64::BITS - micros.leading_zeros()) as usize;
-        self.0[bucket.min(POLL_TIME_BUCKETS - 1)].incr();
-    }
-
-    /// Adds these counts to `sums` (resized to the bucket count).
-    pub(crate) fn add_to(&self, sums: &mut Vec<u64>) {
-        sums.resize(POLL_TIME_BUCKETS, 0);
-        for (sum, counter) in sums.iter_mut().zip(&self.0) {
-            *sum += counter.get();
-        }
-    }
-}
-
-/// The range of poll times bucket `index` counts.
-pub(crate) fn bucket_range(index: usize) -> Range<Duration> {
-    let micros = |power: usize| Duration::from_micros(1 << power);
-    match index {
-        0 => Duration::ZERO..micros(0),
-        i if i + 1 < POLL_TIME_BUCKETS => micros(i - 1)..micros(i),
-        i => micros(i - 1)..Duration::MAX,
-    }
-}
-
 /// The monitor a thread that runs tasks installed.
 struct ThreadMonitor {
     config: Arc<Config>,
@@ -194,35 +160,6 @@ fn read_threshold() -> Option<Duration> {
         None => {
             eprintln!("runtime: ignoring {SLOW_POLL_ENV}={value:?}: expected a whole number of milliseconds");
             None
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn buckets_are_powers_of_two_of_microseconds() {
-        let times = PollTimes::default();
-        for micros in [0, 1, 3, 4, 1_000, 1 << 17, 1 << 18, u64::MAX / 2_000_000] {
-            times.record(Duration::from_micros(micros));
-        }
-        let mut sums = Vec::new();
-        times.add_to(&mut sums);
-        assert_eq!(sums[0], 1); // 0 µs
-        assert_eq!(sums[1], 1); // 1 µs
-        assert_eq!(sums[2], 1); // 3 µs
-        assert_eq!(sums[3], 1); // 4 µs
-        assert_eq!(sums[10], 1); // 1 ms in [512, 1024) µs
-        assert_eq!(sums[18], 1); // 2^17 µs
-        assert_eq!(sums[19], 2); // 2^18 µs and beyond
-        for index in 0..POLL_TIME_BUCKETS {
-            let range = bucket_range(index);
-            assert!(range.start < range.end);
-            if index > 0 {
-                assert_eq!(range.start, bucket_range(index - 1).end, "bucket {index} starts where the last ended");
-            }
         }
     }
 }

@@ -136,7 +136,7 @@ impl Idle {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::park::Parker;
+    use crate::scheduler::park::Parker;
     use crate::sync::{thread, Arc, AtomicUsize};
     use std::sync::atomic::Ordering::{Acquire, Release};
 

@@ -39,24 +39,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::atomic::Ordering;
 
 use crate::coop;
-use crate::guards::{Guard, Guards};
-use crate::idle::Idle;
-use crate::local::LocalTasks;
-use crate::metrics::WorkerMetrics;
-use crate::monitor;
-use crate::park::Parker;
-use crate::queue::{inject::Inject, local, local::Local, local::Steal};
+use crate::diagnostics::monitor;
+use crate::queue::{local, local::Local};
+use crate::scheduler::guards::Guard;
 use crate::sync::Arc;
-use crate::task::{Notified, OwnedTasks};
-use crate::Poller;
+use crate::task::pinned::LocalTasks;
+use crate::task::Notified;
 
-mod shared;
-mod steal;
-
-pub(crate) use shared::new;
+use super::shared::{Remote, Shared};
 
 /// Polls between forced checks of the injector (a prime, as tokio's and Go's
 /// ticks, so it does not fall into step with a program's own periods).
@@ -73,58 +66,11 @@ pub(crate) const EVENT_INTERVAL: u32 = 61;
 /// Rounds a worker is behind when another takes half its queue (module docs):
 /// enough that workers keeping pace, give or take an OS time slice, keep
 /// their tasks (a steal moves them to another core's cache).
-const LAGGING_ROUNDS: i32 = 16;
-
-/// State shared by all workers of one runtime; tasks hold it as their scheduler.
-///
-/// Aligned past a cache-line pair so that the `Arc`'s reference count, which
-/// every spawn and every freed task writes, shares no line with the fields
-/// every worker reads.
-#[repr(align(128))]
-pub(crate) struct Shared {
-    remotes: Box<[Remote]>,
-    inject: Inject<Notified>,
-    idle: Idle,
-    pub(crate) owned: OwnedTasks,
-    shutdown: AtomicBool,
-    /// The driver's event wait, which one idle worker at a time blocks in.
-    poller: Option<Arc<dyn Poller>>,
-    /// The fairness guards that are on (all of them, outside tests).
-    guards: Guards,
-    monitor: Arc<monitor::Config>,
-    /// The schedule seed (seed.rs): each worker's victim choices come from it.
-    seed: Option<u64>,
-}
-
-/// What other threads may touch of one worker.
-///
-/// Aligned past a cache-line pair, and its counters on lines of their own:
-/// a worker writes its counters on every poll, and no other worker's reads
-/// of its queue, rounds or parker may share a line with them (nor with the
-/// next worker's `Remote`).
-#[repr(align(128))]
-struct Remote {
-    steal: Steal<Notified>,
-    /// Rounds this worker completed (module docs); written by it alone.
-    rounds: AtomicU32,
-    parker: Parker,
-    metrics: OwnLines<WorkerMetrics>,
-}
-
-/// A value on cache lines of its own (a pair: the prefetcher pulls lines in twos).
-#[repr(align(128))]
-struct OwnLines<T>(T);
-
-impl<T> std::ops::Deref for OwnLines<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
+pub(super) const LAGGING_ROUNDS: i32 = 16;
 
 /// One worker thread's own state, reachable from its wakers through a thread-local.
-struct Worker {
-    shared: Arc<Shared>,
+pub(super) struct Worker {
+    pub(super) shared: Arc<Shared>,
     index: usize,
     core: RefCell<Core>,
     /// Tasks that are not `Send`, spawned here with `spawn_local`: never stolen.
@@ -134,7 +80,7 @@ struct Worker {
     dispatching_io: Cell<bool>,
 }
 
-struct Core {
+pub(super) struct Core {
     local: Local<Notified>,
     tick: u32,
     /// This worker's poll count (its `polls` metric) when it last looked at
@@ -153,12 +99,12 @@ struct Core {
 }
 
 thread_local! {
-    static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
+    pub(super) static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
 }
 
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
-    let rand = crate::seed::worker_rand(shared.seed, index);
+    let rand = crate::scheduler::seed::worker_rand(shared.seed, index);
     let round_end = local.back();
     let core = RefCell::new(Core {
         local,
@@ -208,7 +154,7 @@ impl Worker {
                 core.tick % EVENT_INTERVAL == 0 || core.hog_yielded
             };
             if look {
-                crate::dump::refresh_stamp();
+                crate::diagnostics::dump::refresh_stamp();
                 if self.shared.guards.on(Guard::EventInterval) {
                     self.poll_io();
                 }
@@ -217,14 +163,14 @@ impl Worker {
                 self.run_task(task);
             } else {
                 self.park();
-                crate::dump::refresh_stamp();
+                crate::diagnostics::dump::refresh_stamp();
             }
         }
     }
 
     /// Queues a task woken on this worker; returns it when the core is busy
     /// (a wake from inside the worker's own bookkeeping), for the injector.
-    fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+    pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
         // The LIFO slot takes the woken task; the one it displaces queues up. A
         // task that only filled the LIFO slot wakes nobody (as in tokio): this
@@ -398,6 +344,83 @@ impl Worker {
         self.catch_up_rounds();
         // The waker counted us as searching.
         self.core.borrow_mut().searching = true;
+    }
+}
+
+// How a worker finds work beyond its own queue: the rounds it counts, the
+// lagging worker it takes half a queue from at a round's end, and the
+// steal-half of an idle worker (module docs).
+impl Worker {
+    /// Pops the local queue, ending the round first when it is over.
+    pub(super) fn pop_local(&self, core: &mut Core) -> Option<Notified> {
+        if core.local.is_past(core.round_end) {
+            if core.local.len() == 0 {
+                return None;
+            }
+            core.round_end = core.local.back();
+            if let Some(task) = self.end_round(core) {
+                return Some(task);
+            }
+            if core.local.len() > 1 {
+                // Tasks that yielded this round: an idle worker may take some.
+                self.shared.notify_parked();
+            }
+        }
+        core.local.pop()
+    }
+
+    /// Counts a round and takes half the queue of a worker that lags.
+    pub(super) fn end_round(&self, core: &mut Core) -> Option<Notified> {
+        // Relaxed: the counts only steer; a stale one costs a steal or defers one.
+        let rounds = self.remote().rounds.load(Ordering::Relaxed).wrapping_add(1);
+        self.remote().rounds.store(rounds, Ordering::Relaxed);
+        // At most once per injector interval: a worker whose round is one
+        // yielding task would otherwise read every other's count each poll.
+        let since = core.tick.wrapping_sub(core.laggards_looked_at);
+        if since < GLOBAL_POLL_INTERVAL || !self.shared.guards.on(Guard::LaggingSteal) {
+            return None;
+        }
+        core.laggards_looked_at = core.tick;
+        self.steal_from_others(core, |remote| {
+            let behind = rounds.wrapping_sub(remote.rounds.load(Ordering::Relaxed)) as i32;
+            behind >= LAGGING_ROUNDS && remote.steal.is_stealable()
+        })
+    }
+
+    /// Half the queue of the first other worker, from a random one on, that
+    /// `victim` accepts.
+    fn steal_from_others(&self, core: &mut Core, victim: impl Fn(&Remote) -> bool) -> Option<Notified> {
+        let workers = self.shared.remotes.len();
+        let start = core.next_rand() as usize % workers;
+        let others = (0..workers).map(|i| (start + i) % workers).filter(|&other| other != self.index);
+        others.map(|other| &self.shared.remotes[other]).filter(|remote| victim(remote)).find_map(|remote| {
+            let task = remote.steal.steal_into(&mut core.local)?;
+            self.remote().metrics.steals.incr();
+            Some(task)
+        })
+    }
+
+    /// After parking: this worker joins the round the busiest one is in, so
+    /// that the others do not take its new tasks for a lagging worker's.
+    pub(super) fn catch_up_rounds(&self) {
+        let rounds = self.shared.remotes.iter().map(|remote| remote.rounds.load(Ordering::Relaxed));
+        let ahead = rounds.max_by_key(|&r| r.wrapping_sub(self.remote().rounds.load(Ordering::Relaxed)) as i32);
+        if let Some(ahead) = ahead {
+            self.remote().rounds.store(ahead, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn steal_work(&self) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        if !core.searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.searching = true;
+        }
+        let stolen =
+            if self.shared.guards.on(Guard::Stealing) { self.steal_from_others(&mut core, |_| true) } else { None };
+        stolen.or_else(|| self.pop_inject_batch(&mut core))
     }
 }
 

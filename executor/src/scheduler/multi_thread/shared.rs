@@ -5,17 +5,64 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use super::{OwnLines, Remote, Shared, WORKER};
-use crate::guards::Guards;
-use crate::idle::Idle;
-use crate::metrics::WorkerMetrics;
-use crate::monitor;
-use crate::park::{Parker, Unparked};
-use crate::queue::{inject::Inject, local, local::Local};
+use super::worker::WORKER;
+use crate::diagnostics::metrics::WorkerMetrics;
+use crate::diagnostics::monitor;
+use crate::queue::{inject::Inject, local, local::Local, local::Steal};
+use crate::scheduler::guards::Guards;
+use crate::scheduler::multi_thread::idle::Idle;
+use crate::scheduler::park::{Parker, Unparked};
+use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
 use crate::sync::Arc;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
-use crate::wake_batch::{add_to_batch, BatchQueue, Target};
 use crate::Poller;
+
+/// State shared by all workers of one runtime; tasks hold it as their scheduler.
+///
+/// Aligned past a cache-line pair so that the `Arc`'s reference count, which
+/// every spawn and every freed task writes, shares no line with the fields
+/// every worker reads.
+#[repr(align(128))]
+pub(crate) struct Shared {
+    pub(super) remotes: Box<[Remote]>,
+    pub(super) inject: Inject<Notified>,
+    pub(super) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    shutdown: AtomicBool,
+    /// The driver's event wait, which one idle worker at a time blocks in.
+    pub(super) poller: Option<Arc<dyn Poller>>,
+    /// The fairness guards that are on (all of them, outside tests).
+    pub(super) guards: Guards,
+    pub(super) monitor: Arc<monitor::Config>,
+    /// The schedule seed (seed.rs): each worker's victim choices come from it.
+    pub(super) seed: Option<u64>,
+}
+
+/// What other threads may touch of one worker.
+///
+/// Aligned past a cache-line pair, and its counters on lines of their own:
+/// a worker writes its counters on every poll, and no other worker's reads
+/// of its queue, rounds or parker may share a line with them (nor with the
+/// next worker's `Remote`).
+#[repr(align(128))]
+pub(super) struct Remote {
+    pub(super) steal: Steal<Notified>,
+    /// Rounds this worker completed (module docs); written by it alone.
+    pub(super) rounds: AtomicU32,
+    pub(super) parker: Parker,
+    pub(super) metrics: OwnLines<WorkerMetrics>,
+}
+
+/// A value on cache lines of its own (a pair: the prefetcher pulls lines in twos).
+#[repr(align(128))]
+pub(super) struct OwnLines<T>(pub(super) T);
+
+impl<T> std::ops::Deref for OwnLines<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// Builds the shared state and the local queues, one per worker thread to start.
 pub(crate) fn new(
@@ -71,7 +118,7 @@ impl Shared {
             Some(worker) if Arc::ptr_eq(&worker.shared, self) => worker.schedule_local(task, is_yield),
             _ => Some(task),
         });
-        let batched = |task| add_to_batch(Arc::as_ptr(self).cast(), || Target::MultiThread(self.clone()), task);
+        let batched = |task| add_to_batch(self, task);
         if let Some(task) = task.and_then(batched) {
             self.schedule_remote(task);
         }

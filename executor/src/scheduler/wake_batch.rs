@@ -14,8 +14,8 @@
 use std::cell::RefCell;
 use std::task::Waker;
 
-use crate::sync::Arc;
 use crate::task::Notified;
+use std::sync::Arc;
 
 thread_local! {
     /// Set while [`wake_all`] runs on this thread: remote wake-ups collect
@@ -23,37 +23,15 @@ thread_local! {
     static BATCH: RefCell<Option<Batches>> = const { RefCell::new(None) };
 }
 
-/// Tasks woken during one [`wake_all`], per runtime queue.
-type Batches = Vec<(Target, Vec<Notified>)>;
+/// Tasks woken during one [`wake_all`], per runtime queue. (This module is
+/// not built under loom, whose `Arc` cannot hold a `dyn`: std's is used.)
+type Batches = Vec<(Arc<dyn BatchQueue>, Vec<Notified>)>;
 
 /// A runtime's queue for tasks woken from outside its threads.
 pub(crate) trait BatchQueue: Send + Sync + 'static {
     /// Queues the tasks together and wakes a thread to run them; tasks the
     /// queue refuses (shutdown) are dropped, outside its lock.
     fn push_batch(&self, tasks: Vec<Notified>);
-}
-
-/// The runtime a batch goes to (an enum, not `Arc<dyn _>`: loom's `Arc`
-/// cannot be unsized).
-pub(crate) enum Target {
-    MultiThread(Arc<crate::worker::Shared>),
-    CurrentThread(std::sync::Arc<crate::current_thread::Shared>),
-}
-
-impl Target {
-    fn queue(&self) -> &dyn BatchQueue {
-        match self {
-            Target::MultiThread(shared) => &**shared,
-            Target::CurrentThread(shared) => &**shared,
-        }
-    }
-
-    fn key(&self) -> *const () {
-        match self {
-            Target::MultiThread(shared) => Arc::as_ptr(shared).cast(),
-            Target::CurrentThread(shared) => std::sync::Arc::as_ptr(shared).cast(),
-        }
-    }
 }
 
 /// Wakes every waker in `wakers`, leaving it empty. A waker whose code
@@ -74,8 +52,8 @@ pub fn wake_all(wakers: &mut Vec<Waker>) {
     impl Drop for Flush {
         fn drop(&mut self) {
             let batches = BATCH.with(|batch| batch.borrow_mut().take()).unwrap_or_default();
-            for (target, tasks) in batches {
-                target.queue().push_batch(tasks);
+            for (queue, tasks) in batches {
+                queue.push_batch(tasks);
             }
         }
     }
@@ -90,16 +68,16 @@ fn wake_caught(waker: Waker) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
 }
 
-/// Adds `task` to this thread's [`wake_all`] batch for the queue at `key`
-/// (made into a [`Target`] by `target` the first time); gives it back when no
-/// batch is being collected.
-pub(crate) fn add_to_batch(key: *const (), target: impl FnOnce() -> Target, task: Notified) -> Option<Notified> {
+/// Adds `task` to this thread's [`wake_all`] batch for `queue`; gives it
+/// back when no batch is being collected.
+pub(crate) fn add_to_batch<Q: BatchQueue>(queue: &Arc<Q>, task: Notified) -> Option<Notified> {
     BATCH.with(|batch| {
         let mut batch = batch.borrow_mut();
         let Some(batches) = batch.as_mut() else { return Some(task) };
-        match batches.iter_mut().find(|(queued, _)| queued.key() == key) {
+        let key = Arc::as_ptr(queue).cast::<()>();
+        match batches.iter_mut().find(|(queued, _)| Arc::as_ptr(queued).cast::<()>() == key) {
             Some((_, tasks)) => tasks.push(task),
-            None => batches.push((target(), vec![task])),
+            None => batches.push((queue.clone(), vec![task])),
         }
         None
     })

@@ -1,4 +1,4 @@
-//! `Builder`, `Runtime` and `Handle`: starting, reaching and stopping a runtime.
+//! `Builder` and `Runtime`: starting and stopping a runtime.
 
 use std::future::Future;
 use std::io;
@@ -7,20 +7,16 @@ use std::thread::JoinHandle as ThreadHandle;
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
-use crate::context;
-use crate::guards::{Guard, Guards};
-use crate::monitor::{self, SlowPoll};
-use crate::seed;
+use crate::diagnostics::monitor::{self, SlowPoll};
+use crate::runtime::context;
+use crate::scheduler::guards::{Guard, Guards};
+use crate::scheduler::seed;
+use crate::scheduler::{current_thread, multi_thread};
 use crate::sync::lock;
 use crate::task::JoinHandle;
-use crate::{current_thread, worker};
 
-mod handle;
-mod service;
-
-pub use handle::Handle;
-use handle::{HandleInner, Scheduler};
-pub use service::{Poller, Service, Wait};
+use super::handle::{HandleInner, Scheduler};
+use super::{Handle, Service};
 
 /// The engine's builder: a scheduler, its threads, the blocking pool and the
 /// [`Service`]s attached to it.
@@ -205,7 +201,7 @@ impl Builder {
             (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor, seed)), Vec::new())
         } else {
             let poller = self.services.iter().find_map(|service| service.poller());
-            let (shared, locals) = worker::new(workers, poller, self.guards, monitor, seed);
+            let (shared, locals) = multi_thread::new(workers, poller, self.guards, monitor, seed);
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);
@@ -243,7 +239,7 @@ impl Builder {
             let (shared, worker_handle) = (shared.clone(), handle.clone());
             let spawned = std::thread::Builder::new().name(self.thread_name.clone()).spawn(move || {
                 let _context = context::enter(worker_handle, true);
-                worker::run(shared, index, local);
+                multi_thread::run(shared, index, local);
             });
             match spawned {
                 Ok(thread) => threads.push(thread),
@@ -351,7 +347,7 @@ impl Drop for Runtime {
         // waiting for blocking jobs would stall every task of that thread:
         // the jobs are left to finish on their own threads, as
         // `shutdown_background` would. (tokio panics here instead.)
-        let timeout = match crate::context::may_block() {
+        let timeout = match crate::runtime::context::may_block() {
             true => self.blocking_timeout.unwrap_or(Duration::MAX),
             false => Duration::ZERO,
         };

@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use crate::sync::AtomicU64;
 
+/// Buckets of the poll-time histogram: under 1 µs, then one per power of two
+/// of microseconds, the last open-ended (≥ 262 ms).
+pub const POLL_TIME_BUCKETS: usize = 20;
+
 /// One worker's counters. Each is written by its worker only.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerMetrics {
     pub(crate) polls: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,
-    /// Poll times, when the runtime keeps them (see `monitor.rs`).
-    pub(crate) poll_times: std::sync::Arc<crate::monitor::PollTimes>,
+    /// Poll times, when the runtime keeps them (this file; `monitor.rs` records them).
+    pub(crate) poll_times: std::sync::Arc<PollTimes>,
 }
 
 /// A counter with a single writer: increments need no atomic read-modify-write.
@@ -102,6 +106,65 @@ impl RuntimeMetrics {
     /// When `index` is not below [`POLL_TIME_BUCKETS`](crate::POLL_TIME_BUCKETS).
     pub fn poll_time_bucket_range(index: usize) -> Range<Duration> {
         assert!(index < crate::POLL_TIME_BUCKETS, "the poll-time histogram has {} buckets", crate::POLL_TIME_BUCKETS);
-        crate::monitor::bucket_range(index)
+        bucket_range(index)
+    }
+}
+
+/// One thread's poll-time histogram; written by that thread only.
+#[derive(Debug, Default)]
+pub(crate) struct PollTimes([Counter; POLL_TIME_BUCKETS]);
+
+impl PollTimes {
+    pub(crate) fn record(&self, duration: Duration) {
+        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        let bucket = (u64::BITS - micros.leading_zeros()) as usize;
+        self.0[bucket.min(POLL_TIME_BUCKETS - 1)].incr();
+    }
+
+    /// Adds these counts to `sums` (resized to the bucket count).
+    pub(crate) fn add_to(&self, sums: &mut Vec<u64>) {
+        sums.resize(POLL_TIME_BUCKETS, 0);
+        for (sum, counter) in sums.iter_mut().zip(&self.0) {
+            *sum += counter.get();
+        }
+    }
+}
+
+/// The range of poll times bucket `index` counts.
+pub(crate) fn bucket_range(index: usize) -> Range<Duration> {
+    let micros = |power: usize| Duration::from_micros(1 << power);
+    match index {
+        0 => Duration::ZERO..micros(0),
+        i if i + 1 < POLL_TIME_BUCKETS => micros(i - 1)..micros(i),
+        i => micros(i - 1)..Duration::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_powers_of_two_of_microseconds() {
+        let times = PollTimes::default();
+        for micros in [0, 1, 3, 4, 1_000, 1 << 17, 1 << 18, u64::MAX / 2_000_000] {
+            times.record(Duration::from_micros(micros));
+        }
+        let mut sums = Vec::new();
+        times.add_to(&mut sums);
+        assert_eq!(sums[0], 1); // 0 µs
+        assert_eq!(sums[1], 1); // 1 µs
+        assert_eq!(sums[2], 1); // 3 µs
+        assert_eq!(sums[3], 1); // 4 µs
+        assert_eq!(sums[10], 1); // 1 ms in [512, 1024) µs
+        assert_eq!(sums[18], 1); // 2^17 µs
+        assert_eq!(sums[19], 2); // 2^18 µs and beyond
+        for index in 0..POLL_TIME_BUCKETS {
+            let range = bucket_range(index);
+            assert!(range.start < range.end);
+            if index > 0 {
+                assert_eq!(range.start, bucket_range(index - 1).end, "bucket {index} starts where the last ended");
+            }
+        }
     }
 }

@@ -18,15 +18,15 @@ use std::thread::Thread;
 
 use crate::block_on::{Blocked, MAIN_FUTURE_INTERVAL};
 use crate::coop;
-use crate::guards::{Guard, Guards};
-use crate::metrics::Counter;
-use crate::monitor;
-use crate::park::Parker;
+use crate::diagnostics::metrics::Counter;
+use crate::diagnostics::monitor;
 use crate::queue::inject::Inject;
-use crate::seed::SplitMix;
+use crate::scheduler::guards::{Guard, Guards};
+use crate::scheduler::park::Parker;
+use crate::scheduler::seed::SplitMix;
+use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
 use crate::sync::lock;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
-use crate::wake_batch::{add_to_batch, BatchQueue, Target};
 
 /// What the scheduler asks before it parks: given "has a task become
 /// runnable?", whether it made tasks runnable.
@@ -46,7 +46,7 @@ pub(crate) struct Shared {
     parks: Counter,
     guards: Guards,
     monitor: Arc<monitor::Config>,
-    poll_times: Arc<monitor::PollTimes>,
+    poll_times: Arc<crate::diagnostics::metrics::PollTimes>,
     /// With a schedule seed, what picks the next task (seed.rs); only the
     /// driving thread takes it.
     picker: Option<Mutex<SplitMix>>,
@@ -134,8 +134,8 @@ impl Shared {
         loop {
             // Dumps stamp polls with a clock read this often (dump.rs).
             if until_stamp == 0 {
-                crate::dump::refresh_stamp();
-                until_stamp = crate::worker::EVENT_INTERVAL;
+                crate::diagnostics::dump::refresh_stamp();
+                until_stamp = crate::scheduler::multi_thread::EVENT_INTERVAL;
             }
             until_stamp -= 1;
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
@@ -244,9 +244,7 @@ impl BatchQueue for Shared {
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
         // Inside a batch of remote wakes, queued with the rest (wake_batch.rs).
-        let Some(task) = add_to_batch(Arc::as_ptr(self).cast(), || Target::CurrentThread(self.clone()), task) else {
-            return;
-        };
+        let Some(task) = add_to_batch(self, task) else { return };
         // A refused task (shutdown) is dropped here, outside the queue's lock.
         if self.queue.push(task).is_ok() {
             let _ = self.parker.unpark();

@@ -1,0 +1,15 @@
+//! The two schedulers and what they share: the work-stealing multi-thread
+//! scheduler (`multi_thread/`), the current-thread one, how a thread parks
+//! (`park`), how the reactor's batches of wakes reach either (`wake_batch`),
+//! the fairness guards' switches and the seeded schedule order.
+
+#[cfg(not(loom))]
+pub(crate) mod current_thread;
+#[cfg(not(loom))]
+pub(crate) mod guards;
+pub(crate) mod multi_thread;
+pub(crate) mod park;
+#[cfg(not(loom))]
+pub(crate) mod seed;
+#[cfg(not(loom))]
+pub(crate) mod wake_batch;
