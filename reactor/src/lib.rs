@@ -39,6 +39,7 @@ pub(crate) use runtime_shim as sync;
 
 mod handoff;
 mod readiness;
+mod stand_by;
 #[allow(unsafe_code)] // the lock-free waker slot
 mod waiters;
 mod wake;

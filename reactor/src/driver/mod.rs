@@ -1,4 +1,8 @@
-//! The reactor thread: waits on epoll, stores readiness, wakes tasks.
+//! The reactor: its epoll instance and registrations ([`Handle`]), the
+//! thread that waits on it (`thread.rs`), a worker's turn at the wait and the
+//! timers' interrupter (`turn.rs`). The reactor thread's stand-by and the
+//! flush tickets are their own protocol, with a loom model (`stand_by.rs`);
+//! who holds the wait is `handoff.rs`'s.
 //!
 //! Each batch of events is handled under the slab lock, collecting wakers;
 //! the wakers are woken only after every lock is released, all at once through
@@ -31,22 +35,27 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::{Condvar, OnceLock, Weak};
+use std::sync::OnceLock;
 use std::task::Waker;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::deadlines::Deadlines;
-use crate::handoff::{Handoff, Turn};
+use crate::handoff::Handoff;
 use crate::readiness::Ready;
 use crate::scheduled_io::ScheduledIo;
 use crate::slab::Slab;
+use crate::stand_by::{Flushes, StandBy, StandByWatch};
 use crate::sync::{lock, Arc, AtomicBool, Mutex};
-use crate::sys::{minimize_timer_slack, Epoll, EventFd, Events};
+use crate::sys::{Epoll, EventFd, Events};
 use crate::wake::wake_all_caught;
+
+mod thread;
+mod turn;
+
+pub use turn::{Interrupter, WaitTurn};
 
 /// The token of the eventfd that interrupts `epoll_wait`.
 const WAKE_TOKEN: u64 = u64::MAX;
@@ -93,17 +102,10 @@ struct Inner {
     worker_buffers: Mutex<Option<(Events, Vec<Waker>)>>,
     /// The timers served with the I/O, once attached.
     deadlines: OnceLock<Arc<dyn Deadlines>>,
-    /// The reactor thread sleeps here while a worker waits (shutdown notifies);
-    /// the flag says an earlier deadline came in meanwhile.
-    sleep: Mutex<bool>,
-    wakeup: Condvar,
-    /// Set while the reactor thread is in `stand_by`.
-    standing_by: AtomicBool,
-    /// `Handle::flush_events` calls made, and (under the lock) those the
-    /// reactor thread has answered with a pass over epoll.
-    flushes_requested: AtomicU64,
-    flushes_done: Mutex<u64>,
-    flushed: Condvar,
+    /// The reactor thread's stand-by while a worker waits (stand_by.rs).
+    stand_by: StandBy,
+    /// `Handle::flush_events`'s tickets (stand_by.rs).
+    flushes: Flushes,
 }
 
 /// Owns the reactor thread: dropping it (or [`Driver::shutdown`]) stops the
@@ -131,16 +133,12 @@ impl Driver {
             workers_wait: AtomicBool::new(false),
             worker_buffers: Mutex::new(None),
             deadlines: OnceLock::new(),
-            sleep: Mutex::new(false),
-            wakeup: Condvar::new(),
-            standing_by: AtomicBool::new(false),
-            flushes_requested: AtomicU64::new(0),
-            flushes_done: Mutex::new(0),
-            flushed: Condvar::new(),
+            stand_by: StandBy::new(),
+            flushes: Flushes::new(),
         });
         inner.epoll.add(inner.eventfd.as_raw_fd(), (libc::EPOLLIN | libc::EPOLLET) as u32, WAKE_TOKEN)?;
         let thread_inner = inner.clone();
-        let thread = std::thread::Builder::new().name(thread_name).spawn(move || run(&thread_inner, wake))?;
+        let thread = std::thread::Builder::new().name(thread_name).spawn(move || thread::run(&thread_inner, wake))?;
         Ok(Driver { handle: Handle { inner }, thread: Some(thread) })
     }
 
@@ -155,10 +153,8 @@ impl Driver {
         let inner = &self.handle.inner;
         inner.shutdown.store(true, Release);
         inner.eventfd.wake();
-        drop(lock(&inner.sleep));
-        inner.wakeup.notify_all();
-        drop(lock(&inner.flushes_done));
-        inner.flushed.notify_all();
+        inner.stand_by.wake_for_shutdown();
+        inner.flushes.wake_for_shutdown();
         if thread.thread().id() != std::thread::current().id() {
             let _ = thread.join();
         }
@@ -215,7 +211,7 @@ impl Handle {
     /// What the attached timers use to interrupt the wait in epoll. It does
     /// not keep the reactor alive.
     pub fn interrupter(&self) -> Interrupter {
-        Interrupter { inner: Arc::downgrade(&self.inner) }
+        Interrupter::new(Arc::downgrade(&self.inner))
     }
 
     /// Lets idle workers wait in this reactor's epoll from now on (a
@@ -231,7 +227,7 @@ impl Handle {
     /// `None` when another thread waits in it.
     pub fn try_acquire_wait(&self) -> Option<WaitTurn<'_>> {
         let turn = self.inner.handoff.try_worker()?;
-        Some(WaitTurn { inner: &self.inner, _turn: turn })
+        Some(WaitTurn::new(&self.inner, turn))
     }
 
     /// Returns once the reactor thread has collected every event that was
@@ -243,15 +239,9 @@ impl Handle {
         if inner.workers_wait.load(Acquire) {
             return;
         }
-        // Release: the reactor thread that reads the ticket starts its
-        // epoll wait after this call began.
-        let ticket = inner.flushes_requested.fetch_add(1, Release) + 1;
+        let ticket = inner.flushes.request();
         inner.eventfd.wake();
-        let mut done = lock(&inner.flushes_done);
-        while *done < ticket && !inner.shutdown.load(Acquire) {
-            // The timeout only rechecks `shutdown`, whose store notifies nobody here.
-            done = inner.flushed.wait_timeout(done, MAX_STAND_BY).unwrap_or_else(std::sync::PoisonError::into_inner).0;
-        }
+        inner.flushes.wait(ticket, || inner.shutdown.load(Acquire), MAX_STAND_BY);
     }
 
     /// Makes a [`WaitTurn::wait`] in progress, or the next one, return.
@@ -283,56 +273,22 @@ impl Handle {
     }
 }
 
-/// A worker's turn at the epoll wait ([`Handle::try_acquire_wait`]): the
-/// wait is given back when this is dropped, on unwinding too.
-#[derive(Debug)]
-pub struct WaitTurn<'a> {
-    inner: &'a Inner,
-    _turn: Turn<'a>,
-}
-
-impl WaitTurn<'_> {
-    /// Collects ready events and wakes their tasks on this thread; with
-    /// `block`, first waits until at least one event (or
-    /// [`Handle::interrupt_wait`]) arrives. A waker that panics is skipped
-    /// ([`wake_caught`](crate::wake_caught)).
-    pub fn wait(&self, block: bool) {
-        thread_local!(static SLACK_MINIMIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-        if block && !SLACK_MINIMIZED.replace(true) {
-            minimize_timer_slack();
-        }
-        let buffers = lock(&self.inner.worker_buffers).take();
-        let (mut events, mut wakers) = buffers.unwrap_or_else(|| (Events::with_capacity(EVENTS_PER_WAIT), Vec::new()));
-        self.inner.wait_once(&mut events, &mut wakers, block, &mut wake_all_caught);
-        wake_all_caught(&mut wakers);
-        *lock(&self.inner.worker_buffers) = Some((events, wakers));
+impl StandByWatch for Inner {
+    fn shutting_down(&self) -> bool {
+        self.shutdown.load(Acquire)
     }
-}
 
-/// Interrupts a reactor's epoll wait, for timers registered with an earlier
-/// deadline than the one it waits for (see [`Handle::interrupter`]).
-#[derive(Clone, Debug)]
-pub struct Interrupter {
-    inner: Weak<Inner>,
-}
+    fn workers_have_it(&self, window: Duration) -> bool {
+        self.handoff.workers_have_it(window)
+    }
 
-impl Interrupter {
-    /// Makes the thread waiting in epoll look at the deadlines again, and the
-    /// reactor thread in its stand-by too: its nap was measured against the
-    /// old deadline, and a worker waiting in epoll now may leave the wait
-    /// before the new one (then only the reactor thread watches the timers).
-    pub fn interrupt(&self) {
-        let Some(inner) = self.inner.upgrade() else { return };
-        inner.eventfd.wake();
-        if inner.standing_by.load(Acquire) {
-            *lock(&inner.sleep) = true;
-            inner.wakeup.notify_one();
-        }
+    fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines().and_then(Deadlines::next)
     }
 }
 
 impl Inner {
-    fn deadlines(&self) -> Option<&dyn Deadlines> {
+    pub(super) fn deadlines(&self) -> Option<&dyn Deadlines> {
         self.deadlines.get().map(|deadlines| &**deadlines)
     }
 
@@ -340,7 +296,7 @@ impl Inner {
     /// stores readiness and collects the wakers of ready sources and due
     /// timers. A broken epoll descriptor shuts the reactor down, so operations
     /// report it instead of hanging.
-    fn wait_once(
+    pub(super) fn wait_once(
         &self,
         events: &mut Events,
         wakers: &mut Vec<Waker>,
@@ -379,92 +335,13 @@ impl Inner {
     }
 
     /// After the thread stopped: every registration reports SHUTDOWN.
-    fn fail_all(&self) {
+    pub(super) fn fail_all(&self) {
         let mut wakers = Vec::new();
         for io in lock(&self.slab).iter() {
             io.dispatch(Ready::SHUTDOWN, &mut wakers);
         }
         wake_all_caught(&mut wakers);
     }
-
-    /// Sleeps while workers use the epoll wait: while one waits in it, or gave
-    /// it back less than [`HANDOFF_WINDOW`] ago. Returns early when a timer is
-    /// [`HANDOFF_WINDOW`] overdue, or an [`Interrupter`] kicks it.
-    ///
-    /// Workers give the wait back without notifying us (that would cost a
-    /// futex wake per event batch): we look again after a nap that starts at
-    /// the hand-off window and doubles, up to [`MAX_STAND_BY`], for as long as
-    /// workers keep using the wait, so a busy or idle runtime wakes this thread
-    /// rarely.
-    fn stand_by(&self) {
-        let mut kicked = lock(&self.sleep);
-        self.standing_by.store(true, Release);
-        let mut nap = HANDOFF_WINDOW / 2;
-        loop {
-            if self.shutdown.load(Acquire) || std::mem::take(&mut *kicked) {
-                break;
-            }
-            if !self.handoff.workers_have_it(HANDOFF_WINDOW) {
-                break;
-            }
-            nap = (nap * 2).min(MAX_STAND_BY);
-            if let Some(next) = self.deadlines().and_then(Deadlines::next) {
-                let now = Instant::now();
-                let overdue_at = next + HANDOFF_WINDOW;
-                if overdue_at <= now {
-                    break;
-                }
-                nap = nap.min(overdue_at - now);
-            }
-            let (guard, _) = self.wakeup.wait_timeout(kicked, nap).unwrap_or_else(std::sync::PoisonError::into_inner);
-            kicked = guard;
-        }
-        self.standing_by.store(false, Relaxed);
-    }
-}
-
-fn run(inner: &Inner, wake: WakeBatch) {
-    minimize_timer_slack();
-    let mut events = Events::with_capacity(EVENTS_PER_WAIT);
-    let mut wakers = Vec::new();
-    let mut flushed = 0;
-    while !inner.shutdown.load(Acquire) {
-        let workers_wait = inner.workers_wait.load(Acquire);
-        if workers_wait {
-            inner.stand_by();
-        }
-        // Acquire: pairs with `flush_events`; a wait that starts after this
-        // read sees every event ready when that flush began.
-        let flush = inner.flushes_requested.load(Acquire);
-        // With workers waiting too, the window opens as the turn ends: the
-        // tasks we are about to wake run on workers that will want the wait.
-        // A waker's panic must not stop the reactor thread: the batch
-        // function catches each (the executor's does), and a panic that
-        // escapes it anyway costs the rest of this batch, not the thread.
-        let mut wake_batch = |wakers: &mut Vec<Waker>| {
-            if catch_unwind(AssertUnwindSafe(|| wake(wakers))).is_err() {
-                wake_all_caught(wakers);
-            }
-        };
-        if let Some(turn) = inner.handoff.try_reactor(workers_wait) {
-            inner.wait_once(&mut events, &mut wakers, flush == flushed, &mut wake_batch);
-            drop(turn);
-        } else if let Some(deadlines) = inner.deadlines() {
-            // A worker holds the wait: fire the timers it has left overdue.
-            deadlines.fire(&mut wakers, &mut wake_batch);
-        }
-        if !wakers.is_empty() {
-            wake_batch(&mut wakers);
-        }
-        // A `wake` that left some behind: drop them outside any lock.
-        wakers.clear();
-        if flush != flushed {
-            flushed = flush;
-            *lock(&inner.flushes_done) = flush;
-            inner.flushed.notify_all();
-        }
-    }
-    inner.fail_all();
 }
 
 #[cfg(test)]
