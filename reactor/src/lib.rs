@@ -50,7 +50,6 @@ mod deadlines;
 mod driver;
 #[cfg(not(loom))]
 mod registration;
-#[cfg(not(loom))]
 mod scheduled_io;
 #[cfg(not(loom))]
 mod slab;

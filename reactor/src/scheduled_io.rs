@@ -61,3 +61,86 @@ impl ScheduledIo {
         let _ = self.readiness.fetch_update(SeqCst, SeqCst, |word| readiness::cleared(word, event));
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::sync::{Arc, AtomicBool};
+
+    use std::sync::atomic::Ordering::Relaxed;
+
+    /// What the reading task ended with.
+    #[derive(Debug, PartialEq)]
+    enum Outcome {
+        Read,
+        Waiting,
+    }
+
+    /// The readiness tick on the real word: a task saw readiness from an old
+    /// edge, its read found nothing (EAGAIN) and it clears what it saw, while
+    /// the reactor stores a new edge. The new edge is never lost: the task
+    /// reads the data, or it waits and was woken. (Clearing without the tick
+    /// check fails here: the clear erases the new edge.)
+    #[test]
+    fn loom_clear_racing_a_new_edge_loses_nothing() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            // The socket's buffer: the kernel orders its writes and reads
+            // (a lock here), and reports an edge only after the write.
+            let data = Arc::new(crate::sync::Mutex::new(false));
+            // An old edge whose data was read already.
+            io.dispatch(Ready::READABLE, &mut Vec::new());
+            let reactor = {
+                let (io, data) = (io.clone(), data.clone());
+                loom::thread::spawn(move || {
+                    *crate::sync::lock(&data) = true;
+                    let mut wakers = Vec::new();
+                    io.dispatch(Ready::READABLE, &mut wakers);
+                    wakers.into_iter().for_each(Waker::wake);
+                })
+            };
+            let woken = Arc::new(AtomicBool::new(false));
+            let waker = {
+                struct Flag(Arc<AtomicBool>);
+                impl std::task::Wake for Flag {
+                    fn wake(self: std::sync::Arc<Self>) {
+                        self.0.store(true, SeqCst);
+                    }
+                }
+                Waker::from(std::sync::Arc::new(Flag(woken.clone())))
+            };
+            let mut cx = Context::from_waker(&waker);
+            let mut outcome = None;
+            let mut trace = Vec::new();
+            // At most: the old edge, then the new one.
+            for _ in 0..3 {
+                match io.poll_ready(Direction::Read, &mut cx) {
+                    Poll::Ready(event) if std::mem::take(&mut *crate::sync::lock(&data)) => {
+                        trace.push(format!("read after {event:?}"));
+                        outcome = Some(Outcome::Read);
+                        break;
+                    }
+                    Poll::Ready(event) => {
+                        trace.push(format!("EAGAIN after {event:?}"));
+                        io.clear_readiness(event);
+                        trace.push(format!("word now {:?}", readiness::unpack(io.readiness.load(SeqCst))));
+                    }
+                    Poll::Pending => {
+                        outcome = Some(Outcome::Waiting);
+                        break;
+                    }
+                }
+            }
+            reactor.join().unwrap();
+            match outcome {
+                Some(Outcome::Read) => {}
+                Some(Outcome::Waiting) => assert!(
+                    woken.load(Relaxed),
+                    "the new edge was lost: {trace:?} final {:?}",
+                    readiness::unpack(io.readiness.load(SeqCst))
+                ),
+                None => panic!("readiness stayed set with no data behind it"),
+            }
+        });
+    }
+}
