@@ -3,7 +3,7 @@
 //! that ships. Each crate imports this one as its `crate::sync`
 //! (`pub(crate) use runtime_shim as sync;`) instead of keeping a copy.
 //!
-//! Only what both sides offer is here: atomics, `Arc`, `Mutex` and
+//! Only what both sides offer is here: atomics, `Arc`, `Mutex`, `RwLock` and
 //! `Condvar`, threads, a poison-ignoring [`lock`], and an [`UnsafeCell`] with
 //! loom's closure-based access.
 #![deny(unsafe_code)]
@@ -13,7 +13,7 @@
 pub use loom::{
     sync::{
         atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize},
-        Arc, Condvar, Mutex, MutexGuard,
+        Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     },
     thread,
 };
@@ -22,7 +22,7 @@ pub use loom::{
 pub use std::{
     sync::{
         atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize},
-        Arc, Condvar, Mutex, MutexGuard,
+        Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     },
     thread,
 };

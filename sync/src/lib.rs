@@ -67,7 +67,6 @@ mod semaphore;
 mod wait_list;
 
 pub mod mpsc;
-#[cfg(not(loom))]
 pub mod watch;
 
 #[cfg(all(test, loom))]

@@ -245,3 +245,30 @@ fn loom_bounded_channel_reuses_a_slot_through_a_fungible_permit() {
         early.join().unwrap();
     });
 }
+
+/// watch's version word: a receiver waiting in `changed()` while the
+/// sender sends and goes sees the new value (`Ok`), never a lost send.
+#[test]
+fn loom_watch_changed_sees_a_send_racing_it() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::watch::channel(0);
+        let sender = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        assert_eq!(block_on(rx.changed()), Ok(()), "the send was seen");
+        assert_eq!(*rx.borrow_and_update(), 1, "the version published the value");
+        sender.join().unwrap();
+    });
+}
+
+/// A sender dropped without sending ends a `changed()` with an error, and
+/// a receiver that saw every send is told the channel closed.
+#[test]
+fn loom_watch_close_wakes_a_waiting_receiver() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::watch::channel(0);
+        let sender = thread::spawn(move || drop(tx));
+        assert!(block_on(rx.changed()).is_err());
+        sender.join().unwrap();
+    });
+}

@@ -21,7 +21,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::task::{Context, Poll};
 
 use crate::sync::{lock, AtomicUsize, Mutex};
@@ -92,7 +92,13 @@ impl Notify {
 
     /// [`Notify::notified`] for a primitive built on it (a task dump names that).
     pub(crate) fn notified_as(&self, resource: &'static runtime_executor::Resource) -> Notified<'_> {
-        Notified { notify: self, waiters_calls: self.waiters_calls.load(Relaxed), key: None, done: false, resource }
+        // Acquire: pairs with the Release in `notify_waiters`. A `Notified`
+        // that counts a call as made before it was created must also see
+        // what the caller wrote before that call (a watch sender's version):
+        // else it would check stale state and then wait for a call that
+        // already came (the loom model of watch's close found this).
+        let waiters_calls = self.waiters_calls.load(Acquire);
+        Notified { notify: self, waiters_calls, key: None, done: false, resource }
     }
 
     /// Wakes the longest-waiting task, or stores a permit for the next one.
@@ -111,7 +117,8 @@ impl Notify {
         let mut wakes = WakeList::new();
         let mut state = lock(&self.state);
         state.waiters_calls = state.waiters_calls.wrapping_add(1);
-        self.waiters_calls.store(state.waiters_calls, Relaxed);
+        // Release: pairs with the Acquire in `notified_as`.
+        self.waiters_calls.store(state.waiters_calls, Release);
         while let Some(key) = state.waiters.front() {
             *state.waiters.payload_mut(key) = Served::All;
             wakes.push(state.waiters.unlink(key));

@@ -9,10 +9,10 @@
 use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::sync::PoisonError;
 
 pub use crate::error::{RecvError, SendError};
-use crate::sync::{Arc, AtomicUsize};
+use crate::sync::{Arc, AtomicUsize, RwLock, RwLockReadGuard};
 use crate::Notify;
 
 /// What a receiver waiting for a new value waits on, in a task dump.
@@ -64,6 +64,14 @@ impl<T> Shared<T> {
 
     fn is_closed(&self) -> bool {
         self.version.load(Acquire) & CLOSED != 0
+    }
+
+    /// The version and whether the sender is gone, from one load: two loads
+    /// could see the close and not the send just before it.
+    fn version_and_closed(&self) -> (usize, bool) {
+        // Acquire: as in `version`.
+        let word = self.version.load(Acquire);
+        (word & !CLOSED, word & CLOSED != 0)
     }
 }
 
@@ -204,13 +212,13 @@ impl<T> Receiver<T> {
         loop {
             // Created before the check, so a send in between is not missed.
             let notified = self.shared.changed.notified_as(&CHANGED);
-            let version = self.shared.version();
+            let (version, closed) = self.shared.version_and_closed();
             if version != self.seen {
                 self.seen = version;
                 coop.made_progress();
                 return Ok(());
             }
-            if self.shared.is_closed() {
+            if closed {
                 coop.made_progress();
                 return Err(RecvError(()));
             }
