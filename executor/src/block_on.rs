@@ -5,12 +5,12 @@
 
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::coop;
 use crate::task::pinned::{Entered, LocalTasks};
+use crate::wake_flag::WakeFlag;
 
 /// Tasks polled between two looks at a `block_on` thread's main future (its
 /// local tasks, and a current-thread driver's queue too).
@@ -18,8 +18,8 @@ pub(crate) const MAIN_FUTURE_INTERVAL: usize = 61;
 
 /// The calling thread, blocked on a main future.
 pub(crate) struct Blocked {
-    /// Set by the main future's waker.
-    woken: Arc<AtomicBool>,
+    /// Set by the main future's waker (wake_flag.rs).
+    woken: Arc<WakeFlag>,
     waker: Waker,
     /// This thread's local tasks, until dropped.
     entered: Entered,
@@ -29,11 +29,11 @@ impl Blocked {
     /// `unpark` rouses this thread (and whatever else must look again).
     pub(crate) fn new(unpark: impl Fn() + Send + Sync + 'static) -> Blocked {
         let unpark = Arc::new(unpark);
-        let woken = Arc::new(AtomicBool::new(true));
+        let woken = Arc::new(WakeFlag::new());
         let waker = {
             let (woken, unpark) = (woken.clone(), unpark.clone());
             waker_fn::waker_fn(move || {
-                woken.store(true, Ordering::Release);
+                woken.wake();
                 unpark();
             })
         };
@@ -48,8 +48,7 @@ impl Blocked {
 
     /// Polls the main future if it was woken since its last poll.
     pub(crate) fn poll_main<F: Future>(&self, future: Pin<&mut F>, budget: bool) -> Poll<F::Output> {
-        // Acquire: pairs with the waker's Release.
-        if !self.woken.swap(false, Ordering::AcqRel) {
+        if !self.woken.take() {
             return Poll::Pending;
         }
         coop::budgeted(budget, || future.poll(&mut Context::from_waker(&self.waker)))
@@ -57,7 +56,7 @@ impl Blocked {
 
     /// True when the main future was woken and waits for its poll.
     pub(crate) fn is_woken(&self) -> bool {
-        self.woken.load(Ordering::Acquire)
+        self.woken.is_set()
     }
 
     /// One turn of a thread that runs nothing else: the main future, then

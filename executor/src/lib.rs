@@ -39,6 +39,7 @@ mod runtime;
 mod scheduler;
 #[allow(unsafe_code)] // the task cell (its API modules deny unsafe code again)
 mod task;
+mod wake_flag;
 
 pub use diagnostics::dump::{Dump, TaskInfo, TaskState};
 pub use diagnostics::metrics::RuntimeMetrics;
