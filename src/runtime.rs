@@ -12,7 +12,14 @@ use runtime_timer::{TimerDriver, Timers};
 
 use crate::{Handle, JoinHandle};
 
-/// Configures and starts a [`Runtime`].
+/// The facade's [`Assembly`](executor::Assembly): the executor with its
+/// reactor thread and the runtime's timers attached. `Builder` builds it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WithReactor;
+
+/// Configures and starts a [`Runtime`]: the executor's builder with the
+/// reactor and timers attached ([`WithReactor`]). Every option is documented
+/// on this type.
 ///
 /// # Examples
 /// ```
@@ -20,200 +27,33 @@ use crate::{Handle, JoinHandle};
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
-    executor: executor::Builder,
-    start_paused: bool,
-}
+pub type Builder = executor::Builder<WithReactor>;
 
-impl Builder {
-    /// A runtime with a pool of worker threads (one per CPU unless
-    /// [`worker_threads`](Builder::worker_threads) says otherwise).
-    pub fn new_multi_thread() -> Builder {
-        Builder { executor: executor::Builder::new_multi_thread(), start_paused: false }
-    }
-
-    /// A runtime that runs every task on the thread that calls `block_on`.
-    pub fn new_current_thread() -> Builder {
-        Builder { executor: executor::Builder::new_current_thread(), start_paused: false }
-    }
-
-    /// The number of worker threads (multi-thread flavor). Defaults to the
-    /// number of CPUs.
-    ///
-    /// # Panics
-    /// When `n` is zero.
-    #[track_caller]
-    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
-        self.executor.worker_threads(n);
-        self
-    }
-
-    /// The most threads the blocking pool starts (default 512).
-    ///
-    /// # Panics
-    /// When `n` is zero.
-    #[track_caller]
-    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
-        self.executor.max_blocking_threads(n);
-        self
-    }
-
-    /// How long an idle blocking-pool thread waits for a job before it exits
-    /// (default 10 s).
-    pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
-        self.executor.blocking_keep_alive(keep_alive);
-        self
-    }
-
-    /// The name of the runtime's threads (default `runtime-worker`; the
-    /// reactor thread gets `-reactor` appended, blocking threads `-blocking`).
-    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.executor.thread_name(name);
-        self
-    }
-
-    /// Reports every task whose poll takes `threshold` or longer, once per
-    /// task, with where it was spawned and how long the poll took, on stderr
-    /// or to [`Builder::on_slow_poll`]'s hook. Off by default (timing costs
-    /// two clock reads per poll); without this call the environment variable
-    /// `RUNTIME_SLOW_POLL_MS` (whole milliseconds) sets it. Turns on the
-    /// poll-time histogram too.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::sync::mpsc;
-    /// use std::time::Duration;
-    ///
-    /// let (reports, slow) = mpsc::channel();
-    /// let rt = runtime::Builder::new_multi_thread()
-    ///     .slow_poll_threshold(Duration::from_millis(20))
-    ///     .on_slow_poll(move |report| reports.send(report.clone()).unwrap())
-    ///     .build()?;
-    /// // A blocking call inside a task: the mistake this finds.
-    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
-    /// let report = slow.recv().unwrap();
-    /// assert_eq!(report.spawned_at().file(), file!());
-    /// assert!(report.duration() >= Duration::from_millis(50));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
-        self.executor.slow_poll_threshold(threshold);
-        self
-    }
-
-    /// Sends slow-poll reports to `hook` instead of stderr. It runs on the
-    /// worker right after the slow poll: keep it short.
-    pub fn on_slow_poll(&mut self, hook: impl Fn(&crate::SlowPoll) + Send + Sync + 'static) -> &mut Builder {
-        self.executor.on_slow_poll(hook);
-        self
-    }
-
-    /// Schedules with a seed: the current-thread flavor runs its queued
-    /// tasks in an order the seed picks (the same order for the same seed)
-    /// instead of first come, first served, so a test can explore
-    /// interleavings and replay the one that failed; the multi-thread
-    /// flavor takes its random choices (steal victims) from it, though the
-    /// OS still decides when its threads run. `RUNTIME_SEED=N` (or
-    /// `RUNTIME_SEED=random`) overrides it; [`Handle::schedule_seed`] says
-    /// which seed is in effect.
-    ///
-    /// # Examples
-    /// ```
-    /// let rt = runtime::Builder::new_current_thread().schedule_seed(7).build()?;
-    /// let order = rt.block_on(async {
-    ///     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    ///     let tasks: Vec<_> = (0..4)
-    ///         .map(|i| {
-    ///             let log = log.clone();
-    ///             runtime::spawn(async move { log.lock().unwrap().push(i) })
-    ///         })
-    ///         .collect();
-    ///     for task in tasks {
-    ///         task.await.unwrap();
-    ///     }
-    ///     let order = log.lock().unwrap().clone();
-    ///     order
-    /// });
-    /// assert_eq!(order.len(), 4); // some order of 0..4, the same one on every run with seed 7
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn schedule_seed(&mut self, seed: u64) -> &mut Builder {
-        self.executor.schedule_seed(seed);
-        self
-    }
-
-    /// Starts the runtime with its clock paused (see
-    /// [`time::pause`](crate::time::pause)): what
-    /// `#[runtime::test(start_paused = true)]` builds.
-    ///
-    /// # Examples
-    /// ```
-    /// use runtime::time::{sleep, Duration, Instant};
-    ///
-    /// let rt = runtime::Builder::new_current_thread().start_paused(true).build()?;
-    /// let slept = rt.block_on(async {
-    ///     let start = Instant::now();
-    ///     sleep(Duration::from_secs(24 * 3600)).await;
-    ///     start.elapsed()
-    /// });
-    /// assert_eq!(slept, Duration::from_secs(24 * 3600));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
-        self.start_paused = paused;
-        self
-    }
-
-    /// Keeps a histogram of task poll times in the metrics
-    /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)).
-    /// Off by default: it costs two clock reads per poll.
-    pub fn enable_poll_time_histogram(&mut self) -> &mut Builder {
-        self.executor.enable_poll_time_histogram();
-        self
-    }
-
-    /// Switches a fairness guard (`runtime_executor::Guard`, not a name of
-    /// this crate) off: for tests that show they fail without it.
-    ///
-    /// # Panics
-    /// Unless runtime-executor's `guard-switches` feature is on (without it
-    /// the scheduler checks no switch).
-    #[doc(hidden)]
-    pub fn disable_fairness_guard(&mut self, guard: executor::Guard) -> &mut Builder {
-        self.executor.disable_fairness_guard(guard);
-        self
-    }
+impl executor::Assembly for WithReactor {
+    type Runtime = Runtime;
 
     /// Starts the reactor thread with the runtime's timers, then the
     /// executor's threads.
-    ///
-    /// # Errors
-    /// When the OS refuses a thread, the epoll instance or the eventfd.
-    ///
-    /// # Panics
-    /// With [`start_paused`](Builder::start_paused) on a multi-thread runtime.
-    pub fn build(&mut self) -> io::Result<Runtime> {
-        let current_thread = self.executor.worker_count() == 0;
+    fn assemble(builder: &Builder) -> io::Result<Runtime> {
+        let current_thread = builder.worker_count() == 0;
         assert!(
-            current_thread || !self.start_paused,
+            current_thread || !builder.is_start_paused(),
             "`start_paused` needs a current_thread runtime (`Builder::new_current_thread`)"
         );
-        let reactor = Reactor::start(format!("{}-reactor", self.executor.get_thread_name()), executor::wake_all)?;
+        let reactor = Reactor::start(format!("{}-reactor", builder.get_thread_name()), executor::wake_all)?;
         let interrupter = reactor.handle().interrupter();
         // A wheel per worker, and one for the other threads (block_on's).
-        let shards = self.executor.worker_count() + 1;
+        let shards = builder.worker_count() + 1;
         let timers = Arc::new(Timers::new(shards, move || interrupter.interrupt()));
         reactor.handle().set_deadlines(timers.clone());
-        if self.start_paused {
+        if builder.is_start_paused() {
             runtime_timer::pause_timers(&timers);
         }
-        let executor = self
-            .executor
-            .clone()
+        let executor = builder
+            .engine()
             .service(Arc::new(IoDriver::new(reactor.handle().clone())))
             .service(Arc::new(TimerDriver::new(timers.clone(), reactor.handle().clone())))
-            .build()?;
+            .build_engine()?;
         Ok(Runtime { executor, reactor, timers: TimersShutdown(timers) })
     }
 }

@@ -123,9 +123,9 @@ impl TaskInfo {
 ///
 /// # Examples
 /// ```
-/// use runtime_executor::{spawn, yield_now, Builder, Handle};
+/// use runtime_executor::{spawn, yield_now, Builder, Engine, Handle};
 ///
-/// let rt = Builder::new_current_thread().build()?;
+/// let rt = Builder::<Engine>::new_current_thread().build()?;
 /// rt.block_on(async {
 ///     let stuck = spawn(std::future::pending::<()>());
 ///     let stuck_id = stuck.id();

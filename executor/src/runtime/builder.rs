@@ -1,7 +1,9 @@
 //! `Builder` and `Runtime`: starting and stopping a runtime.
 
+use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle as ThreadHandle;
 use std::time::Duration;
@@ -18,24 +20,22 @@ use crate::task::JoinHandle;
 use super::handle::{HandleInner, Scheduler};
 use super::{Handle, Service};
 
-/// The engine's builder: a scheduler, its threads, the blocking pool and the
-/// [`Service`]s attached to it.
+/// Configures and starts a runtime: its scheduler, worker threads, blocking
+/// pool, and the [`Service`]s attached to it.
 ///
-/// Applications use `runtime::Builder`, which wraps this one, attaches the
-/// reactor and the timers, and is where each option is documented; an
-/// option here means the same and is described only in a line.
+/// There is one builder type for every runtime: `runtime::Builder` is this
+/// type with the facade's [`Assembly`] (which adds the reactor and the
+/// timers), and `Builder<Engine>` builds the executor alone. Each option is
+/// written once, here; an assembly reads the options it needs.
 ///
 /// # Examples
 /// ```
-/// let rt = runtime_executor::Builder::new_multi_thread()
-///     .worker_threads(2)
-///     .thread_name("my-worker")
-///     .build()?;
+/// let rt = runtime::Builder::new_multi_thread().worker_threads(2).thread_name("app").build()?;
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Builder {
+pub struct Builder<A: Assembly = Engine> {
     services: Vec<Arc<dyn Service>>,
     flavor: Flavor,
     worker_threads: Option<usize>,
@@ -45,6 +45,34 @@ pub struct Builder {
     monitor: monitor::Config,
     guards: Guards,
     seed: Option<u64>,
+    start_paused: bool,
+    assembly: PhantomData<A>,
+}
+
+/// What a [`Builder`] builds from its options: the executor alone
+/// ([`Engine`]), or the executor with more attached (the facade's runtime
+/// with its reactor and timers).
+pub trait Assembly: Clone + fmt::Debug + Send + Sync + 'static {
+    /// The runtime `build` returns.
+    type Runtime;
+
+    /// Builds the runtime `builder` describes.
+    ///
+    /// # Errors
+    /// When the OS refuses a thread or another resource the runtime needs.
+    fn assemble(builder: &Builder<Self>) -> io::Result<Self::Runtime>;
+}
+
+/// The executor alone: a scheduler, its threads and the blocking pool.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Engine;
+
+impl Assembly for Engine {
+    type Runtime = Runtime;
+
+    fn assemble(builder: &Builder<Engine>) -> io::Result<Runtime> {
+        builder.build_engine()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,19 +91,19 @@ pub enum RuntimeFlavor {
     MultiThread,
 }
 
-impl Builder {
+impl<A: Assembly> Builder<A> {
     /// A runtime with a pool of worker threads (one per CPU unless
     /// [`worker_threads`](Builder::worker_threads) says otherwise).
-    pub fn new_multi_thread() -> Builder {
+    pub fn new_multi_thread() -> Builder<A> {
         Builder::new(Flavor::MultiThread)
     }
 
     /// A runtime that runs every task on the thread that calls `block_on`.
-    pub fn new_current_thread() -> Builder {
+    pub fn new_current_thread() -> Builder<A> {
         Builder::new(Flavor::CurrentThread)
     }
 
-    fn new(flavor: Flavor) -> Builder {
+    fn new(flavor: Flavor) -> Builder<A> {
         Builder {
             services: Vec::new(),
             flavor,
@@ -86,52 +114,108 @@ impl Builder {
             monitor: monitor::Config::default(),
             guards: Guards::ALL,
             seed: None,
+            start_paused: false,
+            assembly: PhantomData,
         }
     }
 
-    /// Schedules with a seed (seed.rs; `RUNTIME_SEED` overrides it).
-    pub fn schedule_seed(&mut self, seed: u64) -> &mut Builder {
+    /// Schedules with a seed: the current-thread flavor runs its queued
+    /// tasks in an order the seed picks (the same order for the same seed)
+    /// instead of first come, first served, so a test can explore
+    /// interleavings and replay the one that failed; the multi-thread
+    /// flavor takes its random choices (steal victims) from it, though the
+    /// OS still decides when its threads run. `RUNTIME_SEED=N` (or
+    /// `RUNTIME_SEED=random`) overrides it; [`Handle::schedule_seed`](crate::Handle::schedule_seed) says
+    /// which seed is in effect.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime::Builder::new_current_thread().schedule_seed(7).build()?;
+    /// let order = rt.block_on(async {
+    ///     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    ///     let tasks: Vec<_> = (0..4)
+    ///         .map(|i| {
+    ///             let log = log.clone();
+    ///             runtime::spawn(async move { log.lock().unwrap().push(i) })
+    ///         })
+    ///         .collect();
+    ///     for task in tasks {
+    ///         task.await.unwrap();
+    ///     }
+    ///     let order = log.lock().unwrap().clone();
+    ///     order
+    /// });
+    /// assert_eq!(order.len(), 4); // some order of 0..4, the same one on every run with seed 7
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn schedule_seed(&mut self, seed: u64) -> &mut Self {
         self.seed = Some(seed);
         self
     }
 
-    /// The number of worker threads (multi-thread flavor; default one per CPU).
+    /// Starts the runtime with its clock paused (see
+    /// `runtime::time::pause`): what
+    /// `#[runtime::test(start_paused = true)]` builds.
+    ///
+    /// # Examples
+    /// ```
+    /// use runtime::time::{sleep, Duration, Instant};
+    ///
+    /// let rt = runtime::Builder::new_current_thread().start_paused(true).build()?;
+    /// let slept = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(24 * 3600)).await;
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(slept, Duration::from_secs(24 * 3600));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
+    }
+
+    /// The number of worker threads (multi-thread flavor). Defaults to the
+    /// number of CPUs.
     ///
     /// # Panics
     /// When `n` is zero.
     #[track_caller]
-    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         assert!(n > 0, "a runtime needs at least one worker thread");
         self.worker_threads = Some(n);
         self
     }
 
-    /// The most threads the blocking pool grows to (default 512).
+    /// The most threads the blocking pool starts (default 512).
     ///
     /// # Panics
     /// When `n` is zero.
     #[track_caller]
-    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         assert!(n > 0, "the blocking pool needs at least one thread");
         self.max_blocking_threads = n;
         self
     }
 
-    /// How long an idle blocking-pool thread lives (default 10 s).
-    pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
+    /// How long an idle blocking-pool thread waits for a job before it exits
+    /// (default 10 s).
+    pub fn blocking_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
         self.blocking_keep_alive = keep_alive;
         self
     }
 
     /// Attaches `service` to the runtime: it lives as long as the runtime's
     /// handles and is found again with [`Handle::service`].
-    pub fn service(&mut self, service: Arc<dyn Service>) -> &mut Builder {
+    #[doc(hidden)] // for assemblies (the facade's), not applications
+    pub fn service(&mut self, service: Arc<dyn Service>) -> &mut Self {
         self.services.push(service);
         self
     }
 
     /// The number of worker threads `build` starts: 0 for the current-thread
     /// flavor, else the configured number or one per CPU.
+    #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn worker_count(&self) -> usize {
         match self.flavor {
             Flavor::CurrentThread => 0,
@@ -142,33 +226,58 @@ impl Builder {
     }
 
     /// The configured thread name.
+    #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn get_thread_name(&self) -> &str {
         &self.thread_name
     }
 
-    /// The name of the runtime's threads (default `runtime-worker`).
-    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+    /// The name of the runtime's threads (default `runtime-worker`; the
+    /// reactor thread gets `-reactor` appended, blocking threads `-blocking`).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.thread_name = name.into();
         self
     }
 
-    /// Reports every task whose poll takes `threshold` or longer (monitor.rs;
-    /// `RUNTIME_SLOW_POLL_MS` sets it when this is not called).
-    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
+    /// Reports every task whose poll takes `threshold` or longer, once per
+    /// task, with where it was spawned and how long the poll took, on stderr
+    /// or to [`Builder::on_slow_poll`]'s hook. Off by default (timing costs
+    /// two clock reads per poll); without this call the environment variable
+    /// `RUNTIME_SLOW_POLL_MS` (whole milliseconds) sets it. Turns on the
+    /// poll-time histogram too.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// let (reports, slow) = mpsc::channel();
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .slow_poll_threshold(Duration::from_millis(20))
+    ///     .on_slow_poll(move |report| reports.send(report.clone()).unwrap())
+    ///     .build()?;
+    /// // A blocking call inside a task: the mistake this finds.
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
+    /// let report = slow.recv().unwrap();
+    /// assert_eq!(report.spawned_at().file(), file!());
+    /// assert!(report.duration() >= Duration::from_millis(50));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
         self.monitor.slow_poll_threshold = Some(threshold);
         self
     }
 
-    /// Sends slow-poll reports to `hook` instead of stderr.
-    pub fn on_slow_poll(&mut self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> &mut Builder {
+    /// Sends slow-poll reports to `hook` instead of stderr. It runs on the
+    /// worker right after the slow poll: keep it short.
+    pub fn on_slow_poll(&mut self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> &mut Self {
         self.monitor.on_slow_poll = Some(Arc::new(hook));
         self
     }
 
     /// Keeps a histogram of task poll times in the metrics
-    /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)). Off by default: it costs two
-    /// clock reads per poll.
-    pub fn enable_poll_time_histogram(&mut self) -> &mut Builder {
+    /// ([`RuntimeMetrics::poll_time_histogram`](crate::RuntimeMetrics::poll_time_histogram)).
+    /// Off by default: it costs two clock reads per poll.
+    pub fn enable_poll_time_histogram(&mut self) -> &mut Self {
         self.monitor.histogram = true;
         self
     }
@@ -180,16 +289,55 @@ impl Builder {
     /// Unless runtime-executor's `guard-switches` feature is on (without it
     /// the scheduler checks no switch).
     #[doc(hidden)]
-    pub fn disable_fairness_guard(&mut self, guard: Guard) -> &mut Builder {
+    pub fn disable_fairness_guard(&mut self, guard: Guard) -> &mut Self {
         self.guards.disable(guard);
         self
     }
 
-    /// Starts the runtime.
+    /// Starts the runtime: for `runtime::Builder`, the reactor thread with
+    /// the runtime's timers, then the executor's threads.
+    ///
+    /// # Errors
+    /// When the OS refuses a thread, the epoll instance or the eventfd.
+    ///
+    /// # Panics
+    /// With [`start_paused`](Builder::start_paused) on a multi-thread runtime.
+    pub fn build(&mut self) -> io::Result<A::Runtime> {
+        A::assemble(self)
+    }
+
+    /// Whether the runtime starts with its clock paused (for the timers'
+    /// service; see [`start_paused`](Builder::start_paused)).
+    #[doc(hidden)] // for assemblies (the facade's), not applications
+    pub fn is_start_paused(&self) -> bool {
+        self.start_paused
+    }
+
+    /// These options for the executor alone, for an [`Assembly`] that adds
+    /// its services and builds it with [`build_engine`](Builder::build_engine).
+    #[doc(hidden)] // for assemblies (the facade's), not applications
+    pub fn engine(&self) -> Builder<Engine> {
+        Builder {
+            services: self.services.clone(),
+            flavor: self.flavor,
+            worker_threads: self.worker_threads,
+            max_blocking_threads: self.max_blocking_threads,
+            blocking_keep_alive: self.blocking_keep_alive,
+            thread_name: self.thread_name.clone(),
+            monitor: self.monitor.clone(),
+            guards: self.guards,
+            seed: self.seed,
+            start_paused: self.start_paused,
+            assembly: PhantomData,
+        }
+    }
+
+    /// Starts the executor alone with these options and services.
     ///
     /// # Errors
     /// When the OS refuses to start a worker thread.
-    pub fn build(&mut self) -> io::Result<Runtime> {
+    #[doc(hidden)] // for assemblies (the facade's), not applications
+    pub fn build_engine(&self) -> io::Result<Runtime> {
         let workers = self.worker_count();
         let mut monitor = self.monitor.clone();
         if monitor.slow_poll_threshold.is_none() {
@@ -281,7 +429,7 @@ impl Runtime {
     /// # Errors
     /// When the OS refuses to start a worker thread.
     pub fn new() -> io::Result<Runtime> {
-        Builder::new_multi_thread().build()
+        Builder::<Engine>::new_multi_thread().build()
     }
 
     /// Runs `future` to completion on this thread, inside the runtime's context.

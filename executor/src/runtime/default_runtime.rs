@@ -38,7 +38,7 @@ pub fn default_handle() -> &'static Handle {
     DEFAULT
         .get_or_init(|| {
             BUILD.get().and_then(|build| build().ok()).unwrap_or_else(|| {
-                Builder::new_multi_thread()
+                Builder::<crate::runtime::Engine>::new_multi_thread()
                     .thread_name("runtime-default")
                     .build()
                     .expect("the OS refused to start the default runtime's worker threads")

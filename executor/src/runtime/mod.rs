@@ -9,6 +9,6 @@ pub(crate) mod default_runtime;
 mod handle;
 mod service;
 
-pub use builder::{Builder, Runtime, RuntimeFlavor};
+pub use builder::{Assembly, Builder, Engine, Runtime, RuntimeFlavor};
 pub use handle::Handle;
 pub use service::{Poller, Service, Wait};

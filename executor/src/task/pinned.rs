@@ -161,7 +161,7 @@ impl Drop for Entered {
 /// ```
 /// use std::rc::Rc;
 ///
-/// let rt = runtime_executor::Builder::new_current_thread().build()?;
+/// let rt = runtime_executor::Builder::<runtime_executor::Engine>::new_current_thread().build()?;
 /// let sum = rt.block_on(async {
 ///     let shared = Rc::new(20); // Rc is not Send: `spawn` would refuse it
 ///     let task = runtime_executor::spawn_local({
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn local_tasks_run_and_are_cancelled_on_the_block_on_thread() {
-        for mut builder in [Builder::new_current_thread(), Builder::new_multi_thread()] {
+        for mut builder in [Builder::<crate::Engine>::new_current_thread(), Builder::new_multi_thread()] {
             let rt = builder.worker_threads(1).build().unwrap();
             let dropped = Rc::new(Cell::new(false));
             let sum = rt.block_on(async {
