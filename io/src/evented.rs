@@ -19,7 +19,7 @@ pub(crate) struct Evented<T: AsFd> {
 impl<T: AsFd> Evented<T> {
     /// Registers `io`, already non-blocking, with the current reactor.
     pub(crate) fn new(io: T) -> io::Result<Evented<T>> {
-        Evented::with_reactor(io, &crate::driver::current_reactor()?)
+        Evented::with_reactor(io, &crate::service::current_reactor()?)
     }
 
     /// Registers `io` with `reactor`.

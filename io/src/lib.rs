@@ -10,12 +10,12 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod async_fd;
-mod driver;
 mod evented;
 pub mod fs;
 pub mod net;
 pub mod process;
+mod service;
 pub mod signal;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard};
-pub use driver::IoDriver;
+pub use service::IoDriver;

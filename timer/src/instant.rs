@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
-use crate::driver;
+use crate::service;
 
 /// A measurement of the runtime's monotonic clock: `std::time::Instant`,
 /// except that [`Instant::now`] follows a paused runtime's virtual time
@@ -35,7 +35,7 @@ impl Instant {
     /// Now, by the current runtime's clock (real time outside a runtime, or
     /// while no runtime in the process was ever paused).
     pub fn now() -> Instant {
-        Instant(driver::now())
+        Instant(service::now())
     }
 
     /// Wraps a `std::time::Instant`.

@@ -25,26 +25,26 @@ mod timers;
 mod wheel;
 
 #[cfg(not(loom))]
-mod driver;
-#[cfg(not(loom))]
 mod instant;
 #[cfg(not(loom))]
 mod interval;
 #[cfg(not(loom))]
 mod pause;
 #[cfg(not(loom))]
+mod service;
+#[cfg(not(loom))]
 mod sleep;
 #[cfg(not(loom))]
 mod timeout;
 
-#[cfg(not(loom))]
-pub use driver::TimerDriver;
 #[cfg(not(loom))]
 pub use instant::Instant;
 #[cfg(not(loom))]
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 #[cfg(not(loom))]
 pub use pause::{advance, pause, pause_timers, resume};
+#[cfg(not(loom))]
+pub use service::TimerDriver;
 #[cfg(not(loom))]
 pub use sleep::{sleep, sleep_until, Sleep};
 #[cfg(not(loom))]

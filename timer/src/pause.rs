@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::driver::paused_time_timers;
+use crate::service::paused_time_timers;
 
 /// Pauses the current runtime's clock: [`Instant::now`](crate::Instant::now)
 /// stands still, and once every task waits the clock jumps to the next timer

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use runtime_executor::coop;
 
-use crate::driver;
+use crate::service;
 use crate::sync::Arc;
 use crate::timers::{EntryState, Shard};
 use crate::wheel::Key;
@@ -112,7 +112,7 @@ impl Sleep {
         // tick: taking the lock to remove it would cost more than a spare wake.
         let now = match &self.entry {
             Some((shard, _)) => shard.now(),
-            None => driver::now(),
+            None => service::now(),
         };
         if self.deadline.into_std() <= now {
             self.elapsed = true;
@@ -122,7 +122,7 @@ impl Sleep {
             return Poll::Ready(());
         }
         loop {
-            let (shard, key) = self.entry.get_or_insert_with(|| (driver::current(), None));
+            let (shard, key) = self.entry.get_or_insert_with(|| (service::current(), None));
             match shard.poll_entry(key, shard.deadline_nanos(self.deadline.into_std()), cx.waker()) {
                 EntryState::Pending => {
                     if tell_dump {
@@ -136,7 +136,7 @@ impl Sleep {
                     return Poll::Ready(());
                 }
                 // The runtime is gone: carry on with timers that still run.
-                EntryState::ShutDown => self.entry = Some((driver::global_shard(), None)),
+                EntryState::ShutDown => self.entry = Some((service::global_shard(), None)),
             }
         }
     }
