@@ -34,6 +34,7 @@ use std::task::{ready, Context, Poll};
 use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use runtime_executor::{coop, JoinHandle};
 
+use super::asyncify;
 use super::feed::{Feed, Push};
 use super::job_failed;
 use super::jobs::{read_job, wait, write_at, write_job, Done, Outcome};
@@ -44,7 +45,7 @@ use runtime_executor::{Resource, WaitingOn};
 static FILE_JOB: Resource = Resource::new("a file operation on the blocking pool");
 
 /// The first read-ahead chunk, and the one after a seek.
-pub(super) const MIN_CHUNK: usize = 64 * 1024;
+const MIN_CHUNK: usize = 64 * 1024;
 /// The largest read-ahead chunk.
 const MAX_CHUNK: usize = 2 * 1024 * 1024;
 
@@ -157,7 +158,32 @@ impl File {
         Ok(File::new(std, pos, false))
     }
 
-    pub(super) fn new(std: std::fs::File, pos: u64, append: bool) -> File {
+    /// Opens `path` with `options` in one job; a file opened for reading
+    /// gets its first read-ahead chunk in the same job, so reading a small
+    /// file whole costs one job in all ([`OpenOptions::open`]).
+    pub(super) async fn open_with(
+        options: std::fs::OpenOptions,
+        path: std::path::PathBuf,
+        append: bool,
+        read: bool,
+    ) -> io::Result<File> {
+        let (std, first) = asyncify(move || {
+            let std = options.open(path)?;
+            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0, 0));
+            Ok((std, first))
+        })
+        .await?;
+        // A new file's position is 0; in append mode it is the end, known after the first write.
+        let mut file = File::new(std, 0, append);
+        // A failed first read is dropped: the caller's own read meets it again
+        // (or never: a write-only use of a file that cannot be read ahead).
+        if let Some(first @ Done::Read { result: Ok(_), .. }) = first {
+            file.take_in(Ok(first));
+        }
+        Ok(file)
+    }
+
+    fn new(std: std::fs::File, pos: u64, append: bool) -> File {
         File {
             std: Arc::new(std),
             pos,
@@ -260,7 +286,7 @@ impl File {
     }
 
     /// Takes in what a completed job did.
-    pub(super) fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
+    fn take_in(&mut self, done: Result<Done, runtime_executor::JoinError>) {
         match done {
             Ok(Done::Read { buf, generation, .. }) if generation != self.generation => self.spare = buf,
             Ok(Done::Read { at, buf, result, .. }) => {

@@ -4,9 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use super::asyncify;
-use super::file::{File, MIN_CHUNK};
-use super::jobs::{read_job, Done};
+use super::file::File;
 
 /// Options for opening a file; the async counterpart of
 /// `std::fs::OpenOptions`.
@@ -85,20 +83,6 @@ impl OpenOptions {
     /// A file opened for reading gets its first read-ahead chunk in the same
     /// job, so reading a small file whole costs one job in all.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        let (options, path, append, read) = (self.std.clone(), path.as_ref().to_owned(), self.append, self.read);
-        let (std, first) = asyncify(move || {
-            let std = options.open(path)?;
-            let first = read.then(|| read_job(&std, vec![0; MIN_CHUNK], 0, 0));
-            Ok((std, first))
-        })
-        .await?;
-        // A new file's position is 0; in append mode it is the end, known after the first write.
-        let mut file = File::new(std, 0, append);
-        // A failed first read is dropped: the caller's own read meets it again
-        // (or never: a write-only use of a file that cannot be read ahead).
-        if let Some(first @ Done::Read { result: Ok(_), .. }) = first {
-            file.take_in(Ok(first));
-        }
-        Ok(file)
+        File::open_with(self.std.clone(), path.as_ref().to_owned(), self.append, self.read).await
     }
 }
