@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::sync::lock;
 use crate::task::{self, JoinHandle, Notified, Schedule};
+use crate::thread_spec::ThreadSpec;
 
 /// Called on each new pool thread, before its first job (enters the runtime context).
 pub(crate) type ThreadStart = Arc<dyn Fn() + Send + Sync>;
@@ -32,7 +33,7 @@ struct Shared {
     exited: Condvar,
     max_threads: usize,
     keep_alive: Duration,
-    thread_name: String,
+    threads: ThreadSpec,
     on_thread_start: ThreadStart,
     /// Called when the last job in flight finishes (`busy` turns false).
     on_quiet: Option<ThreadStart>,
@@ -83,7 +84,7 @@ impl BlockingPool {
     pub(crate) fn new(
         max_threads: usize,
         keep_alive: Duration,
-        thread_name: String,
+        threads: ThreadSpec,
         on_thread_start: ThreadStart,
         on_quiet: Option<ThreadStart>,
     ) -> Self {
@@ -93,7 +94,7 @@ impl BlockingPool {
             exited: Condvar::new(),
             max_threads: max_threads.max(1),
             keep_alive,
-            thread_name,
+            threads,
             on_thread_start,
             on_quiet,
         };
@@ -203,7 +204,7 @@ impl Shared {
     /// refuses it (the caller takes the count back).
     fn start_thread(this: &Arc<Shared>) -> bool {
         let pool = this.clone();
-        std::thread::Builder::new().name(this.thread_name.clone()).spawn(move || pool.run()).is_ok()
+        this.threads.builder().spawn(move || pool.run()).is_ok()
     }
 
     fn run(&self) {

@@ -39,6 +39,8 @@ mod runtime;
 mod scheduler;
 #[allow(unsafe_code)] // the task cell (its API modules deny unsafe code again)
 mod task;
+#[cfg(not(loom))]
+mod thread_spec;
 mod wake_flag;
 
 pub use diagnostics::dump::{Dump, TaskInfo, TaskState};

@@ -16,6 +16,7 @@ use crate::scheduler::seed;
 use crate::scheduler::{current_thread, multi_thread};
 use crate::sync::lock;
 use crate::task::JoinHandle;
+use crate::thread_spec::ThreadSpec;
 
 use super::handle::{HandleInner, Scheduler};
 use super::{Handle, Service};
@@ -42,6 +43,7 @@ pub struct Builder<A: Assembly = Engine> {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     thread_name: String,
+    thread_stack_size: Option<usize>,
     monitor: monitor::Config,
     guards: Guards,
     seed: Option<u64>,
@@ -111,6 +113,7 @@ impl<A: Assembly> Builder<A> {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             thread_name: "runtime-worker".to_string(),
+            thread_stack_size: None,
             monitor: monitor::Config::default(),
             guards: Guards::ALL,
             seed: None,
@@ -225,6 +228,43 @@ impl<A: Assembly> Builder<A> {
         }
     }
 
+    /// Accepted for a tokio program's sake: a runtime's reactor and timers
+    /// are always on, so there is nothing to enable.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Accepted for a tokio program's sake: the reactor is always on
+    /// (sockets, pipes, signals and processes work on every runtime).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Accepted for a tokio program's sake: the timers are always on.
+    pub fn enable_time(&mut self) -> &mut Self {
+        self
+    }
+
+    /// tokio's name for [`blocking_keep_alive`](Builder::blocking_keep_alive):
+    /// how long an idle blocking-pool thread waits for a job before it exits.
+    pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
+        self.blocking_keep_alive(keep_alive)
+    }
+
+    /// The stack size, in bytes, of the runtime's worker and blocking-pool
+    /// threads (default: std's, 2 MiB unless `RUST_MIN_STACK` says otherwise).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime::Builder::new_multi_thread().thread_stack_size(8 << 20).build()?;
+    /// assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
     /// The configured thread name.
     #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn get_thread_name(&self) -> &str {
@@ -324,6 +364,7 @@ impl<A: Assembly> Builder<A> {
             max_blocking_threads: self.max_blocking_threads,
             blocking_keep_alive: self.blocking_keep_alive,
             thread_name: self.thread_name.clone(),
+            thread_stack_size: self.thread_stack_size,
             monitor: self.monitor.clone(),
             guards: self.guards,
             seed: self.seed,
@@ -362,7 +403,9 @@ impl<A: Assembly> Builder<A> {
             }
             Scheduler::MultiThread(_) => None,
         };
-        let blocking_name = format!("{}-blocking", self.thread_name);
+        let blocking_threads =
+            ThreadSpec { name: format!("{}-blocking", self.thread_name), stack_size: self.thread_stack_size };
+        let worker_threads = ThreadSpec { name: self.thread_name.clone(), stack_size: self.thread_stack_size };
         let inner = Arc::new_cyclic(|weak: &Weak<HandleInner>| {
             let weak = weak.clone();
             // Blocking threads run inside the runtime's context (they may spawn).
@@ -373,7 +416,7 @@ impl<A: Assembly> Builder<A> {
             });
             HandleInner {
                 scheduler,
-                blocking: BlockingPool::new(max, keep_alive, blocking_name, on_start, on_quiet),
+                blocking: BlockingPool::new(max, keep_alive, blocking_threads, on_start, on_quiet),
                 services: self.services.clone(),
                 seed,
             }
@@ -385,7 +428,7 @@ impl<A: Assembly> Builder<A> {
                 unreachable!("locals exist only for multi-thread")
             };
             let (shared, worker_handle) = (shared.clone(), handle.clone());
-            let spawned = std::thread::Builder::new().name(self.thread_name.clone()).spawn(move || {
+            let spawned = worker_threads.builder().spawn(move || {
                 let _context = context::enter(worker_handle, true);
                 multi_thread::run(shared, index, local);
             });

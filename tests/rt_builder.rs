@@ -1,0 +1,60 @@
+//! Builder options a tokio program sets: `enable_*`, `thread_keep_alive`,
+//! `thread_stack_size`.
+
+mod support;
+
+use std::time::Duration;
+
+use runtime::Builder;
+use support::{wait_until, watchdog};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn enable_all_io_and_time_build_a_runtime_whose_sockets_and_timers_work() {
+    watchdog(LIMIT, || {
+        for mut builder in [Builder::new_multi_thread(), Builder::new_current_thread()] {
+            let rt = builder.enable_all().enable_io().enable_time().build().unwrap();
+            rt.block_on(async {
+                let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                let (accepted, connected) =
+                    futures_util::future::join(listener.accept(), runtime::net::TcpStream::connect(addr)).await;
+                accepted.unwrap();
+                connected.unwrap();
+                runtime::time::sleep(Duration::from_millis(1)).await;
+            });
+        }
+    });
+}
+
+#[test]
+fn thread_keep_alive_lets_idle_blocking_threads_exit() {
+    watchdog(LIMIT, || {
+        let rt =
+            Builder::new_multi_thread().worker_threads(1).thread_keep_alive(Duration::from_millis(10)).build().unwrap();
+        rt.block_on(rt.spawn_blocking(|| 1)).unwrap();
+        // The thread waits 10 ms for another job, then exits.
+        wait_until(LIMIT, || rt.handle().metrics().blocking_threads == 0);
+    });
+}
+
+/// Uses `bytes` of this thread's stack.
+#[inline(never)]
+fn use_stack(bytes: usize) -> u8 {
+    let mut frame = [0u8; 6 << 20];
+    let frame = std::hint::black_box(&mut frame[..bytes]);
+    frame[bytes - 1] = 1;
+    std::hint::black_box(frame)[bytes - 1]
+}
+
+/// A task and a blocking job that use 6 MiB of stack run on threads given
+/// 16 MiB; with std's default of 2 MiB this test would crash.
+#[test]
+fn thread_stack_size_sizes_worker_and_blocking_threads() {
+    watchdog(LIMIT, || {
+        let rt = Builder::new_multi_thread().worker_threads(1).thread_stack_size(16 << 20).build().unwrap();
+        assert_eq!(rt.block_on(rt.spawn(async { use_stack(6 << 20) })).unwrap(), 1);
+        assert_eq!(rt.block_on(rt.spawn_blocking(|| use_stack(6 << 20))).unwrap(), 1);
+    });
+}
