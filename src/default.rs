@@ -78,5 +78,5 @@ where
 /// ```
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    Handle::try_current().unwrap_or_else(|| default().clone()).block_on(future)
+    Handle::try_current().unwrap_or_else(|_| default().clone()).block_on(future)
 }

@@ -64,8 +64,8 @@ mod runtime;
 pub use default::{block_on, spawn, spawn_blocking};
 pub use runtime::{Builder, Runtime, WithReactor};
 pub use runtime_executor::{
-    Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics, SlowPoll, POLL_TIME_BUCKETS,
-    SEED_ENV, SLOW_POLL_ENV,
+    Dump, EnterGuard, Handle, JoinError, JoinHandle, RuntimeFlavor, RuntimeMetrics, SlowPoll, TryCurrentError,
+    POLL_TIME_BUCKETS, SEED_ENV, SLOW_POLL_ENV,
 };
 pub use runtime_macros::{main, test};
 

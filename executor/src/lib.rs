@@ -54,7 +54,7 @@ pub use runtime::default_runtime::{
     block_on, default_handle, set_default_builder, spawn, spawn_blocking, spawn_blocking_mandatory, with_current_or,
 };
 #[cfg(not(loom))]
-pub use runtime::{Assembly, Builder, Engine, Handle, Poller, Runtime, RuntimeFlavor, Service, Wait};
+pub use runtime::{Assembly, Builder, Engine, Handle, Poller, Runtime, RuntimeFlavor, Service, TryCurrentError, Wait};
 #[cfg(not(loom))]
 pub use scheduler::guards::Guard;
 #[cfg(not(loom))]

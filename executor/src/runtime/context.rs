@@ -11,10 +11,48 @@ thread_local! {
     static DRIVING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The handle of the runtime this thread runs in, if any.
-pub(crate) fn current() -> Option<Handle> {
-    CURRENT.with(|current| current.borrow().clone())
+/// The handle of the runtime this thread runs in.
+pub(crate) fn try_current() -> Result<Handle, TryCurrentError> {
+    match CURRENT.try_with(|current| current.borrow().clone()) {
+        Ok(Some(handle)) => Ok(handle),
+        Ok(None) => Err(TryCurrentError { destroyed: false }),
+        Err(_) => Err(TryCurrentError { destroyed: true }),
+    }
 }
+
+/// Why [`Handle::try_current`] found no runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryCurrentError {
+    destroyed: bool,
+}
+
+impl TryCurrentError {
+    /// This thread runs in no runtime (it is not a worker, a blocking-pool
+    /// thread, nor inside `block_on` or `Handle::enter`).
+    pub fn is_missing_context(&self) -> bool {
+        !self.destroyed
+    }
+
+    /// This thread is exiting and its thread-locals are gone (the call came
+    /// from a thread-local's destructor).
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.destroyed
+    }
+}
+
+impl std::fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.destroyed {
+            false => {
+                "called outside a runtime: call it from a task, from `block_on`, from a blocking-pool \
+                 thread, or inside `Handle::enter`"
+            }
+            true => "called while this thread's thread-locals are being destroyed, where no runtime can be reached",
+        })
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
 
 /// Runs `f` with the handle of the runtime this thread runs in, borrowed:
 /// no reference count is touched. `f` must not enter another context.

@@ -113,5 +113,5 @@ where
 /// inside another `block_on`): use `spawn`, or `spawn_blocking`, instead.
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    Handle::try_current().unwrap_or_else(|| default_handle().clone()).block_on(future)
+    Handle::try_current().unwrap_or_else(|_| default_handle().clone()).block_on(future)
 }

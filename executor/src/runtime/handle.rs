@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{RuntimeFlavor, Service};
 use crate::block_on;
 use crate::blocking::BlockingPool;
-use crate::runtime::context::{self, EnterGuard};
+use crate::runtime::context::{self, EnterGuard, TryCurrentError};
 use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
 use crate::RuntimeMetrics;
@@ -42,15 +42,27 @@ impl Handle {
     /// Outside a runtime; see [`Handle::try_current`].
     #[track_caller]
     pub fn current() -> Handle {
-        Handle::try_current().expect(
-            "`Handle::current` was called outside a runtime: call it from a task, from \
-             `block_on`, or from a blocking-pool thread",
-        )
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(error) => panic!("`Handle::current`: {error}"),
+        }
     }
 
-    /// The handle of the runtime this thread runs in, if any.
-    pub fn try_current() -> Option<Handle> {
-        context::current()
+    /// The handle of the runtime this thread runs in.
+    ///
+    /// # Errors
+    /// [`TryCurrentError`]: outside a runtime, or while this thread's
+    /// thread-locals are being destroyed.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(runtime::Handle::try_current().unwrap_err().is_missing_context());
+    /// let rt = runtime::Runtime::new()?;
+    /// rt.block_on(async { assert!(runtime::Handle::try_current().is_ok()) });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::try_current()
     }
 
     /// Runs `f` with the current runtime's handle, if any, borrowed rather

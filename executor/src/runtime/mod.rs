@@ -5,6 +5,7 @@
 
 mod builder;
 pub(crate) mod context;
+pub use context::TryCurrentError;
 pub(crate) mod default_runtime;
 mod handle;
 mod service;

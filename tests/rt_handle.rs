@@ -1,0 +1,32 @@
+//! `Handle::try_current`: tokio's `Result` with its two error kinds.
+
+use runtime::{Handle, Runtime};
+
+#[test]
+fn try_current_finds_the_runtime_wherever_its_code_runs_and_says_why_not_elsewhere() {
+    let error = Handle::try_current().unwrap_err();
+    assert!(error.is_missing_context() && !error.is_thread_local_destroyed());
+    assert!(error.to_string().contains("outside a runtime"), "{error}");
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        assert!(Handle::try_current().is_ok(), "in block_on");
+        assert!(runtime::spawn(async { Handle::try_current().is_ok() }).await.unwrap(), "in a task");
+        assert!(runtime::spawn_blocking(|| Handle::try_current().is_ok()).await.unwrap(), "on the blocking pool");
+    });
+    let _entered = rt.handle().enter();
+    assert!(Handle::try_current().is_ok(), "inside Handle::enter");
+}
+
+#[test]
+fn try_current_in_a_thread_local_destructor_is_an_error_not_a_panic() {
+    struct AtExit;
+    impl Drop for AtExit {
+        fn drop(&mut self) {
+            // Either kind, depending on which thread-local goes first; never a panic.
+            let error = Handle::try_current().unwrap_err();
+            assert!(error.is_missing_context() ^ error.is_thread_local_destroyed());
+        }
+    }
+    thread_local!(static AT_EXIT: AtExit = const { AtExit });
+    std::thread::spawn(|| AT_EXIT.with(|_| ())).join().unwrap();
+}
