@@ -135,6 +135,33 @@ impl Runtime {
         self.executor.handle()
     }
 
+    /// Makes this runtime the current one on this thread until the guard
+    /// drops, so that `spawn`, `Handle::current` and new sockets reach it
+    /// from plain code.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let _guard = rt.enter();
+    /// let task = runtime::spawn(async { 5 }); // on `rt`, not the default runtime
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn enter(&self) -> crate::EnterGuard {
+        self.handle().enter()
+    }
+
+    /// The runtime's metrics now; see [`Handle::metrics`].
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        self.handle().metrics()
+    }
+
+    /// Shuts the runtime down without waiting for its blocking jobs, which
+    /// finish on their own threads (`shutdown_timeout` with no time at all).
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
     /// The executor of a runtime that runs until the process exits (the
     /// default one, held by a static that is never dropped): its reactor and
     /// timers are never stopped either, so they are let go of here.

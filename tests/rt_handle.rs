@@ -30,3 +30,31 @@ fn try_current_in_a_thread_local_destructor_is_an_error_not_a_panic() {
     thread_local!(static AT_EXIT: AtExit = const { AtExit });
     std::thread::spawn(|| AT_EXIT.with(|_| ())).join().unwrap();
 }
+
+#[test]
+fn runtime_enter_makes_spawn_reach_it() {
+    let rt = Runtime::new().unwrap();
+    let guard = rt.enter();
+    let task = runtime::spawn(async { Handle::current().metrics().workers });
+    assert_eq!(rt.block_on(task).unwrap(), rt.metrics().workers);
+    drop(guard);
+    assert!(Handle::try_current().is_err(), "the guard left the context");
+}
+
+#[test]
+fn shutdown_background_does_not_wait_for_a_blocking_job() {
+    let rt = Runtime::new().unwrap();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    drop(rt.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        // Bounded: the test fails rather than hangs if nobody releases it.
+        released.recv_timeout(std::time::Duration::from_secs(20)).is_ok()
+    }));
+    started.recv().unwrap();
+    let begun = std::time::Instant::now();
+    rt.shutdown_background();
+    // Without the zero timeout this returned only after the 20 s job.
+    assert!(begun.elapsed() < std::time::Duration::from_secs(10));
+    release.send(()).unwrap();
+}

@@ -8,7 +8,7 @@ use crate::sync::lock;
 use crate::sys::{minimize_timer_slack, Events};
 use crate::wake::wake_all_caught;
 
-/// A worker's turn at the epoll wait ([`Handle::try_acquire_wait`]): the
+/// A worker's turn at the epoll wait ([`Handle::try_acquire_wait`](super::Handle::try_acquire_wait)): the
 /// wait is given back when this is dropped, on unwinding too.
 #[derive(Debug)]
 pub struct WaitTurn<'a> {
@@ -23,7 +23,7 @@ impl<'a> WaitTurn<'a> {
 
     /// Collects ready events and wakes their tasks on this thread; with
     /// `block`, first waits until at least one event (or
-    /// [`Handle::interrupt_wait`]) arrives. A waker that panics is skipped
+    /// [`Handle::interrupt_wait`](super::Handle::interrupt_wait)) arrives. A waker that panics is skipped
     /// ([`wake_caught`](crate::wake_caught)).
     pub fn wait(&self, block: bool) {
         thread_local!(static SLACK_MINIMIZED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
@@ -39,7 +39,7 @@ impl<'a> WaitTurn<'a> {
 }
 
 /// Interrupts a reactor's epoll wait, for timers registered with an earlier
-/// deadline than the one it waits for (see [`Handle::interrupter`]).
+/// deadline than the one it waits for (see [`Handle::interrupter`](super::Handle::interrupter)).
 #[derive(Clone, Debug)]
 pub struct Interrupter {
     inner: Weak<Inner>,
