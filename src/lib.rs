@@ -74,6 +74,15 @@ pub use runtime_macros::{main, test};
 pub mod task {
     pub use crate::{spawn, spawn_blocking};
     pub use runtime_executor::coop::{consume_budget, unconstrained, Unconstrained};
+
+    /// The cooperative budget: how long a task may use always-ready
+    /// resources before it yields, and how to make a resource of your own
+    /// take part.
+    pub mod coop {
+        pub use runtime_executor::coop::{
+            consume_budget, cooperative, has_budget_remaining, unconstrained, Cooperative, Unconstrained,
+        };
+    }
     pub use runtime_executor::{
         id, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id, JoinError, JoinHandle,
         JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
@@ -89,6 +98,31 @@ pub mod sync {
 }
 
 pub use futures_util::{join, select, try_join};
+
+/// Pins values on the stack, shadowing each name with a `Pin<&mut T>` (as
+/// tokio's `pin!`): `pin!(a, b);`, or `pin! { let fut = async { .. }; }`.
+///
+/// # Examples
+/// ```
+/// # runtime::block_on(async {
+/// let sleep = runtime::time::sleep(std::time::Duration::from_millis(1));
+/// runtime::pin!(sleep);
+/// (&mut sleep).await; // awaited by reference: it is pinned, and Unpin is not needed
+/// runtime::pin! {
+///     let answer = async { 42 };
+/// }
+/// assert_eq!(answer.await, 42);
+/// # });
+/// ```
+#[macro_export]
+macro_rules! pin {
+    ($($name:ident),* $(,)?) => {
+        $( let mut $name = ::core::pin::pin!($name); )*
+    };
+    ($(let $name:ident = $init:expr;)*) => {
+        $( let mut $name = ::core::pin::pin!($init); )*
+    };
+}
 pub use runtime_executor::task_local;
 
 /// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout) and

@@ -191,6 +191,54 @@ impl<F: Future> Future for Unconstrained<F> {
     }
 }
 
+/// Whether the running task may still use a runtime resource without being
+/// made to yield: true outside a task poll and inside [`unconstrained`].
+///
+/// # Examples
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// rt.block_on(async { assert!(runtime::task::coop::has_budget_remaining()) });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn has_budget_remaining() -> bool {
+    LEFT.get() != Some(0)
+}
+
+/// Makes `future` take part in the cooperative budget as the runtime's own
+/// resources do: each poll that completes it spends a unit, and a poll when
+/// the budget is spent yields (`Pending`, task woken) instead of polling it.
+/// For a resource of your own that may be ready again and again.
+///
+/// # Examples
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let value = rt.block_on(runtime::task::coop::cooperative(async { 3 }));
+/// assert_eq!(value, 3);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn cooperative<F: Future>(future: F) -> Cooperative<F> {
+    Cooperative { future }
+}
+
+pin_project! {
+    /// The future returned by [`cooperative`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Cooperative<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Cooperative<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let future = self.project().future;
+        poll_budgeted(cx, |cx| future.poll(cx))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
