@@ -234,3 +234,88 @@ fn try_join_next_returns_every_finished_task_whatever_the_budget() {
         assert_eq!(joined, 1_000);
     });
 }
+
+#[test]
+fn join_next_with_id_names_the_task_and_a_join_error_names_the_failed_one() {
+    watchdog(LIMIT, || {
+        for rt in both_flavors() {
+            rt.block_on(async {
+                let mut set = JoinSet::new();
+                let ok = set.spawn(async { 1 }).id();
+                let failed = set.spawn(async { panic!("boom") }).id();
+                let aborted = set.spawn(pending::<i32>());
+                let aborted_id = aborted.id();
+                aborted.abort();
+                let mut seen = Vec::new();
+                while let Some(result) = set.join_next_with_id().await {
+                    match result {
+                        Ok((id, output)) => {
+                            assert_eq!((id, output), (ok, 1));
+                            seen.push(id);
+                        }
+                        Err(error) => {
+                            assert_eq!(error.is_panic(), error.id() == failed);
+                            assert!(error.id() == failed || (error.id() == aborted_id && error.is_cancelled()));
+                            assert!(error.to_string().contains(&error.id().to_string()), "{error}");
+                            seen.push(error.id());
+                        }
+                    }
+                }
+                seen.sort();
+                let mut expected = vec![ok, failed, aborted_id];
+                expected.sort();
+                assert_eq!(seen, expected);
+            });
+        }
+    });
+}
+
+#[test]
+fn try_join_next_with_id_and_spawn_blocking_on() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+        let mut set = JoinSet::new();
+        let id = set.spawn_blocking_on(|| 5, rt.handle()).id();
+        let finished = rt.block_on(async {
+            loop {
+                if let Some(result) = set.try_join_next_with_id() {
+                    break result.unwrap();
+                }
+                task::yield_now().await;
+            }
+        });
+        assert_eq!(finished, (id, 5), "the blocking job's id and output");
+    });
+}
+
+#[test]
+fn a_join_set_collects_and_extends_from_futures() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let mut set: JoinSet<u32> = (0..4).map(|i| async move { i }).collect();
+            set.extend((4..6).map(|i| async move { i }));
+            assert_eq!(set.len(), 6);
+            let mut outputs = set.join_all().await;
+            outputs.sort();
+            assert_eq!(outputs, [0, 1, 2, 3, 4, 5]);
+        });
+    });
+}
+
+#[test]
+fn an_abort_handle_clones_and_each_clone_aborts_and_sees_the_end() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let handle = runtime::spawn(pending::<()>());
+            let first = handle.abort_handle();
+            let second = first.clone();
+            assert_eq!(first.id(), second.id());
+            drop(first);
+            second.abort();
+            assert!(handle.await.unwrap_err().is_cancelled());
+            assert!(second.is_finished());
+        });
+    });
+}

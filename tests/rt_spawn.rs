@@ -108,7 +108,8 @@ fn a_panicking_task_is_reported_and_the_worker_survives() {
                 for _ in 0..10 {
                     let error = runtime::spawn(async { panic!("boom") }).await.unwrap_err();
                     assert!(error.is_panic());
-                    assert_eq!(error.to_string(), "task panicked with message \"boom\"");
+                    // As tokio's: the message names the task.
+                    assert_eq!(error.to_string(), format!("task {} panicked with message \"boom\"", error.id()));
                     assert_eq!(*error.into_panic().downcast::<&str>().unwrap(), "boom");
                 }
                 assert_eq!(runtime::spawn(async { 1 }).await.unwrap(), 1);

@@ -135,6 +135,13 @@ impl AbortHandle {
     }
 }
 
+impl Clone for AbortHandle {
+    fn clone(&self) -> AbortHandle {
+        self.task.header().state.ref_inc();
+        AbortHandle { task: Task::from_raw(self.task.as_ptr()) }
+    }
+}
+
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbortHandle").field("id", &self.id()).field("finished", &self.is_finished()).finish()
@@ -183,33 +190,40 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// Why a task did not produce its output: it panicked, or it was cancelled by
 /// [`JoinHandle::abort`] or by the runtime shutting down.
 pub struct JoinError {
-    repr: Repr,
+    // One pointer: `Result<(), JoinError>` stays a word wide inside every
+    // task; a cancellation's allocation is on the rare path.
+    inner: Box<ErrorInner>,
 }
 
-enum Repr {
-    Cancelled,
-    // A Mutex makes the payload Sync without unsafe; the outer Box keeps
-    // `Result<(), JoinError>` one pointer wide inside every task.
-    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
+struct ErrorInner {
+    id: Id,
+    /// The panic's payload; `None` for a cancellation. A Mutex makes the
+    /// payload Sync without unsafe.
+    panic: Option<Mutex<Box<dyn Any + Send + 'static>>>,
 }
 
 impl JoinError {
-    pub(crate) fn cancelled() -> JoinError {
-        JoinError { repr: Repr::Cancelled }
+    pub(crate) fn cancelled(id: Id) -> JoinError {
+        JoinError { inner: Box::new(ErrorInner { id, panic: None }) }
     }
 
-    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { repr: Repr::Panic(Box::new(Mutex::new(payload))) }
+    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError { inner: Box::new(ErrorInner { id, panic: Some(Mutex::new(payload)) }) }
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> Id {
+        self.inner.id
     }
 
     /// True when the task was cancelled.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        self.inner.panic.is_none()
     }
 
     /// True when the task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        self.inner.panic.is_some()
     }
 
     /// The panic's payload, to resume it with `std::panic::resume_unwind`.
@@ -222,16 +236,15 @@ impl JoinError {
     }
 
     /// The panic's payload, or the error itself when the task was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)),
-            Repr::Cancelled => Err(self),
+    pub fn try_into_panic(mut self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.inner.panic.take() {
+            Some(payload) => Ok(payload.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)),
+            None => Err(self),
         }
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(payload) = &self.repr else { return None };
-        let payload = payload.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let payload = self.inner.panic.as_ref()?.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         payload
             .downcast_ref::<&'static str>()
             .map(|s| s.to_string())
@@ -241,20 +254,21 @@ impl JoinError {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
-            (Repr::Panic(_), Some(message)) => write!(f, "task panicked with message {message:?}"),
-            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        let id = self.id();
+        match (self.is_cancelled(), self.panic_message()) {
+            (true, _) => write!(f, "task {id} was cancelled"),
+            (false, Some(message)) => write!(f, "task {id} panicked with message {message:?}"),
+            (false, None) => write!(f, "task {id} panicked"),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
-            (Repr::Panic(_), Some(message)) => write!(f, "JoinError::Panic({message:?})"),
-            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        match (self.is_cancelled(), self.panic_message()) {
+            (true, _) => write!(f, "JoinError::Cancelled({})", self.id()),
+            (false, Some(message)) => write!(f, "JoinError::Panic({}, {message:?})", self.id()),
+            (false, None) => write!(f, "JoinError::Panic({}, ..)", self.id()),
         }
     }
 }

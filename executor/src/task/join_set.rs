@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::{AbortHandle, JoinError, JoinHandle};
+use crate::{AbortHandle, Id, JoinError, JoinHandle};
 
 /// A set of tasks spawned together: join them as they finish, abort them
 /// all at once; dropping the set aborts every task still in it.
@@ -164,6 +164,15 @@ impl<T> JoinSet<T> {
         self.insert(crate::spawn_blocking(f))
     }
 
+    /// Runs `f` on `handle`'s blocking pool into the set.
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &crate::Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
+    }
+
     /// Waits for the next task to finish and returns its output (or why it
     /// has none); `None` when the set is empty. Cancel-safe: a dropped
     /// `join_next` leaves every task in the set.
@@ -171,8 +180,19 @@ impl<T> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// As [`join_next`](JoinSet::join_next), with the finished task's id
+    /// (a failed task's is in its [`JoinError::id`]).
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
     /// Polls for the next finished task (the body of [`join_next`](JoinSet::join_next)).
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx).map(|next| next.map(|result| result.map(|(_, output)| output)))
+    }
+
+    /// Polls for the next finished task, with its id.
+    pub fn poll_join_next_with_id(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<(Id, T), JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
@@ -193,6 +213,11 @@ impl<T> JoinSet<T> {
 
     /// The output of a task that has finished, if any, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_join_next_with_id().map(|result| result.map(|(_, output)| output))
+    }
+
+    /// As [`try_join_next`](JoinSet::try_join_next), with the task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         // The budget is for waits; a try that spent it would report finished
         // tasks as not finished.
         crate::coop::unbudgeted(|| self.poll_ready_members())
@@ -201,17 +226,18 @@ impl<T> JoinSet<T> {
     /// Polls the woken members; removes and returns the first that finished.
     /// Two rounds at most: a member refused by a spent budget wakes itself
     /// again, and must not keep this loop going.
-    fn poll_ready_members(&mut self) -> Option<Result<T, JoinError>> {
+    fn poll_ready_members(&mut self) -> Option<Result<(Id, T), JoinError>> {
         for _ in 0..2 {
             while let Some(key) = self.to_poll.pop() {
                 // A key whose member was joined already is stale: skip it.
                 let Some(Some(member)) = self.members.get_mut(key) else { continue };
                 let mut cx = Context::from_waker(&member.waker);
                 if let Poll::Ready(output) = Pin::new(&mut member.handle).poll(&mut cx) {
+                    let id = member.handle.id();
                     self.members[key] = None;
                     self.free.push(key);
                     self.len -= 1;
-                    return Some(output);
+                    return Some(output.map(|output| (id, output)));
                 }
             }
             std::mem::swap(&mut self.to_poll, &mut self.ready.lock().keys);
@@ -254,6 +280,34 @@ impl<T> JoinSet<T> {
             }
         }
         outputs
+    }
+}
+
+/// Spawns each future (as [`JoinSet::spawn`]) into a new set.
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(futures: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(futures);
+        set
+    }
+}
+
+/// Spawns each future (as [`JoinSet::spawn`]) into the set.
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, futures: I) {
+        for future in futures {
+            self.spawn(future);
+        }
     }
 }
 

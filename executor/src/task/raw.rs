@@ -162,7 +162,7 @@ unsafe fn poll<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
             return;
         }
         Ok(Poll::Ready(output)) => Ok(output),
-        Err(panic) => Err(JoinError::panic(panic)),
+        Err(panic) => Err(JoinError::panic(cell.header.id, panic)),
     };
     store_output(cell, output);
     // SAFETY: we set RUNNING and stored the output.
@@ -240,8 +240,8 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     let current = id::enter(ptr, false);
     let error = match catch_unwind(AssertUnwindSafe(|| drop_stage(cell))) {
-        Ok(()) => JoinError::cancelled(),
-        Err(panic) => JoinError::panic(panic),
+        Ok(()) => JoinError::cancelled(cell.header.id),
+        Err(panic) => JoinError::panic(cell.header.id, panic),
     };
     drop(current);
     store_output(cell, Err(error));
