@@ -58,3 +58,38 @@ fn thread_stack_size_sizes_worker_and_blocking_threads() {
         assert_eq!(rt.block_on(rt.spawn_blocking(|| use_stack(6 << 20))).unwrap(), 1);
     });
 }
+
+#[test]
+fn thread_hooks_run_on_every_worker_and_blocking_thread_inside_the_runtime() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    watchdog(LIMIT, || {
+        let (started, stopped, in_runtime) =
+            (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let rt = {
+            let (started, stopped, in_runtime) = (started.clone(), stopped.clone(), in_runtime.clone());
+            Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name_fn(|| "hooked".to_string())
+                .on_thread_start(move || {
+                    started.fetch_add(1, SeqCst);
+                    if runtime::Handle::try_current().is_ok() {
+                        in_runtime.fetch_add(1, SeqCst);
+                    }
+                })
+                .on_thread_stop(move || {
+                    stopped.fetch_add(1, SeqCst);
+                })
+                .build()
+                .unwrap()
+        };
+        let name = rt.block_on(rt.spawn_blocking(|| std::thread::current().name().map(str::to_string))).unwrap();
+        assert_eq!(name.as_deref(), Some("hooked"), "thread_name_fn names blocking threads too");
+        let threads = started.load(SeqCst);
+        assert!(threads >= 3, "two workers and a blocking thread started: {threads}");
+        assert_eq!(in_runtime.load(SeqCst), threads, "each hook ran inside the runtime");
+        // A zero timeout: the blocking thread may still be finishing; wait for it.
+        rt.shutdown_timeout(Duration::from_secs(10));
+        wait_until(LIMIT, || stopped.load(SeqCst) == started.load(SeqCst));
+    });
+}

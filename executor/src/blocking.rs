@@ -203,12 +203,11 @@ impl Shared {
     /// Starts a pool thread, already counted in `threads`; false when the OS
     /// refuses it (the caller takes the count back).
     fn start_thread(this: &Arc<Shared>) -> bool {
-        let pool = this.clone();
-        this.threads.builder().spawn(move || pool.run()).is_ok()
+        let (pool, enter) = (this.clone(), this.on_thread_start.clone());
+        this.threads.spawn(move || enter(), move || pool.run()).is_ok()
     }
 
     fn run(&self) {
-        (self.on_thread_start)();
         let mut state = lock(&self.state);
         'work: loop {
             while let Some((job, _)) = state.queue.pop_front() {

@@ -42,8 +42,9 @@ pub struct Builder<A: Assembly = Engine> {
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
-    thread_name: String,
-    thread_stack_size: Option<usize>,
+    /// Names, stack size and hooks of the worker threads (blocking threads
+    /// add `-blocking` to the name).
+    threads: ThreadSpec,
     monitor: monitor::Config,
     guards: Guards,
     seed: Option<u64>,
@@ -112,8 +113,13 @@ impl<A: Assembly> Builder<A> {
             worker_threads: None,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
-            thread_name: "runtime-worker".to_string(),
-            thread_stack_size: None,
+            threads: ThreadSpec {
+                name: "runtime-worker".to_string(),
+                name_fn: None,
+                stack_size: None,
+                on_start: None,
+                on_stop: None,
+            },
             monitor: monitor::Config::default(),
             guards: Guards::ALL,
             seed: None,
@@ -261,20 +267,73 @@ impl<A: Assembly> Builder<A> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
-        self.thread_stack_size = Some(bytes);
+        self.threads.stack_size = Some(bytes);
+        self
+    }
+
+    /// Names each new worker and blocking thread with what `name` returns
+    /// (instead of [`thread_name`](Builder::thread_name)'s fixed name).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// static NEXT: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_name_fn(|| format!("app-{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+    ///     .build()?;
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().unwrap().to_string() })).unwrap();
+    /// assert!(name.starts_with("app-"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn thread_name_fn(&mut self, name: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
+        self.threads.name_fn = Some(Arc::new(name));
+        self
+    }
+
+    /// Runs `hook` on every worker and blocking thread as it starts, before
+    /// it runs anything else.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let count = started.clone();
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || {
+    ///         count.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+    /// assert!(started.load(Ordering::SeqCst) >= 3); // two workers and a blocking thread
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn on_thread_start(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.threads.on_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` on every worker and blocking thread as it stops (after
+    /// its last task or job, also when the runtime shuts down).
+    pub fn on_thread_stop(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.threads.on_stop = Some(Arc::new(hook));
         self
     }
 
     /// The configured thread name.
     #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn get_thread_name(&self) -> &str {
-        &self.thread_name
+        &self.threads.name
     }
 
     /// The name of the runtime's threads (default `runtime-worker`; the
     /// reactor thread gets `-reactor` appended, blocking threads `-blocking`).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
-        self.thread_name = name.into();
+        self.threads.name = name.into();
         self
     }
 
@@ -363,8 +422,7 @@ impl<A: Assembly> Builder<A> {
             worker_threads: self.worker_threads,
             max_blocking_threads: self.max_blocking_threads,
             blocking_keep_alive: self.blocking_keep_alive,
-            thread_name: self.thread_name.clone(),
-            thread_stack_size: self.thread_stack_size,
+            threads: self.threads.clone(),
             monitor: self.monitor.clone(),
             guards: self.guards,
             seed: self.seed,
@@ -403,9 +461,8 @@ impl<A: Assembly> Builder<A> {
             }
             Scheduler::MultiThread(_) => None,
         };
-        let blocking_threads =
-            ThreadSpec { name: format!("{}-blocking", self.thread_name), stack_size: self.thread_stack_size };
-        let worker_threads = ThreadSpec { name: self.thread_name.clone(), stack_size: self.thread_stack_size };
+        let worker_threads = self.threads.clone();
+        let blocking_threads = ThreadSpec { name: format!("{}-blocking", self.threads.name), ..self.threads.clone() };
         let inner = Arc::new_cyclic(|weak: &Weak<HandleInner>| {
             let weak = weak.clone();
             // Blocking threads run inside the runtime's context (they may spawn).
@@ -428,10 +485,8 @@ impl<A: Assembly> Builder<A> {
                 unreachable!("locals exist only for multi-thread")
             };
             let (shared, worker_handle) = (shared.clone(), handle.clone());
-            let spawned = worker_threads.builder().spawn(move || {
-                let _context = context::enter(worker_handle, true);
-                multi_thread::run(shared, index, local);
-            });
+            let spawned = worker_threads
+                .spawn(move || context::enter(worker_handle, true), move || multi_thread::run(shared, index, local));
             match spawned {
                 Ok(thread) => threads.push(thread),
                 Err(error) => {
