@@ -37,12 +37,19 @@ fn reentrant_waker(on_drop: impl FnOnce() + Send + 'static) -> Waker {
 
 /// Polls `future` with `waker` (which the future stores), gives up this
 /// thread's clone, then polls with a no-op waker, which displaces it.
-fn poll_then_displace<F: Future>(future: std::pin::Pin<&mut F>, waker: Waker) -> std::pin::Pin<&mut F> {
-    let mut future = future;
+fn poll_then_displace<F: Future>(mut future: std::pin::Pin<&mut F>, waker: Waker) -> std::pin::Pin<&mut F> {
     assert!(future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
     drop(waker);
     assert!(poll_once(future.as_mut()).is_pending());
     future
+}
+
+/// Polls `future` with `waker` (which the future stores), gives up this
+/// thread's clone, then drops the future, which leaves the waiters with it.
+fn poll_then_cancel<F: Future>(future: F, waker: Waker) {
+    let mut future = pin!(future);
+    assert!(future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
 }
 
 #[test]
@@ -63,11 +70,7 @@ fn broadcast_recv_cancelled_with_a_waker_that_sends() {
         let (tx, mut rx) = broadcast::channel::<u32>(4);
         let sender = tx.clone();
         let waker = reentrant_waker(move || sender.send(1).map(drop).unwrap());
-        {
-            let mut recv = pin!(rx.recv());
-            assert!(recv.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
-            drop(waker);
-        }
+        poll_then_cancel(rx.recv(), waker);
         assert_eq!(rx.try_recv(), Ok(1));
     });
 }
@@ -91,11 +94,7 @@ fn semaphore_acquire_cancelled_with_a_waker_that_releases() {
         let semaphore = Arc::new(Semaphore::new(0));
         let releaser = semaphore.clone();
         let waker = reentrant_waker(move || releaser.add_permits(1));
-        {
-            let mut acquire = pin!(semaphore.acquire());
-            assert!(acquire.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
-            drop(waker);
-        }
+        poll_then_cancel(semaphore.acquire(), waker);
         assert_eq!(semaphore.available_permits(), 1);
     });
 }
@@ -131,11 +130,7 @@ fn notified_cancelled_with_a_waker_that_notifies() {
         let notify = Arc::new(Notify::new());
         let notifier = notify.clone();
         let waker = reentrant_waker(move || notifier.notify_one());
-        {
-            let mut notified = pin!(notify.notified());
-            assert!(notified.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
-            drop(waker);
-        }
+        poll_then_cancel(notify.notified(), waker);
         assert!(poll_once(pin!(notify.notified())).is_ready(), "the drop's permit was stored");
     });
 }

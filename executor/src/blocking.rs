@@ -15,10 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::sync::lock;
 use crate::task::{self, JoinHandle, Notified, Schedule};
-use crate::thread_spec::ThreadSpec;
-
-/// Called on each new pool thread, before its first job (enters the runtime context).
-pub(crate) type ThreadStart = Arc<dyn Fn() + Send + Sync>;
+use crate::thread_spec::{Hook, ThreadSpec};
 
 /// A pool of threads for blocking work.
 pub(crate) struct BlockingPool {
@@ -34,9 +31,10 @@ struct Shared {
     max_threads: usize,
     keep_alive: Duration,
     threads: ThreadSpec,
-    on_thread_start: ThreadStart,
+    /// Run on each new pool thread before its first job: enters the runtime's context.
+    enter_context: Hook,
     /// Called when the last job in flight finishes (`busy` turns false).
-    on_quiet: Option<ThreadStart>,
+    on_quiet: Option<Hook>,
 }
 
 #[derive(Default)]
@@ -85,8 +83,8 @@ impl BlockingPool {
         max_threads: usize,
         keep_alive: Duration,
         threads: ThreadSpec,
-        on_thread_start: ThreadStart,
-        on_quiet: Option<ThreadStart>,
+        enter_context: Hook,
+        on_quiet: Option<Hook>,
     ) -> Self {
         let shared = Shared {
             state: Mutex::new(State::default()),
@@ -95,7 +93,7 @@ impl BlockingPool {
             max_threads: max_threads.max(1),
             keep_alive,
             threads,
-            on_thread_start,
+            enter_context,
             on_quiet,
         };
         BlockingPool { shared: Arc::new(shared) }
@@ -203,7 +201,7 @@ impl Shared {
     /// Starts a pool thread, already counted in `threads`; false when the OS
     /// refuses it (the caller takes the count back).
     fn start_thread(this: &Arc<Shared>) -> bool {
-        let (pool, enter) = (this.clone(), this.on_thread_start.clone());
+        let (pool, enter) = (this.clone(), this.enter_context.clone());
         this.threads.spawn(move || enter(), move || pool.run()).is_ok()
     }
 

@@ -58,18 +58,17 @@ impl<T> Shared<T> {
     }
 
     fn version(&self) -> usize {
-        // Acquire: pairs with the AcqRel of the send that bumped it, after writing the value.
-        self.version.load(Acquire) & !CLOSED
+        self.version_and_closed().0
     }
 
     fn is_closed(&self) -> bool {
-        self.version.load(Acquire) & CLOSED != 0
+        self.version_and_closed().1
     }
 
     /// The version and whether the sender is gone, from one load: two loads
     /// could see the close and not the send just before it.
     fn version_and_closed(&self) -> (usize, bool) {
-        // Acquire: as in `version`.
+        // Acquire: pairs with the AcqRel of the send that bumped it, after writing the value.
         let word = self.version.load(Acquire);
         (word & !CLOSED, word & CLOSED != 0)
     }

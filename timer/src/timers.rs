@@ -257,13 +257,21 @@ impl Timers {
     /// wakes itself when no timer is due), through `wake`.
     pub fn fire(&self, wakers: &mut Vec<Waker>, wake: &mut dyn FnMut(&mut Vec<Waker>)) {
         // The lock-free look first: most looks of a busy runtime find nothing due.
+        // No timers: no clock read either (busy workers look often).
         let earliest = self.earliest();
-        if earliest == NEVER || self.common.now_tick(self.common.clock.now()) < earliest {
+        if earliest == NEVER {
             return;
         }
+        let now = self.common.now_tick(self.common.clock.now());
+        if now < earliest {
+            return;
+        }
+        // A `now` read before the lock: a firing that held it meanwhile took
+        // at most what is due by a later `now`, and what this one leaves is
+        // due for the next look.
         let _firing = lock(&self.common.firing);
         let before = wakers.len();
-        self.fire_at(self.common.now_tick(self.common.clock.now()), wakers);
+        self.fire_at(now, wakers);
         if wakers.len() > before {
             wake(wakers);
         }

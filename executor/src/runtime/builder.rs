@@ -467,14 +467,14 @@ impl<A: Assembly> Builder<A> {
         let inner = Arc::new_cyclic(|weak: &Weak<HandleInner>| {
             let weak = weak.clone();
             // Blocking threads run inside the runtime's context (they may spawn).
-            let on_start = Arc::new(move || {
+            let enter_context = Arc::new(move || {
                 if let Some(inner) = weak.upgrade() {
                     std::mem::forget(context::enter(Handle { inner }, false));
                 }
             });
             HandleInner {
                 scheduler,
-                blocking: BlockingPool::new(max, keep_alive, blocking_threads, on_start, on_quiet),
+                blocking: BlockingPool::new(max, keep_alive, blocking_threads, enter_context, on_quiet),
                 services: self.services.clone(),
                 seed,
             }

@@ -96,7 +96,7 @@ pub(crate) fn may_block() -> bool {
 /// Panics, saying what to do instead, when this thread drives tasks.
 #[track_caller]
 pub(crate) fn assert_may_block() {
-    if DRIVING.with(Cell::get) {
+    if !may_block() {
         panic!(
             "`block_on` was called on a thread that is running asynchronous tasks (a runtime worker, \
              or inside another `block_on`); blocking it would stall those tasks. Inside async code, \

@@ -385,10 +385,8 @@ unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
         // SAFETY: JOIN_WAKER is clear after our transition: the cell is ours.
         cell.join_waker.with_mut(|waker| unsafe { *waker = None });
     }
-    if cell.header.state.ref_dec() {
-        // SAFETY: that was the last reference (invariant 4).
-        unsafe { dealloc::<F, S>(ptr) };
-    }
+    // SAFETY: the JoinHandle's reference, given up here.
+    unsafe { drop_reference::<F, S>(ptr) };
 }
 
 unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
@@ -397,9 +395,9 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: we set RUNNING: our reference is now the running one.
         unsafe { cancel_and_complete::<F, S>(ptr) };
-    } else if cell.header.state.ref_dec() {
-        // SAFETY: that was the last reference (invariant 4).
-        unsafe { dealloc::<F, S>(ptr) };
+    } else {
+        // SAFETY: the caller's reference, given up here.
+        unsafe { drop_reference::<F, S>(ptr) };
     }
 }
 
