@@ -13,12 +13,10 @@
 mod feed;
 mod file;
 mod jobs;
-mod open_options;
 mod ops;
 mod read_dir;
 
-pub use file::File;
-pub use open_options::OpenOptions;
+pub use file::{File, OpenOptions};
 pub use ops::{
     canonicalize, copy, create_dir, create_dir_all, metadata, read, read_to_string, remove_dir, remove_dir_all,
     remove_file, rename, symlink_metadata, write,

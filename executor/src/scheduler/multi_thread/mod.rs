@@ -1,14 +1,11 @@
-//! The work-stealing scheduler: its workers (`worker`, with how they find
-//! work beyond their own queue), what they share (`shared`), and which of
-//! them sleep (`idle`). The protocol is in `worker`'s module docs.
+//! The work-stealing scheduler: its workers and what they share (`worker`,
+//! one file because each side calls the other: a wake queues on the current
+//! worker, a worker reads the shared queues), and which of them sleep
+//! (`idle`). The protocol is in `worker`'s module docs.
 
 pub(crate) mod idle;
-#[cfg(not(loom))]
-pub(crate) mod shared;
 #[cfg(not(loom))]
 pub(crate) mod worker;
 
 #[cfg(not(loom))]
-pub(crate) use shared::{new, Shared};
-#[cfg(not(loom))]
-pub(crate) use worker::{current_index, run, EVENT_INTERVAL};
+pub(crate) use worker::{current_index, new, run, Shared, EVENT_INTERVAL};
