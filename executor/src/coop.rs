@@ -24,7 +24,7 @@ use pin_project_lite::pin_project;
 /// never meet the limit, few enough that a hog yields within microseconds.
 pub const BUDGET: u8 = 128;
 
-thread_local! {
+crate::sync::thread_local! {
     /// The running poll's units left; `None` when unconstrained.
     static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
 }
@@ -45,7 +45,7 @@ pub(crate) fn unbudgeted<R>(f: impl FnOnce() -> R) -> R {
 /// Whether the running poll has spent its whole budget: called at the end of
 /// a task poll, it tells the scheduler the task is a hog.
 pub(crate) fn is_spent() -> bool {
-    LEFT.get() == Some(0)
+    LEFT.with(Cell::get) == Some(0)
 }
 
 /// Runs `f` with `budget`, then restores the previous one (also on panic).
@@ -53,10 +53,10 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            LEFT.set(self.0);
+            LEFT.with(|cell| cell.set(self.0));
         }
     }
-    let _restore = Restore(LEFT.replace(budget));
+    let _restore = Restore(LEFT.with(|cell| cell.replace(budget)));
     f()
 }
 
@@ -83,7 +83,7 @@ fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    match LEFT.get() {
+    match LEFT.with(Cell::get) {
         None => Poll::Ready(RestoreOnPending { spent: false }),
         Some(0) => {
             // The wake during our own poll reschedules the task at the back.
@@ -91,7 +91,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             Poll::Pending
         }
         Some(left) => {
-            LEFT.set(Some(left - 1));
+            LEFT.with(|cell| cell.set(Some(left - 1)));
             Poll::Ready(RestoreOnPending { spent: true })
         }
     }
@@ -115,8 +115,8 @@ impl RestoreOnPending {
 impl Drop for RestoreOnPending {
     fn drop(&mut self) {
         if self.spent {
-            if let Some(left) = LEFT.get() {
-                LEFT.set(Some(left.saturating_add(1).min(BUDGET)));
+            if let Some(left) = LEFT.with(Cell::get) {
+                LEFT.with(|cell| cell.set(Some(left.saturating_add(1).min(BUDGET))));
             }
         }
     }
@@ -201,7 +201,7 @@ impl<F: Future> Future for Unconstrained<F> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn has_budget_remaining() -> bool {
-    LEFT.get() != Some(0)
+    LEFT.with(Cell::get) != Some(0)
 }
 
 /// Makes `future` take part in the cooperative budget as the runtime's own

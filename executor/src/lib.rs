@@ -34,7 +34,6 @@ pub mod coop;
 mod diagnostics;
 #[allow(unsafe_code)] // the run queues' ring of slots (ARCHITECTURE.md, "Where unsafe lives")
 mod queue;
-#[cfg(not(loom))]
 mod runtime;
 mod scheduler;
 #[allow(unsafe_code)] // the task cell (its API modules deny unsafe code again)
@@ -54,7 +53,8 @@ pub use runtime::default_runtime::{
     block_on, default_handle, set_default_builder, spawn, spawn_blocking, spawn_blocking_mandatory, with_current_or,
 };
 #[cfg(not(loom))]
-pub use runtime::{Assembly, Builder, Engine, Handle, Poller, Runtime, RuntimeFlavor, Service, TryCurrentError, Wait};
+pub use runtime::{Assembly, Builder, Engine, Handle, Runtime, RuntimeFlavor, TryCurrentError};
+pub use runtime::{Poller, Service, Wait};
 #[cfg(not(loom))]
 pub use scheduler::guards::Guard;
 #[cfg(not(loom))]

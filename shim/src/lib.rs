@@ -4,7 +4,8 @@
 //! (`pub(crate) use runtime_shim as sync;`) instead of keeping a copy.
 //!
 //! Only what both sides offer is here: atomics, `Arc`, `Mutex`, `RwLock` and
-//! `Condvar`, threads, a poison-ignoring [`lock`], and an [`UnsafeCell`] with
+//! `Condvar`, threads and their `thread_local!` (loom's threads share one OS
+//! thread, so a model's thread-locals must be loom's), a poison-ignoring [`lock`], and an [`UnsafeCell`] with
 //! loom's closure-based access.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
@@ -24,8 +25,28 @@ pub use std::{
         atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize},
         Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     },
-    thread,
+    thread, thread_local,
 };
+
+#[cfg(loom)]
+#[doc(hidden)]
+pub use loom as __loom;
+
+/// `thread_local!` under loom, which also takes std's `const { .. }`
+/// initialiser (loom's own macro does not parse it).
+#[cfg(loom)]
+#[macro_export]
+macro_rules! thread_local {
+    () => {};
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+        $crate::__loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
+        $crate::thread_local!($($rest)*);
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+        $crate::__loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
+        $crate::thread_local!($($rest)*);
+    };
+}
 
 /// Locks `mutex`, ignoring poison. Every lock in `runtime` guards state that
 /// stays whole across a panic: no user code runs while one is held (wakers

@@ -99,7 +99,7 @@ struct ThreadMonitor {
     times: Arc<PollTimes>,
 }
 
-thread_local! {
+crate::sync::thread_local! {
     static MONITOR: RefCell<Option<ThreadMonitor>> = const { RefCell::new(None) };
 }
 

@@ -5,11 +5,8 @@
 
 #[cfg(not(loom))]
 pub(crate) mod current_thread;
-#[cfg(not(loom))]
 pub(crate) mod guards;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
-#[cfg(not(loom))]
 pub(crate) mod seed;
-#[cfg(not(loom))]
 pub(crate) mod wake_batch;

@@ -17,7 +17,7 @@ use std::task::Waker;
 use crate::task::Notified;
 use std::sync::Arc;
 
-thread_local! {
+crate::sync::thread_local! {
     /// Set while [`wake_all`] runs on this thread: remote wake-ups collect
     /// here, per runtime queue, and are queued together.
     static BATCH: RefCell<Option<Batches>> = const { RefCell::new(None) };

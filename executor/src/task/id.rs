@@ -20,7 +20,7 @@ const BLOCK: u64 = 1024;
 
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 
-thread_local! {
+crate::sync::thread_local! {
     /// This thread's unused ids: the next, and the end of its block.
     static RESERVED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
     /// The task being polled (or dropped) on this thread, and the coarse
@@ -48,13 +48,13 @@ fn with_current<R>(f: impl FnOnce(&Header) -> R) -> Option<R> {
 impl Id {
     /// A new id.
     pub(crate) fn next() -> Id {
-        let (mut next, mut end) = RESERVED.get();
+        let (mut next, mut end) = RESERVED.with(Cell::get);
         if next == end {
             // Relaxed: uniqueness needs only the atomicity of the add.
             next = NEXT_BLOCK.fetch_add(BLOCK, Relaxed);
             end = next + BLOCK;
         }
-        RESERVED.set((next + 1, end));
+        RESERVED.with(|cell| cell.set((next + 1, end)));
         Id(NonZeroU64::new(next).unwrap_or_else(|| unreachable!("ids start at 1")))
     }
 

@@ -22,7 +22,6 @@ pub(crate) mod join_set;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod owned;
-#[cfg(not(loom))]
 pub(crate) mod pinned;
 mod raw;
 pub(crate) mod state;

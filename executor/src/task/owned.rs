@@ -44,9 +44,15 @@ impl OwnedTasks {
     }
 
     fn shard(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
-        // Fibonacci hashing of the address spreads consecutive allocations.
-        let hash = (ptr.as_ptr() as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        &self.shards[(hash >> 58) as usize % self.shards.len()]
+        // Fibonacci hashing of the address spreads consecutive allocations;
+        // under loom the task's id: a model must be deterministic, and
+        // addresses differ from one execution to the next.
+        #[cfg(not(loom))]
+        let key = (ptr.as_ptr() as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
+        #[cfg(loom)]
+        // SAFETY: the caller holds a reference to the task.
+        let key = unsafe { ptr.as_ref() }.id.as_u64();
+        &self.shards[key as usize % self.shards.len()]
     }
 
     /// Makes a task of `future` owned by this list. Returns the `Notified` to

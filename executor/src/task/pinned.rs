@@ -20,10 +20,10 @@ use std::future::Future;
 use std::ptr::NonNull;
 
 use crate::queue::inject::Inject;
-use crate::sync::Arc;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
+use std::sync::Arc;
 
-thread_local! {
+crate::sync::thread_local! {
     /// The local tasks of the loop running on this thread.
     static CURRENT: RefCell<Option<Arc<LocalTasks>>> = const { RefCell::new(None) };
 }
@@ -195,7 +195,7 @@ impl std::fmt::Debug for LocalTasks {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use std::cell::Cell;
     use std::rc::Rc;

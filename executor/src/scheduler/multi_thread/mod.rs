@@ -4,8 +4,6 @@
 //! (`idle`). The protocol is in `worker`'s module docs.
 
 pub(crate) mod idle;
-#[cfg(not(loom))]
 pub(crate) mod worker;
 
-#[cfg(not(loom))]
 pub(crate) use worker::{current_index, new, run, Shared, EVENT_INTERVAL};

@@ -41,7 +41,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::coop;
 use crate::diagnostics::metrics::WorkerMetrics;
@@ -51,10 +51,11 @@ use crate::scheduler::guards::{Guard, Guards};
 use crate::scheduler::multi_thread::idle::Idle;
 use crate::scheduler::park::{Parker, Unparked};
 use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
-use crate::sync::Arc;
+use crate::sync::{AtomicBool, AtomicU32};
 use crate::task::pinned::LocalTasks;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 use crate::Poller;
+use std::sync::Arc;
 
 /// Polls between forced checks of the injector (a prime, as tokio's and Go's
 /// ticks, so it does not fall into step with a program's own periods).
@@ -310,7 +311,7 @@ pub(super) struct Core {
     laggards_looked_at: u32,
 }
 
-thread_local! {
+crate::sync::thread_local! {
     static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
 }
 
@@ -663,5 +664,125 @@ mod tests {
         ];
         let counters = std::mem::offset_of!(Remote, metrics) / 128;
         assert!(others_read.iter().all(|&offset| offset / 128 != counters), "{others_read:?}");
+    }
+}
+
+/// The assembled scheduler under loom, as tokio's `loom_multi_thread`: real
+/// workers running [`run`], tasks spawned, woken and yielding while the
+/// runtime shuts down.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::sync::{lock, thread, AtomicUsize, Mutex};
+    use std::panic::Location;
+    use std::pin::Pin;
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::task::{Context, Poll, Waker};
+
+    /// Counts its drops: every future must be dropped exactly once, by the
+    /// thread that completes or cancels it.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// Wakes itself `times` times, then completes.
+    fn yielding(times: usize, counted: Counted) -> impl Future<Output = ()> + Send {
+        let mut left = times;
+        std::future::poll_fn(move |cx: &mut Context<'_>| {
+            let _keep = &counted;
+            if left == 0 {
+                return Poll::Ready(());
+            }
+            left -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+    }
+
+    /// Pending until woken from outside: its waker goes to `slot`.
+    fn woken_from_outside(slot: Arc<Mutex<Option<Waker>>>, counted: Counted) -> impl Future<Output = ()> + Send {
+        let mut registered = false;
+        std::future::poll_fn(move |cx: &mut Context<'_>| {
+            let _keep = &counted;
+            if registered {
+                return Poll::Ready(());
+            }
+            registered = true;
+            *lock(&slot) = Some(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+
+    fn start(workers: usize) -> (Arc<Shared>, Vec<thread::JoinHandle<()>>) {
+        let monitor = Arc::new(monitor::Config::default());
+        let (shared, locals) = new(workers, None, Guards::ALL, monitor, None);
+        let threads = locals
+            .into_iter()
+            .enumerate()
+            .map(|(index, local)| {
+                let shared = shared.clone();
+                thread::spawn(move || run(shared, index, local))
+            })
+            .collect();
+        (shared, threads)
+    }
+
+    fn stop(shared: &Arc<Shared>, threads: Vec<thread::JoinHandle<()>>) {
+        shared.signal_shutdown();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        shared.shutdown_tasks();
+    }
+
+    /// A task that yields races shutdown on one worker, with a wake from
+    /// outside in flight: every worker returns and each future is dropped
+    /// exactly once, whether it completed or was cancelled (a lost wake
+    /// would deadlock the model, a double drop or a leak fails the count).
+    #[test]
+    fn loom_multi_thread_shutdown_with_tasks_in_flight() {
+        loom::model(|| {
+            let (shared, threads) = start(1);
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot = Arc::new(Mutex::new(None::<Waker>));
+            let here = Location::caller();
+            drop(shared.spawn(yielding(1, Counted(drops.clone())), here));
+            drop(shared.spawn(woken_from_outside(slot.clone(), Counted(drops.clone())), here));
+            let waker = {
+                let slot = slot.clone();
+                thread::spawn(move || {
+                    if let Some(waker) = lock(&slot).take() {
+                        waker.wake();
+                    }
+                })
+            };
+            stop(&shared, threads);
+            waker.join().unwrap();
+            drop(lock(&slot).take());
+            assert_eq!(drops.load(SeqCst), 2);
+            assert_eq!(shared.owned.len(), 0);
+        });
+    }
+
+    /// Two workers: a task queued on one may be stolen by the other while
+    /// both shut down; the task completes or is cancelled, once.
+    #[test]
+    fn loom_multi_thread_steal_racing_shutdown() {
+        // One preemption: two whole workers and the spawner at two run for minutes.
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(1);
+        model.check(|| {
+            let (shared, threads) = start(2);
+            let drops = Arc::new(AtomicUsize::new(0));
+            let here = Location::caller();
+            drop(shared.spawn(yielding(1, Counted(drops.clone())), here));
+            stop(&shared, threads);
+            assert_eq!(drops.load(SeqCst), 1);
+            assert_eq!(shared.owned.len(), 0);
+        });
     }
 }
