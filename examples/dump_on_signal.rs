@@ -37,11 +37,9 @@ async fn main() -> std::io::Result<()> {
     println!("pid {}: send SIGUSR1 for a task dump, SIGTERM or Ctrl-C to stop", std::process::id());
     loop {
         runtime::select! {
-            _ = futures_util::FutureExt::fuse(dump_requests.recv()) => {
-                print!("{}", runtime::Handle::current().dump());
-            }
-            _ = futures_util::FutureExt::fuse(terminate.recv()) => break,
-            _ = futures_util::FutureExt::fuse(runtime::signal::ctrl_c()) => break,
+            _ = dump_requests.recv() => print!("{}", runtime::Handle::current().dump()),
+            _ = terminate.recv() => break,
+            _ = runtime::signal::ctrl_c() => break,
         }
     }
     drop((guard, tx));

@@ -59,6 +59,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod default;
+mod macros;
+#[doc(hidden)]
+pub use macros::__private;
 mod runtime;
 
 pub use default::{block_on, spawn, spawn_blocking};
@@ -96,8 +99,6 @@ pub mod task {
 pub mod sync {
     pub use runtime_sync::*;
 }
-
-pub use futures_util::{join, select, try_join};
 
 /// Pins values on the stack, shadowing each name with a `Pin<&mut T>` (as
 /// tokio's `pin!`): `pin!(a, b);`, or `pin! { let fut = async { .. }; }`.

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::future::pending;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use runtime::task::{self, JoinSet};
 use support::{both_flavors, watchdog, DropCounter};
 
@@ -180,27 +179,6 @@ fn every_task_has_an_id_and_sees_it_while_running_and_dropping() {
             });
         }
         assert_eq!(task::try_id(), None, "outside any task");
-    });
-}
-
-#[test]
-fn join_try_join_and_select_are_re_exported() {
-    watchdog(LIMIT, || {
-        runtime::block_on(async {
-            let (a, b) = runtime::join!(async { 1 }, async { 2 });
-            assert_eq!(a + b, 3);
-            let ok: Result<(u8, u8), &str> = runtime::try_join!(async { Ok(1) }, async { Ok(2) });
-            assert_eq!(ok, Ok((1, 2)));
-            let err: Result<(u8, u8), &str> = runtime::try_join!(async { Ok(1) }, async { Err("no") });
-            assert_eq!(err, Err("no"));
-            let mut never = pending::<u8>().fuse();
-            let mut soon = Box::pin(runtime::time::sleep(Duration::from_millis(1)).fuse());
-            let picked = runtime::select! {
-                _ = never => "never",
-                () = soon => "soon",
-            };
-            assert_eq!(picked, "soon");
-        });
     });
 }
 

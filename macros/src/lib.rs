@@ -1,4 +1,5 @@
-//! `#[runtime::main]` and `#[runtime::test]`: run an `async fn` on a runtime.
+//! `#[runtime::main]` and `#[runtime::test]`: run an `async fn` on a runtime;
+//! and `select!`'s pattern helper (the macro itself is the facade's).
 //!
 //! Written on `proc_macro` alone: the function's body becomes the future given
 //! to `block_on`, and every mistake becomes a `compile_error!` at the tokens
@@ -7,6 +8,16 @@
 #![forbid(unsafe_code)]
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+mod select;
+
+/// For `runtime::select!` only: a branch's pattern without `ref` and `mut`,
+/// to check an output against before the handler binds it.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __select_clean_pattern(pattern: TokenStream) -> TokenStream {
+    select::clean_pattern(pattern)
+}
 
 /// Runs `async fn main` on a new runtime.
 ///

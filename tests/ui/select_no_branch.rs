@@ -1,0 +1,5 @@
+fn main() {
+    runtime::block_on(async {
+        let _: () = runtime::select! {};
+    });
+}
