@@ -180,6 +180,35 @@ fn loom_task_join_waker_registration_racing_completion() {
     });
 }
 
+/// The handle replaces its join waker (a poll from another waker) while the
+/// task completes: the runtime may wake the old waker and unset JOIN_WAKER
+/// between the handle's look at the state and its own unset; the new waker
+/// is then never stored, and the handle finds the output. (Run with debug
+/// assertions: the unset asserted JOIN_WAKER before looking at COMPLETE.)
+#[test]
+fn loom_task_join_waker_replaced_racing_completion() {
+    loom::model(|| {
+        let queue = Queue::default();
+        let (mut handle, waker, _drops) = two_polls(&queue);
+        queue.run_all();
+        let counting = |woken: &Arc<AtomicUsize>| {
+            let woken = woken.clone();
+            waker_fn::waker_fn(move || {
+                woken.fetch_add(1, SeqCst);
+            })
+        };
+        let (old, new) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        assert!(Pin::new(&mut handle).poll(&mut Context::from_waker(&counting(&old))).is_pending());
+        let completing = wake_and_run(&queue, &waker);
+        let second = Pin::new(&mut handle).poll(&mut Context::from_waker(&counting(&new)));
+        completing.join().unwrap();
+        if second.is_pending() {
+            assert_eq!(new.load(SeqCst), 1, "completion wakes the waker that replaced the first");
+            assert!(poll_once(&mut handle).is_ready());
+        }
+    });
+}
+
 /// A scheduler that checks, from inside its submit, that the task it just
 /// queued is still allocated: its own drop (with the task's cell) sets `freed`.
 struct Probe {

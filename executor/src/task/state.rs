@@ -276,10 +276,12 @@ impl State {
     /// completed first (the runtime may be reading the cell).
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            debug_assert!(s.is_join_interested());
             if s.is_complete() {
+                // The runtime may have unset JOIN_WAKER already, after waking it.
                 return (None, Err(s));
             }
+            debug_assert!(s.is_join_waker_set());
             (Some(Snapshot(s.0 & !JOIN_WAKER)), Ok(()))
         })
     }
