@@ -19,7 +19,7 @@ async fn main() {
     println!(
         "{tasks} tasks spawned and joined in {elapsed:?} ({:.0} ns each) on {} workers; {} polls, {} steals",
         elapsed.as_nanos() as f64 / tasks as f64,
-        metrics.workers,
+        metrics.num_workers(),
         metrics.polls(),
         metrics.steals(),
     );

@@ -62,7 +62,7 @@ mod default;
 mod macros;
 #[doc(hidden)]
 pub use macros::__private;
-mod runtime;
+pub mod runtime;
 
 pub use default::{block_on, spawn, spawn_blocking};
 pub use runtime::{Builder, Runtime, WithReactor};

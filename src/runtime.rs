@@ -1,4 +1,7 @@
-//! `Builder` and `Runtime`: the executor with its reactor thread attached.
+//! The runtime itself, at tokio's path (`runtime::runtime::Builder`, as
+//! `tokio::runtime::Builder`); the crate root has the same names.
+//! [`Builder`] and [`Runtime`] are the executor with its reactor thread and
+//! timers attached; the rest is the executor's.
 
 use std::future::Future;
 use std::io;
@@ -10,7 +13,8 @@ use runtime_io::IoDriver;
 use runtime_reactor::Driver as Reactor;
 use runtime_timer::{TimerDriver, Timers};
 
-use crate::{Handle, JoinHandle};
+use crate::JoinHandle;
+pub use runtime_executor::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
 /// The facade's [`Assembly`](executor::Assembly): the executor with its
 /// reactor thread and the runtime's timers attached. `Builder` builds it.
@@ -147,7 +151,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(task).unwrap(), 5);
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn enter(&self) -> crate::EnterGuard {
+    pub fn enter(&self) -> crate::EnterGuard<'_> {
         self.handle().enter()
     }
 

@@ -369,10 +369,10 @@ fn the_reactor_thread_takes_over_while_every_worker_is_blocked() {
             release_rx.recv().unwrap();
         });
         started_rx.recv().unwrap();
-        let before = handle.metrics().reactor_events;
+        let before = handle.metrics().reactor_events();
         let _client = std::net::TcpStream::connect(addr).unwrap();
         // The connection's event is collected by the reactor thread, not lost.
-        support::wait_until(Duration::from_secs(10), || handle.metrics().reactor_events > before);
+        support::wait_until(Duration::from_secs(10), || handle.metrics().reactor_events() > before);
         release_tx.send(()).unwrap();
         rt.block_on(blocker).unwrap();
         rt.block_on(accepted).unwrap();

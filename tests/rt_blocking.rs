@@ -41,7 +41,7 @@ fn the_pool_grows_on_demand_up_to_its_cap_and_queues_the_rest() {
                 })
             })
             .collect();
-        wait_until(LIMIT, || rt.handle().metrics().blocking_threads == 4);
+        wait_until(LIMIT, || rt.handle().metrics().num_blocking_threads() == 4);
         gate.wait();
         let results: Vec<_> = rt.block_on(async {
             let mut results = Vec::new();
@@ -51,7 +51,7 @@ fn the_pool_grows_on_demand_up_to_its_cap_and_queues_the_rest() {
             results
         });
         assert_eq!(results, (0..8).collect::<Vec<_>>());
-        assert_eq!(rt.handle().metrics().blocking_threads, 4, "the pool never passes its cap");
+        assert_eq!(rt.handle().metrics().num_blocking_threads(), 4, "the pool never passes its cap");
     });
 }
 
@@ -64,8 +64,8 @@ fn idle_threads_exit_after_keep_alive() {
             .build()
             .unwrap();
         rt.block_on(rt.spawn_blocking(|| ())).unwrap();
-        assert_eq!(rt.handle().metrics().blocking_threads, 1);
-        wait_until(LIMIT, || rt.handle().metrics().blocking_threads == 0);
+        assert_eq!(rt.handle().metrics().num_blocking_threads(), 1);
+        wait_until(LIMIT, || rt.handle().metrics().num_blocking_threads() == 0);
         // A new job starts a new thread.
         assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
     });
@@ -79,9 +79,9 @@ fn an_idle_thread_is_reused_instead_of_starting_another() {
             assert_eq!(rt.block_on(rt.spawn_blocking(move || i)).unwrap(), i);
             // The result can arrive before the thread counts itself idle; a job
             // submitted in that instant rightly starts a thread rather than wait.
-            wait_until(LIMIT, || rt.handle().metrics().idle_blocking_threads == 1);
+            wait_until(LIMIT, || rt.handle().metrics().num_idle_blocking_threads() == 1);
         }
-        assert_eq!(rt.handle().metrics().blocking_threads, 1);
+        assert_eq!(rt.handle().metrics().num_blocking_threads(), 1);
     });
 }
 
@@ -101,15 +101,15 @@ fn blocking_threads_run_inside_the_runtime_context() {
 fn metrics_count_polls_and_pushes() {
     watchdog(LIMIT, || {
         let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
-        let before = rt.handle().metrics();
+        let metrics = rt.handle().metrics();
+        let polls_before = metrics.polls();
         rt.block_on(async {
             for _ in 0..100 {
                 runtime::spawn(async {}).await.unwrap();
             }
         });
-        let after = rt.handle().metrics();
-        assert_eq!(after.workers, 2);
-        assert!(after.polls() >= before.polls() + 100);
-        assert!(after.injector_pushes >= 100, "spawns from block_on go through the injector");
+        assert_eq!(metrics.num_workers(), 2);
+        assert!(metrics.polls() >= polls_before + 100);
+        assert!(metrics.injector_pushes() >= 100, "spawns from block_on go through the injector");
     });
 }

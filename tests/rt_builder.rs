@@ -1,5 +1,5 @@
 //! Builder options a tokio program sets: `enable_*`, `thread_keep_alive`,
-//! `thread_stack_size`.
+//! `thread_stack_size`, the thread and park hooks, the two intervals.
 
 mod support;
 
@@ -35,7 +35,7 @@ fn thread_keep_alive_lets_idle_blocking_threads_exit() {
             Builder::new_multi_thread().worker_threads(1).thread_keep_alive(Duration::from_millis(10)).build().unwrap();
         rt.block_on(rt.spawn_blocking(|| 1)).unwrap();
         // The thread waits 10 ms for another job, then exits.
-        wait_until(LIMIT, || rt.handle().metrics().blocking_threads == 0);
+        wait_until(LIMIT, || rt.handle().metrics().num_blocking_threads() == 0);
     });
 }
 
@@ -92,4 +92,94 @@ fn thread_hooks_run_on_every_worker_and_blocking_thread_inside_the_runtime() {
         rt.shutdown_timeout(Duration::from_secs(10));
         wait_until(LIMIT, || stopped.load(SeqCst) == started.load(SeqCst));
     });
+}
+
+#[test]
+fn park_hooks_run_as_a_worker_sleeps_and_wakes_inside_the_runtime() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    watchdog(LIMIT, || {
+        for mut builder in [Builder::new_multi_thread(), Builder::new_current_thread()] {
+            let (parks, unparks, outside) =
+                (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let rt = {
+                let (parks, unparks, outside_park, outside_unpark) =
+                    (parks.clone(), unparks.clone(), outside.clone(), outside.clone());
+                builder
+                    .worker_threads(1)
+                    .on_thread_park(move || {
+                        parks.fetch_add(1, SeqCst);
+                        if runtime::Handle::try_current().is_err() {
+                            outside_park.fetch_add(1, SeqCst);
+                        }
+                    })
+                    .on_thread_unpark(move || {
+                        unparks.fetch_add(1, SeqCst);
+                        if runtime::Handle::try_current().is_err() {
+                            outside_unpark.fetch_add(1, SeqCst);
+                        }
+                    })
+                    .build()
+                    .unwrap()
+            };
+            // A timer makes the worker sleep and wake.
+            rt.block_on(rt.spawn(runtime::time::sleep(Duration::from_millis(5)))).unwrap();
+            wait_until(LIMIT, || parks.load(SeqCst) >= 1 && unparks.load(SeqCst) >= 1);
+            let metrics = rt.metrics();
+            wait_until(LIMIT, || parks.load(SeqCst) as u64 == metrics.worker_park_count(0));
+            assert_eq!(outside.load(SeqCst), 0, "the hooks run inside the runtime's context");
+        }
+    });
+}
+
+/// A task that yields without end keeps its worker's local queue full;
+/// `global_queue_interval` bounds how many of its polls a task spawned from
+/// outside waits behind (the default, 61, almost never gives 5 waits under 10).
+#[test]
+fn global_queue_interval_sets_how_often_the_injector_is_served() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    use std::sync::Arc;
+    watchdog(LIMIT, || {
+        let rt = Builder::new_multi_thread().worker_threads(1).global_queue_interval(3).build().unwrap();
+        let (polls, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let spinner = {
+            let (polls, stop) = (polls.clone(), stop.clone());
+            rt.spawn(async move {
+                while !stop.load(SeqCst) {
+                    polls.fetch_add(1, SeqCst);
+                    runtime::task::yield_now().await;
+                }
+            })
+        };
+        wait_until(LIMIT, || polls.load(SeqCst) > 100);
+        for _ in 0..5 {
+            let at = polls.load(SeqCst);
+            let seen = {
+                let polls = polls.clone();
+                rt.block_on(rt.spawn(async move { polls.load(SeqCst) })).unwrap()
+            };
+            assert!(seen - at < 10, "the outside task waited {} of the spinner's polls", seen - at);
+        }
+        stop.store(true, SeqCst);
+        rt.block_on(spinner).unwrap();
+    });
+}
+
+#[test]
+fn event_interval_builds_a_runtime_whose_io_works_and_zero_is_refused() {
+    watchdog(LIMIT, || {
+        let rt = Builder::new_multi_thread().worker_threads(1).event_interval(1).build().unwrap();
+        rt.block_on(async {
+            let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = runtime::spawn(runtime::net::TcpStream::connect(addr));
+            listener.accept().await.unwrap();
+            client.await.unwrap().unwrap();
+        });
+    });
+    let zero =
+        std::panic::catch_unwind(|| Builder::new_multi_thread().event_interval(0).global_queue_interval(1).build());
+    assert!(zero.is_err());
+    let zero = std::panic::catch_unwind(|| Builder::new_multi_thread().global_queue_interval(0).build());
+    assert!(zero.is_err());
 }

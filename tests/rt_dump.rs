@@ -143,7 +143,7 @@ fn dumps_stay_whole_while_tasks_come_and_go_on_four_workers() {
         // A joined task may still be leaving the task list (its output is
         // out before it is removed): wait for the list to empty, then the
         // dump must agree with the metrics.
-        support::wait_until(LIMIT, || rt.handle().metrics().tasks_alive == 0);
+        support::wait_until(LIMIT, || rt.handle().metrics().num_alive_tasks() == 0);
         assert_eq!(rt.handle().dump().tasks().len(), 0);
     });
 }

@@ -35,8 +35,8 @@ fn try_current_in_a_thread_local_destructor_is_an_error_not_a_panic() {
 fn runtime_enter_makes_spawn_reach_it() {
     let rt = Runtime::new().unwrap();
     let guard = rt.enter();
-    let task = runtime::spawn(async { Handle::current().metrics().workers });
-    assert_eq!(rt.block_on(task).unwrap(), rt.metrics().workers);
+    let task = runtime::spawn(async { Handle::current().metrics().num_workers() });
+    assert_eq!(rt.block_on(task).unwrap(), rt.metrics().num_workers());
     drop(guard);
     assert!(Handle::try_current().is_err(), "the guard left the context");
 }
@@ -57,4 +57,21 @@ fn shutdown_background_does_not_wait_for_a_blocking_job() {
     // Without the zero timeout this returned only after the 20 s job.
     assert!(begun.elapsed() < std::time::Duration::from_secs(10));
     release.send(()).unwrap();
+}
+
+/// tokio's paths: `tokio::runtime::Builder` ports to `runtime::runtime::Builder`,
+/// the same types as the crate root's.
+#[test]
+fn the_runtime_module_has_tokios_names() {
+    use runtime::runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
+    let rt: Runtime = Builder::new_current_thread().enable_all().build().unwrap();
+    let same: &runtime::Runtime = &rt;
+    let guard: EnterGuard<'_> = same.enter();
+    let handle: Handle = Handle::current();
+    assert_eq!(handle.runtime_flavor(), RuntimeFlavor::CurrentThread);
+    let metrics: RuntimeMetrics = handle.metrics();
+    assert_eq!(metrics.num_workers(), 1);
+    drop(guard);
+    let error: TryCurrentError = Handle::try_current().unwrap_err();
+    assert!(error.is_missing_context());
 }

@@ -100,7 +100,7 @@ fn a_hundred_thousand_concurrent_sleeps_all_fire_and_none_early() {
             }
         });
         assert_eq!(early.load(SeqCst), 0);
-        assert_eq!(rt.handle().metrics().timers_pending, 0);
+        assert_eq!(rt.handle().metrics().timers_pending(), 0);
     });
 }
 
@@ -183,14 +183,14 @@ fn dropping_sleeps_cancels_their_timers() {
             let metrics = rt.handle().clone();
             rt.block_on(async move {
                 let handles: Vec<_> = (0..1_000).map(|_| runtime::spawn(sleep(Duration::from_secs(3_600)))).collect();
-                while metrics.metrics().timers_pending < 1_000 {
+                while metrics.metrics().timers_pending() < 1_000 {
                     runtime::task::yield_now().await;
                 }
                 handles.iter().for_each(|handle| handle.abort());
                 for handle in handles {
                     assert!(handle.await.unwrap_err().is_cancelled());
                 }
-                assert_eq!(metrics.metrics().timers_pending, 0);
+                assert_eq!(metrics.metrics().timers_pending(), 0);
             });
             // A timeout around a ready future never registers a timer.
             rt.block_on(async {
@@ -198,7 +198,7 @@ fn dropping_sleeps_cancels_their_timers() {
                     assert_eq!(timeout(Duration::from_secs(1), async { 1 }).await, Ok(1));
                 }
             });
-            assert_eq!(rt.handle().metrics().timers_pending, 0);
+            assert_eq!(rt.handle().metrics().timers_pending(), 0);
         }
     });
 }
@@ -223,7 +223,7 @@ fn reset_moves_a_registered_sleep_both_ways_and_rearms_a_fired_one() {
                 sleep.as_mut().reset(Instant::now() - Duration::from_millis(1));
                 (&mut sleep).await;
             });
-            assert_eq!(rt.handle().metrics().timers_pending, 0);
+            assert_eq!(rt.handle().metrics().timers_pending(), 0);
         }
     });
 }
@@ -250,7 +250,7 @@ fn timeout_returns_the_output_or_elapsed_never_early() {
                 // Ready at once wins even against a zero duration.
                 assert_eq!(timeout(Duration::ZERO, async { 5 }).await, Ok(5));
             });
-            assert_eq!(rt.handle().metrics().timers_pending, 0);
+            assert_eq!(rt.handle().metrics().timers_pending(), 0);
         }
     });
 }
@@ -391,7 +391,7 @@ fn a_sleep_outliving_its_runtime_still_completes() {
         rt.block_on(async {
             assert!(poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx))).await.is_pending());
         });
-        assert_eq!(rt.handle().metrics().timers_pending, 1);
+        assert_eq!(rt.handle().metrics().timers_pending(), 1);
         drop(rt);
         futures_executor_block_on(sleep);
         assert!(Instant::now() >= deadline);

@@ -43,9 +43,10 @@ mod thread_spec;
 mod wake_flag;
 
 pub use diagnostics::dump::{Dump, TaskInfo, TaskState};
-pub use diagnostics::metrics::RuntimeMetrics;
-pub use diagnostics::metrics::POLL_TIME_BUCKETS;
+pub use diagnostics::metrics::{ServiceMetrics, POLL_TIME_BUCKETS};
 pub use diagnostics::monitor::{SlowPoll, SLOW_POLL_ENV};
+#[cfg(not(loom))]
+pub use diagnostics::runtime_metrics::RuntimeMetrics;
 #[cfg(not(loom))]
 pub use runtime::context::EnterGuard;
 #[cfg(not(loom))]

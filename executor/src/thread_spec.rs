@@ -5,8 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// A hook the `Builder` was given.
-pub(crate) type Hook = Arc<dyn Fn() + Send + Sync>;
+pub(crate) use crate::scheduler::config::Hook;
 
 /// A runtime's thread settings.
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use runtime_executor::{Handle, Poller, RuntimeMetrics, Service, Wait};
+use runtime_executor::{Handle, Poller, Service, ServiceMetrics, Wait};
 use runtime_reactor::Handle as ReactorHandle;
 
 /// The reactor a runtime carries, as an executor [`Service`]: the facade's
@@ -21,7 +21,7 @@ impl IoDriver {
 }
 
 impl Service for IoDriver {
-    fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
+    fn fill_metrics(&self, metrics: &mut ServiceMetrics) {
         metrics.reactor_events = self.reactor.events();
         metrics.io_registrations = self.reactor.registrations();
     }

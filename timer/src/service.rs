@@ -6,7 +6,7 @@ use std::task::Waker;
 use std::thread::Thread;
 use std::time::Instant;
 
-use runtime_executor::{Handle, RuntimeFlavor, RuntimeMetrics, Service};
+use runtime_executor::{Handle, RuntimeFlavor, Service, ServiceMetrics};
 use runtime_reactor::Deadlines;
 
 use crate::sync::Arc;
@@ -29,7 +29,7 @@ impl TimerDriver {
 }
 
 impl Service for TimerDriver {
-    fn fill_metrics(&self, metrics: &mut RuntimeMetrics) {
+    fn fill_metrics(&self, metrics: &mut ServiceMetrics) {
         metrics.timers_pending = self.timers.pending();
     }
 

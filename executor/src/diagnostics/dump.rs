@@ -5,7 +5,7 @@
 //! What a dump reads lives in each task's header and costs the hot path one
 //! thread-local access per poll (the task harness already makes it for the
 //! task id), two stores to the header line the poll touches anyway, and a
-//! clock read every [`EVENT_INTERVAL`](crate::scheduler::multi_thread::EVENT_INTERVAL) polls
+//! clock read every [`EVENT_INTERVAL`](crate::scheduler::config::EVENT_INTERVAL) polls
 //! (the coarse stamp below). A resource that returns `Pending` records what
 //! it waits on with one more store ([`waiting_on`](crate::waiting_on),
 //! `task/waiting.rs`, which also turns the record into words).

@@ -11,14 +11,26 @@ use crate::sync::AtomicU64;
 /// of microseconds, the last open-ended (≥ 262 ms).
 pub const POLL_TIME_BUCKETS: usize = 20;
 
-/// One worker's counters. Each is written by its worker only.
+/// One worker's counters. Each is written by its worker only (for the
+/// current-thread flavor: by the thread driving it, one at a time).
 #[derive(Debug, Default)]
 pub(crate) struct WorkerMetrics {
     pub(crate) polls: Counter,
     pub(crate) steals: Counter,
     pub(crate) parks: Counter,
+    pub(crate) unparks: Counter,
+    /// Nanoseconds between waking (or starting) and parking, summed at each park.
+    pub(crate) busy_nanos: Counter,
     /// Poll times, when the runtime keeps them (this file; `monitor.rs` records them).
     pub(crate) poll_times: std::sync::Arc<PollTimes>,
+}
+
+impl WorkerMetrics {
+    /// Adds the time from `since` to now to the busy time.
+    pub(crate) fn add_busy_since(&self, since: std::time::Instant) {
+        let busy = since.elapsed();
+        self.busy_nanos.add(u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX));
+    }
 }
 
 /// A counter with a single writer: increments need no atomic read-modify-write.
@@ -34,8 +46,13 @@ impl Default for Counter {
 impl Counter {
     /// Adds one. Only the owning thread calls this.
     pub(crate) fn incr(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n`. Only the owning thread calls this.
+    pub(crate) fn add(&self, n: u64) {
         // Relaxed: a statistic; the single writer makes load+store exact.
-        self.0.store(self.0.load(Relaxed) + 1, Relaxed);
+        self.0.store(self.0.load(Relaxed) + n, Relaxed);
     }
 
     pub(crate) fn get(&self) -> u64 {
@@ -43,71 +60,17 @@ impl Counter {
     }
 }
 
-/// A snapshot of a runtime's counters, from [`Handle::metrics`](crate::Handle::metrics).
-///
-/// Counters only grow; subtract two snapshots to measure an interval.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a [`Service`](crate::Service) adds to a runtime's metrics
+/// ([`RuntimeMetrics`](crate::RuntimeMetrics) reads it through the service).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RuntimeMetrics {
-    /// Worker threads (1 for the current-thread flavor: the thread in `block_on`).
-    pub workers: usize,
-    /// Spawned tasks that have not completed yet (`spawn_local` tasks, which
-    /// belong to their thread rather than to the runtime, are not counted).
-    pub tasks_alive: usize,
-    /// Task polls, per worker.
-    pub worker_polls: Vec<u64>,
-    /// Successful steals, per worker.
-    pub worker_steals: Vec<u64>,
-    /// Times each worker went to sleep.
-    pub worker_parks: Vec<u64>,
-    /// Tasks pushed to the global injector (spawned or woken from outside a
-    /// worker, or overflowing a local queue).
-    pub injector_pushes: u64,
-    /// Threads in the blocking pool.
-    pub blocking_threads: usize,
-    /// Blocking-pool threads waiting for a job.
-    pub idle_blocking_threads: usize,
-    /// I/O events the runtime's reactor has handled (filled in by the I/O driver).
+pub struct ServiceMetrics {
+    /// I/O events the reactor has handled.
     pub reactor_events: u64,
-    /// I/O sources registered with the runtime's reactor now (filled in by the I/O driver).
+    /// I/O sources registered with the reactor now.
     pub io_registrations: usize,
-    /// Timers registered and not yet fired or cancelled (filled in by the
-    /// timer driver, 0 without one).
+    /// Timers registered and not yet fired or cancelled.
     pub timers_pending: usize,
-    /// Task polls by how long they took, summed over the workers: bucket `i`
-    /// counts the polls in [`RuntimeMetrics::poll_time_bucket_range`]`(i)`.
-    /// Empty unless the runtime was built with
-    /// [`Builder::enable_poll_time_histogram`](crate::Builder::enable_poll_time_histogram)
-    /// or a slow-poll threshold.
-    pub poll_time_histogram: Vec<u64>,
-}
-
-impl RuntimeMetrics {
-    /// Task polls over all workers.
-    pub fn polls(&self) -> u64 {
-        self.worker_polls.iter().sum()
-    }
-
-    /// Steals over all workers.
-    pub fn steals(&self) -> u64 {
-        self.worker_steals.iter().sum()
-    }
-
-    /// Parks over all workers.
-    pub fn parks(&self) -> u64 {
-        self.worker_parks.iter().sum()
-    }
-
-    /// The poll times bucket `index` of [`RuntimeMetrics::poll_time_histogram`]
-    /// counts: under 1 µs, then a power of two of microseconds each, the last
-    /// open-ended.
-    ///
-    /// # Panics
-    /// When `index` is not below [`POLL_TIME_BUCKETS`](crate::POLL_TIME_BUCKETS).
-    pub fn poll_time_bucket_range(index: usize) -> Range<Duration> {
-        assert!(index < crate::POLL_TIME_BUCKETS, "the poll-time histogram has {} buckets", crate::POLL_TIME_BUCKETS);
-        bucket_range(index)
-    }
 }
 
 /// One thread's poll-time histogram; written by that thread only.
@@ -131,6 +94,7 @@ impl PollTimes {
 }
 
 /// The range of poll times bucket `index` counts.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn bucket_range(index: usize) -> Range<Duration> {
     let micros = |power: usize| Duration::from_micros(1 << power);
     match index {

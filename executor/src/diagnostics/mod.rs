@@ -1,6 +1,9 @@
-//! What a runtime tells about itself: task dumps (`dump`), metrics with the
-//! poll-time histogram (`metrics`), and slow-poll reports (`monitor`).
+//! What a runtime tells about itself: task dumps (`dump`), the counters and
+//! the poll-time histogram (`metrics`), their live view for users
+//! (`runtime_metrics`), and slow-poll reports (`monitor`).
 
 pub(crate) mod dump;
 pub(crate) mod metrics;
 pub(crate) mod monitor;
+#[cfg(not(loom))]
+pub(crate) mod runtime_metrics;

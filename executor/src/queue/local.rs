@@ -237,6 +237,11 @@ impl<T: IntoRaw> Steal<T> {
         self.0.len() > 0
     }
 
+    /// Tasks in the ring (not counting the LIFO slot), as last seen.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len() as usize
+    }
+
     /// True when the ring and the LIFO slot looked empty.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.len() == 0 && self.0.lifo.load(Relaxed).is_null()

@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::blocking::BlockingPool;
 use crate::diagnostics::monitor::{self, SlowPoll};
 use crate::runtime::context;
-use crate::scheduler::guards::{Guard, Guards};
+use crate::scheduler::config::Config;
+use crate::scheduler::guards::Guard;
 use crate::scheduler::seed;
 use crate::scheduler::{current_thread, multi_thread};
 use crate::sync::lock;
@@ -46,8 +47,8 @@ pub struct Builder<A: Assembly = Engine> {
     /// add `-blocking` to the name).
     threads: ThreadSpec,
     monitor: monitor::Config,
-    guards: Guards,
-    seed: Option<u64>,
+    /// The scheduler's settings but the monitor's (above, until `build`).
+    scheduler: Config,
     start_paused: bool,
     assembly: PhantomData<A>,
 }
@@ -121,8 +122,7 @@ impl<A: Assembly> Builder<A> {
                 on_stop: None,
             },
             monitor: monitor::Config::default(),
-            guards: Guards::ALL,
-            seed: None,
+            scheduler: Config::default(),
             start_paused: false,
             assembly: PhantomData,
         }
@@ -158,7 +158,7 @@ impl<A: Assembly> Builder<A> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn schedule_seed(&mut self, seed: u64) -> &mut Self {
-        self.seed = Some(seed);
+        self.scheduler.seed = Some(seed);
         self
     }
 
@@ -325,6 +325,70 @@ impl<A: Assembly> Builder<A> {
         self
     }
 
+    /// Runs `hook` on a worker thread (the thread in `block_on`, for the
+    /// current-thread flavor) each time it goes to sleep for want of tasks,
+    /// inside the runtime's context. Blocking-pool threads do not run it.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let count = parks.clone();
+    /// let rt = runtime::Builder::new_current_thread()
+    ///     .on_thread_park(move || {
+    ///         count.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// rt.block_on(runtime::time::sleep(std::time::Duration::from_millis(1)));
+    /// assert!(parks.load(Ordering::SeqCst) >= 1, "it slept waiting for the timer");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn on_thread_park(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.scheduler.on_park = Some(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` on a worker thread each time it wakes from the sleep
+    /// that [`on_thread_park`](Builder::on_thread_park)'s hook preceded.
+    pub fn on_thread_unpark(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.scheduler.on_unpark = Some(Arc::new(hook));
+        self
+    }
+
+    /// Ticks between a busy worker's looks at I/O and timer events
+    /// (multi-thread flavor; default 61). Lower: events reach their tasks
+    /// sooner while every worker is busy; higher: fewer system calls. An idle
+    /// worker waits on events at once, and a task that spends its whole
+    /// cooperative budget makes its worker look too, whatever the interval.
+    /// The current-thread flavor receives events from the reactor thread
+    /// between any two polls, so it has no interval to set.
+    ///
+    /// # Panics
+    /// When `ticks` is zero.
+    #[track_caller]
+    pub fn event_interval(&mut self, ticks: u32) -> &mut Self {
+        assert!(ticks > 0, "event_interval must be greater than 0");
+        self.scheduler.event_interval = ticks;
+        self
+    }
+
+    /// Polls between a worker's looks at the global queue, where tasks
+    /// spawned or woken from outside the workers wait (multi-thread flavor;
+    /// default 61). Counted in polls, so a task that keeps spawning cannot
+    /// stretch it. The current-thread flavor has one queue, served in order,
+    /// so it has no interval to set.
+    ///
+    /// # Panics
+    /// When `polls` is zero.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, polls: u32) -> &mut Self {
+        assert!(polls > 0, "global_queue_interval must be greater than 0");
+        self.scheduler.global_queue_interval = polls;
+        self
+    }
+
     /// The configured thread name.
     #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn get_thread_name(&self) -> &str {
@@ -390,7 +454,7 @@ impl<A: Assembly> Builder<A> {
     /// the scheduler checks no switch).
     #[doc(hidden)]
     pub fn disable_fairness_guard(&mut self, guard: Guard) -> &mut Self {
-        self.guards.disable(guard);
+        self.scheduler.guards.disable(guard);
         self
     }
 
@@ -425,8 +489,7 @@ impl<A: Assembly> Builder<A> {
             blocking_keep_alive: self.blocking_keep_alive,
             threads: self.threads.clone(),
             monitor: self.monitor.clone(),
-            guards: self.guards,
-            seed: self.seed,
+            scheduler: self.scheduler.clone(),
             start_paused: self.start_paused,
             assembly: PhantomData,
         }
@@ -443,13 +506,14 @@ impl<A: Assembly> Builder<A> {
         if monitor.slow_poll_threshold.is_none() {
             monitor.slow_poll_threshold = monitor::threshold_from_env();
         }
-        let monitor = Arc::new(monitor);
-        let seed = seed::effective(self.seed);
+        let config =
+            Config { monitor: Arc::new(monitor), seed: seed::effective(self.scheduler.seed), ..self.scheduler.clone() };
+        let seed = config.seed;
         let (scheduler, locals) = if workers == 0 {
-            (Scheduler::CurrentThread(current_thread::Shared::new(self.guards, monitor, seed)), Vec::new())
+            (Scheduler::CurrentThread(current_thread::Shared::new(config)), Vec::new())
         } else {
             let poller = self.services.iter().find_map(|service| service.poller());
-            let (shared, locals) = multi_thread::new(workers, poller, self.guards, monitor, seed);
+            let (shared, locals) = multi_thread::new(workers, poller, config);
             (Scheduler::MultiThread(shared), locals)
         };
         let (max, keep_alive) = (self.max_blocking_threads, self.blocking_keep_alive);

@@ -60,24 +60,25 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     CURRENT.with(|current| f(current.borrow().as_ref()))
 }
 
-/// Restores the previous context when dropped. Returned by [`Handle::enter`].
+/// Restores the previous context when dropped. Returned by [`Handle::enter`];
+/// it borrows the handle or runtime it came from, as tokio's does.
 #[derive(Debug)]
 #[must_use = "the context is left when the guard is dropped"]
-pub struct EnterGuard {
+pub struct EnterGuard<'a> {
     previous: Option<Handle>,
     previous_driving: bool,
-    _not_send: std::marker::PhantomData<*const ()>,
+    _not_send: std::marker::PhantomData<(*const (), &'a Handle)>,
 }
 
 /// Makes `handle` this thread's runtime; `driving` marks a thread that runs
 /// tasks (a worker, or `block_on`), where blocking is forbidden.
-pub(crate) fn enter(handle: Handle, driving: bool) -> EnterGuard {
+pub(crate) fn enter(handle: Handle, driving: bool) -> EnterGuard<'static> {
     let previous = CURRENT.with(|current| current.replace(Some(handle)));
     let previous_driving = DRIVING.with(|d| d.replace(driving || d.get()));
     EnterGuard { previous, previous_driving, _not_send: std::marker::PhantomData }
 }
 
-impl Drop for EnterGuard {
+impl Drop for EnterGuard<'_> {
     fn drop(&mut self) {
         let previous = self.previous.take();
         // Drop the replaced handle outside the borrow: dropping a runtime's last

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use super::{RuntimeFlavor, Service};
 use crate::block_on;
 use crate::blocking::BlockingPool;
+use crate::diagnostics::runtime_metrics::SchedulerMetrics;
 use crate::runtime::context::{self, EnterGuard, TryCurrentError};
 use crate::scheduler::{current_thread, multi_thread};
 use crate::task::JoinHandle;
-use crate::RuntimeMetrics;
+use crate::{RuntimeMetrics, ServiceMetrics};
 
 /// A cheap, cloneable reference to a runtime, valid on any thread.
 #[derive(Clone)]
@@ -77,7 +78,7 @@ impl Handle {
 
     /// Makes this runtime the current one on this thread until the guard drops,
     /// so `spawn` and `Handle::current` reach it.
-    pub fn enter(&self) -> EnterGuard {
+    pub fn enter(&self) -> EnterGuard<'_> {
         context::enter(self.clone(), false)
     }
 
@@ -173,18 +174,29 @@ impl Handle {
         self.inner.seed
     }
 
-    /// A snapshot of the runtime's counters.
+    /// The runtime's counters, read live ([`RuntimeMetrics`]).
     pub fn metrics(&self) -> RuntimeMetrics {
-        let mut metrics = RuntimeMetrics::default();
+        RuntimeMetrics::new(self.clone())
+    }
+
+    pub(crate) fn scheduler_metrics(&self) -> &dyn SchedulerMetrics {
         match &self.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.fill_metrics(&mut metrics),
-            Scheduler::CurrentThread(shared) => shared.fill_metrics(&mut metrics),
+            Scheduler::MultiThread(shared) => &**shared,
+            Scheduler::CurrentThread(shared) => &**shared,
         }
-        (metrics.blocking_threads, metrics.idle_blocking_threads) = self.inner.blocking.thread_counts();
+    }
+
+    pub(crate) fn service_metrics(&self) -> ServiceMetrics {
+        let mut metrics = ServiceMetrics::default();
         for service in &self.inner.services {
             service.fill_metrics(&mut metrics);
         }
         metrics
+    }
+
+    /// The blocking pool's threads, and how many of them are idle.
+    pub(crate) fn blocking_thread_counts(&self) -> (usize, usize) {
+        self.inner.blocking.thread_counts()
     }
 
     /// A snapshot of every live task spawned onto this runtime (tasks of

@@ -5,7 +5,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::RuntimeMetrics;
+use crate::ServiceMetrics;
 
 /// A service that the crates above the executor (the reactor's I/O types, the
 /// timers) attach to a runtime with [`Builder::service`](crate::Builder::service), and find again from
@@ -15,8 +15,8 @@ use crate::RuntimeMetrics;
 /// The executor never looks inside a service; it asks for its counters and
 /// its event wait, and tells it when a current-thread runtime runs dry.
 pub trait Service: Any + Send + Sync + std::fmt::Debug {
-    /// Adds this service's counters to a metrics snapshot.
-    fn fill_metrics(&self, metrics: &mut RuntimeMetrics);
+    /// Sets this service's counters in `metrics`.
+    fn fill_metrics(&self, metrics: &mut ServiceMetrics);
 
     /// A current-thread runtime has nothing to run and no blocking job in
     /// flight, and is about to park: the service may make tasks runnable

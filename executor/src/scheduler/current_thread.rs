@@ -15,13 +15,16 @@ use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, TryLockError};
 use std::task::Poll;
 use std::thread::Thread;
+use std::time::Instant;
 
 use crate::block_on::{Blocked, MAIN_FUTURE_INTERVAL};
 use crate::coop;
-use crate::diagnostics::metrics::Counter;
+use crate::diagnostics::metrics::WorkerMetrics;
 use crate::diagnostics::monitor;
+use crate::diagnostics::runtime_metrics::SchedulerMetrics;
 use crate::queue::inject::Inject;
-use crate::scheduler::guards::{Guard, Guards};
+use crate::scheduler::config::Config;
+use crate::scheduler::guards::Guard;
 use crate::scheduler::park::Parker;
 use crate::scheduler::seed::SplitMix;
 use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
@@ -42,29 +45,25 @@ pub(crate) struct Shared {
     driver: Mutex<()>,
     /// Threads in `block_on` waiting to drive.
     waiting: Mutex<Vec<Thread>>,
-    polls: Counter,
-    parks: Counter,
-    guards: Guards,
-    monitor: Arc<monitor::Config>,
-    poll_times: Arc<crate::diagnostics::metrics::PollTimes>,
+    /// Written by the driving thread (one at a time: `driver`).
+    metrics: WorkerMetrics,
+    config: Config,
     /// With a schedule seed, what picks the next task (seed.rs); only the
     /// driving thread takes it.
     picker: Option<Mutex<SplitMix>>,
 }
 
 impl Shared {
-    pub(crate) fn new(guards: Guards, monitor: Arc<monitor::Config>, seed: Option<u64>) -> Arc<Shared> {
+    pub(crate) fn new(config: Config) -> Arc<Shared> {
+        let seed = config.seed;
         Arc::new(Shared {
             queue: Inject::new(),
             owned: OwnedTasks::new(),
             parker: Parker::new(),
             driver: Mutex::new(()),
             waiting: Mutex::new(Vec::new()),
-            polls: Counter::default(),
-            parks: Counter::default(),
-            guards,
-            monitor,
-            poll_times: Arc::default(),
+            metrics: WorkerMetrics::default(),
+            config,
             picker: seed.map(|seed| Mutex::new(SplitMix::new(seed))),
         })
     }
@@ -94,7 +93,7 @@ impl Shared {
                 thread.unpark();
             })
         };
-        let budget = self.guards.on(Guard::Budget);
+        let budget = self.config.guards.on(Guard::Budget);
         loop {
             // Register before trying the lock: either the lock is free now, or the
             // driver sees us when it leaves (it unlocks, then wakes the waiters).
@@ -127,19 +126,20 @@ impl Shared {
         budget: bool,
         on_idle: OnIdle<'_>,
     ) -> F::Output {
-        let _monitored = monitor::enter(&self.monitor, &self.poll_times);
+        let _monitored = monitor::enter(&self.config.monitor, &self.metrics.poll_times);
         let mut seeded =
             self.picker.as_ref().map(|picker| Seeded { picker: lock(picker), ready: Vec::new(), queue: &self.queue });
         let mut until_stamp = 0;
-        loop {
+        let mut busy_since = Instant::now();
+        let output = loop {
             // Dumps stamp polls with a clock read this often (dump.rs).
             if until_stamp == 0 {
                 crate::diagnostics::dump::refresh_stamp();
-                until_stamp = crate::scheduler::multi_thread::EVENT_INTERVAL;
+                until_stamp = crate::scheduler::config::EVENT_INTERVAL;
             }
             until_stamp -= 1;
             if let Poll::Ready(output) = blocked.poll_main(future.as_mut(), budget) {
-                return output;
+                break output;
             }
             let mut ran = 0;
             while ran < MAIN_FUTURE_INTERVAL {
@@ -148,17 +148,19 @@ impl Shared {
                     None => self.queue.pop(),
                 };
                 let Some(task) = blocked.local().pop_alternating(ran % 2 == 1, next) else { break };
-                self.polls.incr();
+                self.metrics.polls.incr();
                 coop::budgeted(budget, || task.run());
                 ran += 1;
             }
             let has_work = || blocked.is_woken() || !self.queue.is_empty() || !blocked.local().is_empty();
             if ran == 0 && !blocked.is_woken() && !on_idle(&has_work) {
-                self.parks.incr();
-                self.parker.park();
+                self.config.park(&self.metrics, &mut busy_since, || self.parker.park());
                 until_stamp = 0;
             }
-        }
+        };
+        // The thread leaves with its time since the last wake-up counted.
+        self.metrics.add_busy_since(busy_since);
+        output
     }
 
     /// Makes the driving thread look at its queue again.
@@ -171,17 +173,35 @@ impl Shared {
         self.owned.close_and_shutdown_all();
         drop(self.queue.close());
     }
+}
 
-    pub(crate) fn fill_metrics(&self, metrics: &mut crate::RuntimeMetrics) {
-        metrics.workers = 1;
-        metrics.tasks_alive = self.owned.len();
-        metrics.worker_polls = vec![self.polls.get()];
-        metrics.worker_steals = vec![0];
-        metrics.worker_parks = vec![self.parks.get()];
-        metrics.injector_pushes = self.queue.pushes();
-        if self.monitor.keeps_histogram() {
-            self.poll_times.add_to(&mut metrics.poll_time_histogram);
-        }
+impl SchedulerMetrics for Shared {
+    fn num_workers(&self) -> usize {
+        1
+    }
+
+    fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    fn global_queue_depth(&self) -> usize {
+        self.queue.len()
+    }
+
+    fn injector_pushes(&self) -> u64 {
+        self.queue.pushes()
+    }
+
+    fn worker(&self, _: usize) -> &WorkerMetrics {
+        &self.metrics
+    }
+
+    fn local_queue_depth(&self, _: usize) -> usize {
+        0
+    }
+
+    fn keeps_histogram(&self) -> bool {
+        self.config.monitor.keeps_histogram()
     }
 }
 

@@ -6,4 +6,4 @@
 pub(crate) mod idle;
 pub(crate) mod worker;
 
-pub(crate) use worker::{current_index, new, run, Shared, EVENT_INTERVAL};
+pub(crate) use worker::{current_index, new, run, Shared};

@@ -46,8 +46,11 @@ use std::sync::atomic::Ordering;
 use crate::coop;
 use crate::diagnostics::metrics::WorkerMetrics;
 use crate::diagnostics::monitor;
+#[cfg(not(loom))]
+use crate::diagnostics::runtime_metrics::SchedulerMetrics;
 use crate::queue::{inject::Inject, local, local::Local, local::Steal};
-use crate::scheduler::guards::{Guard, Guards};
+use crate::scheduler::config::Config;
+use crate::scheduler::guards::Guard;
 use crate::scheduler::multi_thread::idle::Idle;
 use crate::scheduler::park::{Parker, Unparked};
 use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
@@ -56,19 +59,12 @@ use crate::task::pinned::LocalTasks;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 use crate::Poller;
 use std::sync::Arc;
+use std::time::Instant;
 
-/// Polls between forced checks of the injector (a prime, as tokio's and Go's
-/// ticks, so it does not fall into step with a program's own periods).
-/// Counted in polls, not ticks: tokio counts ticks, so a task that spawns
-/// without end (4 polls a tick through the LIFO slot) made outside tasks
-/// wait 4 times as long.
-pub(crate) const GLOBAL_POLL_INTERVAL: u32 = 61;
+/// Ticks between a worker's looks, at a round's end, for lagging workers.
+pub(crate) const LAGGARDS_INTERVAL: u32 = 61;
 /// LIFO-slot tasks run in a row before the slot's task goes to the back of the queue.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
-/// Ticks between a busy worker's non-blocking looks at I/O readiness (as
-/// tokio's event_interval): events are picked up between tasks, not only when
-/// a worker runs out of work.
-pub(crate) const EVENT_INTERVAL: u32 = 61;
 /// Rounds a worker is behind when another takes half its queue (module docs):
 /// enough that workers keeping pace, give or take an OS time slice, keep
 /// their tasks (a steal moves them to another core's cache).
@@ -88,11 +84,8 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     /// The driver's event wait, which one idle worker at a time blocks in.
     pub(super) poller: Option<Arc<dyn Poller>>,
-    /// The fairness guards that are on (all of them, outside tests).
-    pub(super) guards: Guards,
-    pub(super) monitor: Arc<monitor::Config>,
-    /// The schedule seed (seed.rs): each worker's victim choices come from it.
-    pub(super) seed: Option<u64>,
+    /// Guards, hooks, intervals; the seed gives each worker's victim choices.
+    pub(super) config: Config,
 }
 
 /// What other threads may touch of one worker.
@@ -125,9 +118,7 @@ impl<T> std::ops::Deref for OwnLines<T> {
 pub(crate) fn new(
     workers: usize,
     poller: Option<Arc<dyn Poller>>,
-    guards: Guards,
-    monitor: Arc<monitor::Config>,
-    seed: Option<u64>,
+    config: Config,
 ) -> (Arc<Shared>, Vec<Local<Notified>>) {
     let (locals, remotes): (Vec<_>, Vec<_>) = (0..workers)
         .map(|_| {
@@ -150,9 +141,7 @@ pub(crate) fn new(
         owned: OwnedTasks::new(),
         shutdown: AtomicBool::new(false),
         poller,
-        guards,
-        monitor,
-        seed,
+        config,
     };
     (Arc::new(shared), locals)
 }
@@ -232,19 +221,36 @@ impl Shared {
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
     }
+}
 
-    pub(crate) fn fill_metrics(&self, metrics: &mut crate::RuntimeMetrics) {
-        metrics.workers = self.remotes.len();
-        metrics.tasks_alive = self.owned.len();
-        metrics.worker_polls = self.remotes.iter().map(|r| r.metrics.polls.get()).collect();
-        metrics.worker_steals = self.remotes.iter().map(|r| r.metrics.steals.get()).collect();
-        metrics.worker_parks = self.remotes.iter().map(|r| r.metrics.parks.get()).collect();
-        metrics.injector_pushes = self.inject.pushes();
-        if self.monitor.keeps_histogram() {
-            for remote in self.remotes.iter() {
-                remote.metrics.poll_times.add_to(&mut metrics.poll_time_histogram);
-            }
-        }
+#[cfg(not(loom))]
+impl SchedulerMetrics for Shared {
+    fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    fn global_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    fn injector_pushes(&self) -> u64 {
+        self.inject.pushes()
+    }
+
+    fn worker(&self, worker: usize) -> &WorkerMetrics {
+        &self.remotes[worker].metrics
+    }
+
+    fn local_queue_depth(&self, worker: usize) -> usize {
+        self.remotes[worker].steal.len()
+    }
+
+    fn keeps_histogram(&self) -> bool {
+        self.config.monitor.keeps_histogram()
     }
 }
 
@@ -297,8 +303,12 @@ pub(super) struct Core {
     local: Local<Notified>,
     tick: u32,
     /// This worker's poll count (its `polls` metric) when it last looked at
-    /// the injector (`GLOBAL_POLL_INTERVAL`).
+    /// the injector (`Config::global_queue_interval`).
     inject_looked_at: u64,
+    /// The tick at which it last looked at I/O (`Config::event_interval`).
+    events_looked_at: u32,
+    /// When it last woke (or started): its busy time runs from here.
+    busy_since: Instant,
     /// A task spent its whole cooperative budget: before the next task, I/O
     /// and the injector are looked at, so the hog goes behind remote
     /// wake-ups too, not only local ones.
@@ -317,12 +327,14 @@ crate::sync::thread_local! {
 
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
-    let rand = crate::scheduler::seed::worker_rand(shared.seed, index);
+    let rand = crate::scheduler::seed::worker_rand(shared.config.seed, index);
     let round_end = local.back();
     let core = RefCell::new(Core {
         local,
         tick: 0,
         inject_looked_at: 0,
+        events_looked_at: 0,
+        busy_since: Instant::now(),
         hog_yielded: false,
         searching: false,
         rand,
@@ -335,7 +347,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     };
     let worker = Rc::new(Worker { shared, index, core, pinned, dispatching_io: Cell::new(false) });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
-    let monitored = monitor::enter(&worker.shared.monitor, &worker.remote().metrics.poll_times);
+    let monitored = monitor::enter(&worker.shared.config.monitor, &worker.remote().metrics.poll_times);
     let entered = worker.pinned.enter();
     worker.run();
     // The pinned tasks are cancelled here, on their own thread.
@@ -363,12 +375,16 @@ impl Worker {
     fn run(&self) {
         while !self.shared.is_shutdown() {
             let look = {
-                let core = self.core.borrow();
-                core.tick % EVENT_INTERVAL == 0 || core.hog_yielded
+                let mut core = self.core.borrow_mut();
+                let due = core.tick.wrapping_sub(core.events_looked_at) >= self.shared.config.event_interval;
+                if due {
+                    core.events_looked_at = core.tick;
+                }
+                due || core.hog_yielded
             };
             if look {
                 crate::diagnostics::dump::refresh_stamp();
-                if self.shared.guards.on(Guard::EventInterval) {
+                if self.shared.config.guards.on(Guard::EventInterval) {
                     self.poll_io();
                 }
             }
@@ -391,7 +407,7 @@ impl Worker {
         // notification's fence matters on the message-passing path. A yield
         // wakes nobody either: it adds no work, and the round's end (which
         // follows within a queue's length of polls) wakes a worker for the lot.
-        let to_back = is_yield && self.shared.guards.on(Guard::YieldToBack);
+        let to_back = is_yield && self.shared.config.guards.on(Guard::YieldToBack);
         let task = if to_back { task } else { core.local.push_lifo(task)? };
         core.local.push_back(task, |batch| self.shared.overflow(batch));
         drop(core);
@@ -442,14 +458,14 @@ impl Worker {
         let mut core = self.core.borrow_mut();
         core.tick = core.tick.wrapping_add(1);
         let hog_yielded = std::mem::take(&mut core.hog_yielded);
-        if self.shared.guards.on(Guard::InjectorInterval) {
+        if self.shared.config.guards.on(Guard::InjectorInterval) {
             // At the interval a fair share that fits in the local queue, not
             // one task: the injector's tasks then progress as fast as the
             // local queue's (taking one, as tokio and Go do, serves them at
             // 1/61 of the rate). After a hog's yield one task, for one lock.
             // (A look that finds the injector empty costs one load.)
             let polls = self.remote().metrics.polls.get();
-            let task = if polls - core.inject_looked_at >= u64::from(GLOBAL_POLL_INTERVAL) {
+            let task = if polls - core.inject_looked_at >= u64::from(self.shared.config.global_queue_interval) {
                 core.inject_looked_at = polls;
                 self.pop_inject_batch(&mut core)
             } else if hog_yielded {
@@ -490,7 +506,8 @@ impl Worker {
             // We were the last searcher and found work: there may be more.
             self.shared.notify_parked();
         }
-        let lifo_polls = if self.shared.guards.on(Guard::LifoBound) { MAX_LIFO_POLLS_PER_TICK } else { usize::MAX };
+        let lifo_polls =
+            if self.shared.config.guards.on(Guard::LifoBound) { MAX_LIFO_POLLS_PER_TICK } else { usize::MAX };
         // One call site for the poll, so that it stays inlined in the loop.
         let (mut task, mut polled_lifo) = (task, 0);
         loop {
@@ -511,7 +528,7 @@ impl Worker {
     /// Polls one task, with a fresh cooperative budget.
     fn poll(&self, task: Notified) {
         self.remote().metrics.polls.incr();
-        let spent = coop::budgeted(self.shared.guards.on(Guard::Budget), || {
+        let spent = coop::budgeted(self.shared.config.guards.on(Guard::Budget), || {
             task.run();
             coop::is_spent()
         });
@@ -527,7 +544,23 @@ impl Worker {
             // We were the last searcher: work queued meanwhile must not wait (idle.rs invariant 1).
             self.shared.notify_parked();
         }
-        self.remote().metrics.parks.incr();
+        let mut busy_since = self.core.borrow().busy_since;
+        let mut woken = false;
+        self.shared.config.park(&self.remote().metrics, &mut busy_since, || woken = self.sleep());
+        self.core.borrow_mut().busy_since = busy_since;
+        if woken {
+            self.catch_up_rounds();
+            // The waker counted us as searching.
+            self.core.borrow_mut().searching = true;
+        }
+    }
+
+    /// Sleeps until there is work or the runtime shuts down. True when
+    /// another worker woke us (and counted us as searching); false on
+    /// shutdown, or when I/O woke tasks onto our own queues and we took
+    /// ourselves off the idle list.
+    fn sleep(&self) -> bool {
+        let idle = &self.shared.idle;
         loop {
             // One idle worker waits for I/O itself: the tasks it wakes land in
             // its own queues, with no thread hop from the reactor.
@@ -539,24 +572,18 @@ impl Worker {
                 parker.park();
             }
             if self.shared.is_shutdown() {
-                return;
+                return false;
             }
             if !idle.is_parked(self.index) {
-                break;
+                return true;
             }
             if self.has_local_work() {
                 // I/O woke tasks onto our queues while we were still listed as asleep.
                 let unlisted = idle.unpark_worker_by_id(self.index);
                 self.after_io();
-                if unlisted {
-                    return;
-                }
-                break;
+                return !unlisted;
             }
         }
-        self.catch_up_rounds();
-        // The waker counted us as searching.
-        self.core.borrow_mut().searching = true;
     }
 }
 
@@ -590,7 +617,7 @@ impl Worker {
         // At most once per injector interval: a worker whose round is one
         // yielding task would otherwise read every other's count each poll.
         let since = core.tick.wrapping_sub(core.laggards_looked_at);
-        if since < GLOBAL_POLL_INTERVAL || !self.shared.guards.on(Guard::LaggingSteal) {
+        if since < LAGGARDS_INTERVAL || !self.shared.config.guards.on(Guard::LaggingSteal) {
             return None;
         }
         core.laggards_looked_at = core.tick;
@@ -631,8 +658,11 @@ impl Worker {
             }
             core.searching = true;
         }
-        let stolen =
-            if self.shared.guards.on(Guard::Stealing) { self.steal_from_others(&mut core, |_| true) } else { None };
+        let stolen = if self.shared.config.guards.on(Guard::Stealing) {
+            self.steal_from_others(&mut core, |_| true)
+        } else {
+            None
+        };
         stolen.or_else(|| self.pop_inject_batch(&mut core))
     }
 }
@@ -718,8 +748,7 @@ mod loom_tests {
     }
 
     fn start(workers: usize) -> (Arc<Shared>, Vec<thread::JoinHandle<()>>) {
-        let monitor = Arc::new(monitor::Config::default());
-        let (shared, locals) = new(workers, None, Guards::ALL, monitor, None);
+        let (shared, locals) = new(workers, None, Config::default());
         let threads = locals
             .into_iter()
             .enumerate()
