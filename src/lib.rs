@@ -87,8 +87,8 @@ pub mod task {
         };
     }
     pub use runtime_executor::{
-        id, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id, JoinError, JoinHandle,
-        JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
+        block_in_place, id, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id, JoinError,
+        JoinHandle, JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
     };
 }
 

@@ -62,9 +62,9 @@ pub use scheduler::guards::Guard;
 pub use scheduler::seed::SEED_ENV;
 #[cfg(not(loom))]
 pub use scheduler::wake_batch::wake_all;
-pub use task::{id, try_id, waiting_on, AbortHandle, Id, JoinError, JoinHandle, Resource, WaitingOn};
 #[cfg(not(loom))]
-pub use task::{spawn_local, yield_now, AccessError, JoinSet, LocalKey, TaskLocalFuture, YieldNow};
+pub use task::{block_in_place, spawn_local, yield_now, AccessError, JoinSet, LocalKey, TaskLocalFuture, YieldNow};
+pub use task::{id, try_id, waiting_on, AbortHandle, Id, JoinError, JoinHandle, Resource, WaitingOn};
 
 /// The index (from 0 to the number of workers) of the multi-thread worker
 /// running on this thread, `None` on any other thread: for drivers that keep

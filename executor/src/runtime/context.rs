@@ -90,6 +90,18 @@ impl Drop for EnterGuard<'_> {
 }
 
 /// Whether this thread may block: it drives no tasks (no worker, no `block_on`).
+/// Marks this thread as one that may block until the guard drops (a
+/// section in `block_in_place`, where no tasks wait on the thread).
+pub(crate) fn blocking_section() -> impl Drop {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DRIVING.with(|d| d.set(self.0));
+        }
+    }
+    Restore(DRIVING.with(|d| d.replace(false)))
+}
+
 pub(crate) fn may_block() -> bool {
     !DRIVING.with(Cell::get)
 }

@@ -10,9 +10,12 @@
 //!
 //! The cell (`raw`, `header`, `state`, `join`, `owned`, `id`) is where the
 //! crate's task unsafe code lives; the task-level API built on it
-//! (`join_set`, `task_local`, `yield_now`) denies unsafe code again, and
+//! (`join_set`, `task_local`, `yield_now`, `block_in_place`) denies unsafe code again, and
 //! `pinned` (spawn_local's tasks pinned to their thread) has its one call.
 
+#[cfg(not(loom))]
+#[deny(unsafe_code)]
+mod block_in_place;
 mod header;
 mod id;
 mod join;
@@ -37,6 +40,8 @@ use std::fmt;
 use std::future::Future;
 use std::ptr::NonNull;
 
+#[cfg(not(loom))]
+pub use block_in_place::block_in_place;
 pub(crate) use header::Header;
 pub use id::{id, try_id, Id};
 pub(crate) use id::{set_stamp, set_waiting};

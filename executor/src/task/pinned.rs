@@ -69,6 +69,11 @@ impl LocalTasks {
         }
     }
 
+    /// Local tasks alive (queued, running or waiting).
+    pub(crate) fn alive(&self) -> usize {
+        self.owned.len()
+    }
+
     /// True when no local task waits to be polled (a hint outside the loop).
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()

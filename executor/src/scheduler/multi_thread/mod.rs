@@ -6,4 +6,6 @@
 pub(crate) mod idle;
 pub(crate) mod worker;
 
+#[cfg(not(loom))]
+pub(crate) use worker::block_in_place;
 pub(crate) use worker::{current_index, new, run, Shared};

@@ -54,7 +54,7 @@ use crate::scheduler::guards::Guard;
 use crate::scheduler::multi_thread::idle::Idle;
 use crate::scheduler::park::{Parker, Unparked};
 use crate::scheduler::wake_batch::{add_to_batch, BatchQueue};
-use crate::sync::{AtomicBool, AtomicU32};
+use crate::sync::{lock, AtomicBool, AtomicU32, Mutex};
 use crate::task::pinned::LocalTasks;
 use crate::task::{Header, JoinHandle, Notified, OwnedTasks, Schedule, SpawnedAt, Task};
 use crate::Poller;
@@ -100,6 +100,9 @@ pub(super) struct Remote {
     /// Rounds this worker completed (module docs); written by it alone.
     pub(super) rounds: AtomicU32,
     pub(super) parker: Parker,
+    /// The worker's core while `block_in_place` hands it to a new thread
+    /// (see there); taken by that thread, or back by the blocked one.
+    handoff: Mutex<Option<Core>>,
     pub(super) metrics: OwnLines<WorkerMetrics>,
 }
 
@@ -129,6 +132,7 @@ pub(crate) fn new(
                     steal,
                     rounds: AtomicU32::new(0),
                     parker: Parker::new(),
+                    handoff: Mutex::new(None),
                     metrics: OwnLines(WorkerMetrics::default()),
                 },
             )
@@ -297,6 +301,9 @@ pub(super) struct Worker {
     /// Set while this worker dispatches I/O events: the tasks they wake queue
     /// here without a notification each; one follows the batch (`after_io`).
     dispatching_io: Cell<bool>,
+    /// Its core went to another thread in `block_in_place` and did not come
+    /// back: the loop ends after the task that blocked.
+    retired: Cell<bool>,
 }
 
 pub(super) struct Core {
@@ -327,25 +334,43 @@ crate::sync::thread_local! {
 
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
-    let rand = crate::scheduler::seed::worker_rand(shared.config.seed, index);
-    let round_end = local.back();
-    let core = RefCell::new(Core {
-        local,
-        tick: 0,
-        inject_looked_at: 0,
-        events_looked_at: 0,
-        busy_since: Instant::now(),
-        hog_yielded: false,
-        searching: false,
-        rand,
-        round_end,
-        laggards_looked_at: 0,
-    });
+    let core = Core::new(&shared, index, local);
+    run_core(shared, index, core);
+}
+
+impl Core {
+    fn new(shared: &Shared, index: usize, local: Local<Notified>) -> Core {
+        let round_end = local.back();
+        Core {
+            local,
+            tick: 0,
+            inject_looked_at: 0,
+            events_looked_at: 0,
+            busy_since: Instant::now(),
+            hog_yielded: false,
+            searching: false,
+            rand: crate::scheduler::seed::worker_rand(shared.config.seed, index),
+            round_end,
+            laggards_looked_at: 0,
+        }
+    }
+}
+
+/// Runs worker `index` with `core` until shutdown (or until its core is
+/// handed to another thread and not given back).
+fn run_core(shared: Arc<Shared>, index: usize, core: Core) {
     let pinned = {
         let shared = shared.clone();
         LocalTasks::new(move || shared.unpark_worker(index))
     };
-    let worker = Rc::new(Worker { shared, index, core, pinned, dispatching_io: Cell::new(false) });
+    let worker = Rc::new(Worker {
+        shared,
+        index,
+        core: RefCell::new(core),
+        pinned,
+        dispatching_io: Cell::new(false),
+        retired: Cell::new(false),
+    });
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
     let monitored = monitor::enter(&worker.shared.config.monitor, &worker.remote().metrics.poll_times);
     let entered = worker.pinned.enter();
@@ -362,6 +387,56 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Notified>) {
     drop(core.local.pop_lifo());
 }
 
+/// Runs `f` on this worker thread, which may block in it, after handing the
+/// worker's core (its queues) to a new thread on the blocking pool, so the
+/// worker's tasks keep running meanwhile (tokio's `block_in_place`). When `f`
+/// returns, the core comes back if the new thread has not taken it yet;
+/// otherwise this thread stops being a worker once the task that called
+/// returns. `Err(f)` when this thread is no multi-thread worker.
+///
+/// A worker running `spawn_local` tasks keeps its core: those tasks live on
+/// this thread. `f` then runs in place, and idle workers steal the queue.
+#[cfg(not(loom))]
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F, handle: &crate::Handle) -> Result<R, F> {
+    let Some(worker) = WORKER.with(|slot| slot.borrow().clone()) else { return Err(f) };
+    let _blocking = crate::runtime::context::blocking_section();
+    if worker.pinned.alive() > 0 {
+        return Ok(f());
+    }
+    let shared = worker.shared.clone();
+    let index = worker.index;
+    let placeholder = Core::new(&shared, index, local::new().0);
+    *lock(&shared.remotes[index].handoff) = Some(worker.core.replace(placeholder));
+    // This thread's wakes now go through the injector, not the core's queues.
+    WORKER.with(|slot| slot.borrow_mut().take());
+    let new_worker = {
+        let (shared, handle) = (shared.clone(), handle.clone());
+        move || {
+            let Some(core) = lock(&shared.remotes[index].handoff).take() else { return };
+            let _driving = crate::runtime::context::enter(handle, true);
+            run_core(shared, index, core);
+        }
+    };
+    drop(handle.spawn_blocking(new_worker));
+
+    /// Takes the core back when `f` returns or unwinds, if it is still there.
+    struct Reclaim(Rc<Worker>);
+    impl Drop for Reclaim {
+        fn drop(&mut self) {
+            let worker = &self.0;
+            match lock(&worker.shared.remotes[worker.index].handoff).take() {
+                Some(core) => {
+                    drop(worker.core.replace(core));
+                    WORKER.with(|slot| *slot.borrow_mut() = Some(worker.clone()));
+                }
+                None => worker.retired.set(true),
+            }
+        }
+    }
+    let _reclaim = Reclaim(worker);
+    Ok(f())
+}
+
 /// The index of the worker running on this thread, if it is one (of any runtime).
 pub(crate) fn current_index() -> Option<usize> {
     WORKER.try_with(|worker| worker.borrow().as_ref().map(|worker| worker.index)).ok().flatten()
@@ -373,7 +448,7 @@ impl Worker {
     }
 
     fn run(&self) {
-        while !self.shared.is_shutdown() {
+        while !self.shared.is_shutdown() && !self.retired.get() {
             let look = {
                 let mut core = self.core.borrow_mut();
                 let due = core.tick.wrapping_sub(core.events_looked_at) >= self.shared.config.event_interval;
