@@ -88,7 +88,8 @@ pub mod task {
     }
     pub use runtime_executor::{
         block_in_place, id, spawn_local, task_local, try_id, yield_now, AbortHandle, AccessError, Dump, Id, JoinError,
-        JoinHandle, JoinSet, LocalKey, TaskInfo, TaskLocalFuture, TaskState, YieldNow,
+        JoinHandle, JoinSet, LocalEnterGuard, LocalKey, LocalSet, RunUntil, TaskInfo, TaskLocalFuture, TaskState,
+        YieldNow,
     };
 }
 

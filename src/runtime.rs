@@ -96,6 +96,12 @@ impl Drop for TimersShutdown {
     }
 }
 
+impl AsRef<Handle> for Runtime {
+    fn as_ref(&self) -> &Handle {
+        self.executor.handle()
+    }
+}
+
 impl Runtime {
     /// A multi-thread runtime with one worker per CPU.
     ///

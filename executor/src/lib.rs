@@ -63,7 +63,10 @@ pub use scheduler::seed::SEED_ENV;
 #[cfg(not(loom))]
 pub use scheduler::wake_batch::wake_all;
 #[cfg(not(loom))]
-pub use task::{block_in_place, spawn_local, yield_now, AccessError, JoinSet, LocalKey, TaskLocalFuture, YieldNow};
+pub use task::{
+    block_in_place, spawn_local, yield_now, AccessError, JoinSet, LocalEnterGuard, LocalKey, LocalSet, RunUntil,
+    TaskLocalFuture, YieldNow,
+};
 pub use task::{id, try_id, waiting_on, AbortHandle, Id, JoinError, JoinHandle, Resource, WaitingOn};
 
 /// The index (from 0 to the number of workers) of the multi-thread worker

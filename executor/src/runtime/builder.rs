@@ -586,6 +586,12 @@ pub struct Runtime {
     blocking_timeout: Option<Duration>,
 }
 
+impl AsRef<Handle> for Runtime {
+    fn as_ref(&self) -> &Handle {
+        &self.handle
+    }
+}
+
 impl Runtime {
     /// A multi-thread runtime with one worker per CPU.
     ///

@@ -36,6 +36,13 @@ pub(super) enum Scheduler {
     CurrentThread(Arc<current_thread::Shared>),
 }
 
+/// So that APIs taking a runtime (`LocalSet::block_on`) take a handle too.
+impl AsRef<Handle> for Handle {
+    fn as_ref(&self) -> &Handle {
+        self
+    }
+}
+
 impl Handle {
     /// The handle of the runtime this thread runs in.
     ///

@@ -10,7 +10,7 @@
 //!
 //! The cell (`raw`, `header`, `state`, `join`, `owned`, `id`) is where the
 //! crate's task unsafe code lives; the task-level API built on it
-//! (`join_set`, `task_local`, `yield_now`, `block_in_place`) denies unsafe code again, and
+//! (`join_set`, `local_set`, `task_local`, `yield_now`, `block_in_place`) denies unsafe code again, and
 //! `pinned` (spawn_local's tasks pinned to their thread) has its one call.
 
 #[cfg(not(loom))]
@@ -22,6 +22,9 @@ mod join;
 #[cfg(not(loom))]
 #[deny(unsafe_code)]
 pub(crate) mod join_set;
+#[cfg(not(loom))]
+#[deny(unsafe_code)]
+mod local_set;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod owned;
@@ -48,6 +51,8 @@ pub(crate) use id::{set_stamp, set_waiting};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 #[cfg(not(loom))]
 pub use join_set::JoinSet;
+#[cfg(not(loom))]
+pub use local_set::{LocalEnterGuard, LocalSet, RunUntil};
 pub(crate) use owned::OwnedTasks;
 #[cfg(not(loom))]
 pub use pinned::spawn_local;

@@ -1,14 +1,17 @@
 //! Tasks whose futures are not `Send` ([`spawn_local`]): every thread that
 //! runs tasks (a worker, or a thread inside `block_on`) keeps its own queue
-//! of them, and only that thread polls or drops them.
+//! of them, and only that thread polls or drops them; so does each
+//! `LocalSet` (which is not `Send`: it stays on the thread that made it).
 //!
 //! # Invariants
-//! 1. A local task is polled only by the loop that entered its [`LocalTasks`]:
-//!    its waker, from whatever thread, queues it on that `LocalTasks` alone,
-//!    which no other thread pops.
+//! 1. A local task is polled only on the thread that owns its [`LocalTasks`]
+//!    (the loop that entered it, or the thread of its `LocalSet`): its waker,
+//!    from whatever thread, queues it on that `LocalTasks` alone, which no
+//!    other thread pops.
 //! 2. The owner list holds every live local task, so the future is never the
 //!    last thing a reference on another thread drops; the list is shut down
-//!    on the owning thread when the loop leaves ([`Entered`]'s drop). Output
+//!    on the owning thread when the loop leaves ([`Entered`]'s drop) or the
+//!    `LocalSet` is dropped ([`LocalTasks::shut_down`]). Output
 //!    that is not `Send` is read or dropped by the `JoinHandle`, which then is
 //!    not `Send` either, or by the completing (owning) thread.
 //! 3. No wake is lost: a waker on another thread pushes, then calls the loop's
@@ -90,19 +93,35 @@ impl LocalTasks {
         ran
     }
 
-    fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
+    /// Spawns onto these tasks; called only on their owning thread (by
+    /// `spawn_local`, which found them entered here, or by their `LocalSet`,
+    /// which cannot leave its thread).
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, spawned_at: SpawnedAt) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        // SAFETY: this thread's loop entered `self` (CURRENT), so it alone pops
-        // the queue the scheduler pushes to, and `Entered` shuts the list down
-        // on this thread (invariants 1 and 2).
+        // SAFETY: we are on the owning thread, which alone pops the queue the
+        // scheduler pushes to and shuts the list down (invariants 1 and 2).
         let (handle, notified) = unsafe { self.owned.bind_local(future, self.clone(), spawned_at) };
         if let Some(notified) = notified {
             self.schedule(notified);
         }
         handle
+    }
+
+    /// Makes these the tasks `spawn_local` reaches from this thread until
+    /// the guard drops, which restores the previous ones (and cancels nothing).
+    pub(crate) fn enter_scope(self: &Arc<Self>) -> Scope {
+        Scope(CURRENT.with(|current| current.replace(Some(self.clone()))))
+    }
+
+    /// Cancels every task still alive and refuses new ones; on the owning thread.
+    pub(crate) fn shut_down(&self) {
+        // Cancelling runs destructors, which may spawn_local (refused: the list
+        // is closed) or wake local tasks (queued, then dropped with the queue).
+        self.owned.close_and_shutdown_all();
+        drop(self.queue.close());
     }
 
     fn is_current(self: &Arc<Self>) -> bool {
@@ -139,11 +158,18 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        // Cancelling runs destructors, which may spawn_local (refused: the list
-        // is closed) or wake local tasks (queued, then dropped with the queue).
-        self.tasks.owned.close_and_shutdown_all();
-        drop(self.tasks.queue.close());
+        self.tasks.shut_down();
         let previous = self.previous.take();
+        drop(CURRENT.with(|current| current.replace(previous)));
+    }
+}
+
+/// Restores the tasks `spawn_local` reached before; see [`LocalTasks::enter_scope`].
+pub(crate) struct Scope(Option<Arc<LocalTasks>>);
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
         drop(CURRENT.with(|current| current.replace(previous)));
     }
 }
