@@ -25,6 +25,28 @@ async fn test_keeps_other_attributes() {
     panic!("inside the test");
 }
 
+/// `crate = "..."`: the expansion names the runtime through this path.
+mod renamed {
+    use runtime as my_runtime;
+
+    #[my_runtime::test(crate = "my_runtime")]
+    async fn test_names_the_runtime_by_the_given_path() {
+        assert_eq!(my_runtime::spawn(async { 2 }).await.unwrap(), 2);
+    }
+}
+
+#[runtime::test(flavor = "local")]
+async fn the_local_flavor_runs_the_body_in_a_local_set() {
+    let shared = std::rc::Rc::new(std::cell::Cell::new(1));
+    let task = runtime::task::spawn_local({
+        let shared = shared.clone();
+        async move { shared.set(shared.get() + 1) }
+    });
+    task.await.unwrap();
+    assert_eq!(shared.get(), 2);
+    assert_eq!(runtime::Handle::current().runtime_flavor(), runtime::RuntimeFlavor::CurrentThread);
+}
+
 #[test]
 fn macro_errors_point_at_the_offending_tokens() {
     let cases = trybuild::TestCases::new();
@@ -37,4 +59,6 @@ fn macro_errors_point_at_the_offending_tokens() {
     cases.compile_fail("tests/ui/worker_threads_on_current_thread.rs");
     cases.compile_fail("tests/ui/main_with_arguments.rs");
     cases.compile_fail("tests/ui/test_with_test_attribute.rs");
+    cases.compile_fail("tests/ui/bad_crate_path.rs");
+    cases.compile_fail("tests/ui/local_with_worker_threads.rs");
 }

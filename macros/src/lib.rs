@@ -3,7 +3,8 @@
 //!
 //! Written on `proc_macro` alone: the function's body becomes the future given
 //! to `block_on`, and every mistake becomes a `compile_error!` at the tokens
-//! that caused it. The expansion names only `::runtime::…` paths.
+//! that caused it. The expansion names only `::runtime::…` paths (or the
+//! `crate = "..."` option's).
 
 #![forbid(unsafe_code)]
 
@@ -22,7 +23,10 @@ pub fn __select_clean_pattern(pattern: TokenStream) -> TokenStream {
 /// Runs `async fn main` on a new runtime.
 ///
 /// Options: `worker_threads = N` (multi-thread flavor only),
-/// `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`, and
+/// `flavor = "multi_thread"` (the default), `flavor = "current_thread"` or
+/// `flavor = "local"` (current-thread, with the body inside a
+/// `task::LocalSet`, so `spawn_local` reaches the set), `crate = "path"`
+/// (the runtime crate's path when it is renamed or re-exported), and
 /// `seed = N`, the schedule seed (`Builder::schedule_seed`; `RUNTIME_SEED`
 /// overrides it), and `start_paused = true`, a paused clock
 /// (`Builder::start_paused`; current-thread flavor only).
@@ -66,10 +70,14 @@ enum Kind {
 enum Flavor {
     MultiThread,
     CurrentThread,
+    /// The current-thread flavor with the body in a `LocalSet`.
+    Local,
 }
 
 struct Options {
     flavor: Flavor,
+    /// The path the expansion names the runtime crate by (`crate = "..."`).
+    krate: String,
     worker_threads: Option<(u64, Span)>,
     seed: Option<u64>,
     start_paused: Option<(bool, Span)>,
@@ -127,6 +135,7 @@ fn tokens(source: &str) -> TokenStream {
 fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
     let mut options = Options {
         flavor: if kind == Kind::Test { Flavor::CurrentThread } else { Flavor::MultiThread },
+        krate: "::runtime".to_owned(),
         worker_threads: None,
         seed: None,
         start_paused: None,
@@ -161,14 +170,34 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
                 options.flavor = match value.to_string().as_str() {
                     "\"multi_thread\"" => Flavor::MultiThread,
                     "\"current_thread\"" => Flavor::CurrentThread,
+                    "\"local\"" => Flavor::Local,
                     _ => {
                         return Err(Error::new(
                             value.span(),
-                            "unknown flavor: expected \"multi_thread\" or \"current_thread\"",
+                            "unknown flavor: expected \"multi_thread\", \"current_thread\" or \"local\"",
                         ))
                     }
                 };
                 flavor_given = true;
+            }
+            "crate" => {
+                let text = value.to_string();
+                let path = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).filter(|path| {
+                    !path.is_empty()
+                        && path.split("::").enumerate().all(|(i, part)| {
+                            (i == 0 && part.is_empty())
+                                || (!part.is_empty()
+                                    && !part.starts_with(|c: char| c.is_ascii_digit())
+                                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                        })
+                });
+                let Some(path) = path else {
+                    return Err(Error::new(
+                        value.span(),
+                        "`crate` takes the runtime crate's path as a string, like `\"my_runtime\"`",
+                    ));
+                };
+                options.krate = path.to_owned();
             }
             "seed" => {
                 let Ok(seed) = value.to_string().replace('_', "").parse::<u64>() else {
@@ -184,15 +213,15 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
                 };
                 options.start_paused = Some((paused, value.span()));
             }
-            other => {
-                return Err(Error::new(
-                    key.span(),
-                    format!("unknown option `{other}`: expected `worker_threads`, `flavor`, `seed` or `start_paused`"),
-                ))
-            }
+            other => return Err(Error::new(
+                key.span(),
+                format!(
+                    "unknown option `{other}`: expected `worker_threads`, `flavor`, `seed`, `start_paused` or `crate`"
+                ),
+            )),
         }
     }
-    if let (Some((_, span)), Flavor::CurrentThread) = (options.worker_threads, options.flavor) {
+    if let (Some((_, span)), Flavor::CurrentThread | Flavor::Local) = (options.worker_threads, options.flavor) {
         let hint = if flavor_given { "" } else { " (the default for tests)" };
         return Err(Error::new(
             span,
@@ -263,9 +292,10 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
         _ => None,
     };
 
+    let krate = &options.krate;
     let builder = match options.flavor {
-        Flavor::MultiThread => "::runtime::Builder::new_multi_thread()",
-        Flavor::CurrentThread => "::runtime::Builder::new_current_thread()",
+        Flavor::MultiThread => format!("{krate}::Builder::new_multi_thread()"),
+        Flavor::CurrentThread | Flavor::Local => format!("{krate}::Builder::new_current_thread()"),
     };
     let mut new_body = TokenStream::new();
     new_body.extend(tokens("let body = async"));
@@ -277,7 +307,7 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
         new_body.extend(output.clone());
         new_body.extend(tokens(">> = ::core::pin::pin!(body);"));
     }
-    let mut build = builder.to_string();
+    let mut build = builder;
     if let Some((n, _)) = options.worker_threads {
         build.push_str(&format!(".worker_threads({n})"));
     }
@@ -288,7 +318,15 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> Result<TokenStrea
         build.push_str(".start_paused(true)");
     }
     // A test that fails under a schedule seed says which, to replay it.
-    let run = if kind == Kind::Test { "::runtime::__run_test(runtime, body)" } else { "runtime.block_on(body)" };
+    if options.flavor == Flavor::Local {
+        new_body
+            .extend(tokens(&format!("let local = {krate}::task::LocalSet::new(); let body = local.run_until(body);")));
+    }
+    let run = if kind == Kind::Test {
+        format!("{krate}::__run_test(runtime, body)")
+    } else {
+        "runtime.block_on(body)".to_owned()
+    };
     new_body.extend(tokens(&format!(
         "let runtime = {build}.build().expect(\"failed to start the runtime\"); \
          #[allow(clippy::needless_return)] return {run};"
