@@ -213,12 +213,14 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, Error> {
                 };
                 options.start_paused = Some((paused, value.span()));
             }
-            other => return Err(Error::new(
-                key.span(),
-                format!(
+            other => {
+                return Err(Error::new(
+                    key.span(),
+                    format!(
                     "unknown option `{other}`: expected `worker_threads`, `flavor`, `seed`, `start_paused` or `crate`"
                 ),
-            )),
+                ))
+            }
         }
     }
     if let (Some((_, span)), Flavor::CurrentThread | Flavor::Local) = (options.worker_threads, options.flavor) {

@@ -501,6 +501,7 @@ impl<A: Assembly> Builder<A> {
     /// When the OS refuses to start a worker thread.
     #[doc(hidden)] // for assemblies (the facade's), not applications
     pub fn build_engine(&self) -> io::Result<Runtime> {
+        crate::diagnostics::panic_report::install();
         let workers = self.worker_count();
         let mut monitor = self.monitor.clone();
         if monitor.slow_poll_threshold.is_none() {

@@ -131,6 +131,20 @@ pub(crate) fn set_stamp(stamp: u32) {
     CURRENT.with(|current| current.stamp.set(stamp));
 }
 
+/// The id and spawn site of the task this thread is polling (or dropping),
+/// if any; `None` too while the thread-locals are being destroyed. For the
+/// panic report, which may run anywhere.
+pub(crate) fn current_origin() -> Option<(Id, &'static std::panic::Location<'static>)> {
+    CURRENT
+        .try_with(|current| {
+            // SAFETY: `task` is set only while its guard lives, and the thread
+            // that set it holds a reference to the task meanwhile.
+            current.task.get().map(|task| unsafe { task.as_ref() }).map(|header| (header.id, header.spawned_at))
+        })
+        .ok()
+        .flatten()
+}
+
 /// Tells a dump what the task being polled waits on, if a task is.
 pub(crate) fn set_waiting(kind: u8, payload: u32) {
     with_current(|header| header.set_waiting(kind, payload));

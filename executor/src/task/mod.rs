@@ -46,8 +46,8 @@ use std::ptr::NonNull;
 #[cfg(not(loom))]
 pub use block_in_place::block_in_place;
 pub(crate) use header::Header;
+pub(crate) use id::{current_origin, set_stamp, set_waiting};
 pub use id::{id, try_id, Id};
-pub(crate) use id::{set_stamp, set_waiting};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 #[cfg(not(loom))]
 pub use join_set::JoinSet;
