@@ -56,6 +56,17 @@ async fn biased_polls_in_source_order() {
             b = ready(2) => b,
         };
         assert_eq!(picked, 1, "biased; must poll the branches in order");
+        // Past four branches the polls are unrolled: the order holds there too.
+        let picked = runtime::select! {
+            biased;
+            Some(v) = ready(None::<u8>) => v,
+            a = ready(1) => a,
+            b = ready(2) => b,
+            c = ready(3) => c,
+            d = ready(4) => d,
+            e = ready(5) => e,
+        };
+        assert_eq!(picked, 1, "biased; must poll the branches in order");
     }
 }
 
@@ -70,6 +81,20 @@ async fn unbiased_starts_at_a_random_branch() {
             b = ready(1) => b,
             c = ready(2) => c,
             d = ready(3) => d,
+        };
+        seen[picked] += 1;
+    }
+    assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+    // Unrolled (more than four branches): every start is taken too.
+    let mut seen = [0u32; 6];
+    for _ in 0..600 {
+        let picked: usize = runtime::select! {
+            a = ready(0) => a,
+            b = ready(1) => b,
+            c = ready(2) => c,
+            d = ready(3) => d,
+            e = ready(4) => e,
+            f = ready(5) => f,
         };
         seen[picked] += 1;
     }

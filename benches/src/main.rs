@@ -21,6 +21,7 @@ use futures_channel::{mpsc, oneshot};
 
 mod fairness;
 mod files;
+mod macros;
 mod net;
 mod process;
 mod sync;
@@ -344,6 +345,7 @@ fn main() {
     let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let sync_names: Vec<&str> = sync::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let process_names: Vec<&str> = process::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
+    let macro_names: Vec<&str> = macros::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let in_process = !names.is_empty() || wanted("mem_tasks");
     // samples[workload][runtime] in milliseconds (or bytes per task for mem_tasks)
     let mut samples = vec![vec![Vec::new(); 3]; names.len() + 1];
@@ -405,6 +407,33 @@ fn main() {
             sample: &sample,
         }
         .run(rounds, &process_names, only.as_deref());
+    }
+    // Each sample runs once untimed first: every runtime's thread-locals and
+    // allocations warm.
+    let warm = |which: usize, name: &str| {
+        macros::sample(which, name);
+        macros::sample(which, name)
+    };
+    let (selects, local_sets): (Vec<&str>, Vec<&str>) = macro_names.iter().partition(|name| name.starts_with("select"));
+    if !selects.is_empty() {
+        Table {
+            kind: "select",
+            columns: &["runtime", "tokio", "futures"],
+            heading: "select! (each crate's macro), on a current-thread block_on; medians (ms)",
+            labels: |_| &["ms"],
+            sample: &warm,
+        }
+        .run(rounds, &selects, only.as_deref());
+    }
+    if !local_sets.is_empty() {
+        Table {
+            kind: "local_set",
+            columns: &RUNTIMES,
+            heading: "spawn_local tasks yielding in a LocalSet (smol: a LocalExecutor); medians (ms)",
+            labels: |_| &["ms"],
+            sample: &warm,
+        }
+        .run(rounds, &local_sets, only.as_deref());
     }
     if !net_names.is_empty() {
         net::run(rounds, &net_names, only.as_deref());

@@ -47,7 +47,8 @@ impl Table<'_> {
         println!("{rounds} rounds, {} workers each; {}", workers(), self.heading);
         print!("{:<30}", "workload");
         self.columns.iter().for_each(|c| print!(" {c:>10}"));
-        println!(" {:>13} {:>12}", "runtime/tokio", "runtime/smol");
+        let ratio = |i: usize| format!("{}/{}", self.columns[0], self.columns[i]);
+        println!(" {:>13} {:>12}", ratio(1), ratio(2));
         for (w, name) in names.iter().enumerate() {
             for (row, label) in (self.labels)(name).iter().enumerate() {
                 let medians: Vec<f64> = (0..n)

@@ -6,7 +6,10 @@
 //! 2. each `f_i` is evaluated in order (disabled ones too, as tokio does)
 //!    and pinned on the stack;
 //! 3. one `poll_fn` polls the enabled futures, from a random branch on
-//!    (the first with `biased;`). A future that completes is disabled; if its
+//!    (the first with `biased;`): up to 4 branches in a loop over a jump
+//!    table, more unrolled in two runs (start to last, first to start), the
+//!    faster form for each in `benches/` (BENCHMARKS.md, "Macros"). A
+//!    future that completes is disabled; if its
 //!    output matches `p_i` (checked through a reference, with `ref`/`mut`
 //!    taken out of the pattern) the poll returns it, tagged with its branch,
 //!    else the next branch is polled. With every branch disabled the poll
@@ -22,6 +25,7 @@ use std::cell::Cell;
 /// from a per-thread xorshift generator (seeded from std's per-process
 /// random keys), so no branch is favoured by its place in the source.
 #[doc(hidden)]
+#[inline]
 pub fn start(branches: u32) -> u32 {
     thread_local! {
         static STATE: Cell<u32> = const { Cell::new(0) };
@@ -40,6 +44,7 @@ pub fn start(branches: u32) -> u32 {
     })
 }
 
+#[cold]
 fn seed() -> u32 {
     use std::hash::{BuildHasher, RandomState};
     (RandomState::new().hash_one(std::thread::current().id()) as u32) | 1
@@ -167,6 +172,23 @@ macro_rules! __select {
             ::core::stringify!($($rest)+), "`"
         ))
     };
+    // One branch's poll: a completed future is disabled (never polled again),
+    // and ends the wait if its output matches the pattern.
+    (@poll $id:ident $bit:tt ($p:pat) $cx:ident $disabled:ident $any_enabled:ident $out:ident) => {
+        match $crate::__private::Future::poll($id.as_mut(), $cx) {
+            $crate::__private::Poll::Ready(__value) => {
+                $disabled |= 1 << $bit;
+                #[allow(unused_variables, unreachable_patterns, clippy::redundant_pattern_matching)]
+                match &__value {
+                    $crate::__private::clean_pattern!($p) => {
+                        return $crate::__private::Poll::Ready($out::$id(__value));
+                    }
+                    _ => {}
+                }
+            }
+            $crate::__private::Poll::Pending => $any_enabled = true,
+        }
+    };
     (@expand $biased:tt; [$(($id:ident $bit:tt ($p:pat) ($f:expr) ($c:expr) ($h:tt)))+]; $else:expr) => {{
         #[allow(non_camel_case_types)]
         enum __Out<$($id,)+> { $($id($id),)+ Disabled }
@@ -178,25 +200,32 @@ macro_rules! __select {
             let __start: u32 = if $biased { 0 } else { $crate::__private::start(BRANCHES) };
             $crate::__private::poll_fn(|__cx| {
                 let mut __any_enabled = false;
-                for __i in 0..BRANCHES {
-                    #[allow(clippy::modulo_one)]
-                    let __branch = (__start + __i) % BRANCHES;
+                if BRANCHES <= 4 {
+                    // Few branches: a loop over a jump table, which the
+                    // compiler keeps branch-light.
+                    for __i in 0..BRANCHES {
+                        #[allow(clippy::modulo_one)]
+                        let __branch = (__start + __i) % BRANCHES;
+                        match __branch {
+                            $(
+                                $bit => if __disabled & (1 << $bit) == 0 {
+                                    $crate::__select!(@poll $id $bit ($p) __cx __disabled __any_enabled __Out);
+                                },
+                            )+
+                            _ => ::core::unreachable!("select!: a branch past the last"),
+                        }
+                    }
+                } else {
+                    // Many: unrolled from the start branch to the last, then
+                    // from the first to the start, with no jump table to mispredict.
                     $(
-                        if __branch == $bit && __disabled & (1 << $bit) == 0 {
-                            if let $crate::__private::Poll::Ready(__out) =
-                                $crate::__private::Future::poll($id.as_mut(), __cx)
-                            {
-                                // A completed future is never polled again.
-                                __disabled |= 1 << $bit;
-                                #[allow(unused_variables, unreachable_patterns, clippy::redundant_pattern_matching)]
-                                match &__out {
-                                    $crate::__private::clean_pattern!($p) => {
-                                        return $crate::__private::Poll::Ready(__Out::$id(__out));
-                                    }
-                                    _ => continue,
-                                }
-                            }
-                            __any_enabled = true;
+                        if $bit >= __start && __disabled & (1 << $bit) == 0 {
+                            $crate::__select!(@poll $id $bit ($p) __cx __disabled __any_enabled __Out);
+                        }
+                    )+
+                    $(
+                        if $bit < __start && __disabled & (1 << $bit) == 0 {
+                            $crate::__select!(@poll $id $bit ($p) __cx __disabled __any_enabled __Out);
                         }
                     )+
                 }

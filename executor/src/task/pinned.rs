@@ -82,14 +82,15 @@ impl LocalTasks {
         self.queue.is_empty()
     }
 
-    /// Runs up to `max` queued local tasks, each with `run`; returns how many ran.
+    /// Runs up to `max` of the local tasks queued now, each with `run`
+    /// (taken under one lock); returns how many ran. Tasks woken meanwhile
+    /// wait for the next call.
     pub(crate) fn run_some(&self, max: usize, mut run: impl FnMut(Notified)) -> usize {
-        let mut ran = 0;
-        while ran < max {
-            let Some(task) = self.pop() else { break };
-            run(task);
-            ran += 1;
-        }
+        let mut batch = Vec::new();
+        let Some(first) = self.queue.pop_batch(max.saturating_sub(1), |task| batch.push(task)) else { return 0 };
+        let ran = 1 + batch.len();
+        run(first);
+        batch.into_iter().for_each(run);
         ran
     }
 
