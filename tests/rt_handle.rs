@@ -6,7 +6,10 @@ use runtime::{Handle, Runtime};
 fn try_current_finds_the_runtime_wherever_its_code_runs_and_says_why_not_elsewhere() {
     let error = Handle::try_current().unwrap_err();
     assert!(error.is_missing_context() && !error.is_thread_local_destroyed());
-    assert!(error.to_string().contains("outside a runtime"), "{error}");
+    assert!(
+        error.to_string().starts_with("there is no reactor running, must be called from the context of a"),
+        "{error}"
+    );
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
         assert!(Handle::try_current().is_ok(), "in block_on");
@@ -15,6 +18,12 @@ fn try_current_finds_the_runtime_wherever_its_code_runs_and_says_why_not_elsewhe
     });
     let _entered = rt.handle().enter();
     assert!(Handle::try_current().is_ok(), "inside Handle::enter");
+}
+
+#[test]
+#[should_panic(expected = "there is no reactor running, must be called from the context of a")]
+fn current_outside_a_runtime_panics_with_tokios_words() {
+    let _ = Handle::current();
 }
 
 #[test]

@@ -48,15 +48,18 @@ pub struct RuntimeMetrics {
 /// The figures as they are now.
 impl std::fmt::Debug for RuntimeMetrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let workers = 0..self.num_workers();
+        // One non-generic helper for the per-worker lists keeps this small.
+        let per_worker = |figure: fn(&RuntimeMetrics, usize) -> u64| -> Vec<u64> {
+            (0..self.num_workers()).map(|worker| figure(self, worker)).collect()
+        };
         f.debug_struct("RuntimeMetrics")
             .field("num_workers", &self.num_workers())
             .field("num_alive_tasks", &self.num_alive_tasks())
             .field("global_queue_depth", &self.global_queue_depth())
-            .field("worker_poll_count", &workers.clone().map(|w| self.worker_poll_count(w)).collect::<Vec<_>>())
-            .field("worker_steal_count", &workers.clone().map(|w| self.worker_steal_count(w)).collect::<Vec<_>>())
-            .field("worker_park_count", &workers.clone().map(|w| self.worker_park_count(w)).collect::<Vec<_>>())
-            .field("worker_local_queue_depth", &workers.map(|w| self.worker_local_queue_depth(w)).collect::<Vec<_>>())
+            .field("worker_poll_count", &per_worker(RuntimeMetrics::worker_poll_count))
+            .field("worker_steal_count", &per_worker(RuntimeMetrics::worker_steal_count))
+            .field("worker_park_count", &per_worker(RuntimeMetrics::worker_park_count))
+            .field("worker_local_queue_depth", &per_worker(|m, w| m.worker_local_queue_depth(w) as u64))
             .field("injector_pushes", &self.injector_pushes())
             .field("num_blocking_threads", &self.num_blocking_threads())
             .field("num_idle_blocking_threads", &self.num_idle_blocking_threads())

@@ -42,12 +42,16 @@ impl TryCurrentError {
 
 impl std::fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // tokio's words first, so that what matches tokio's message matches ours.
         f.write_str(match self.destroyed {
             false => {
-                "called outside a runtime: call it from a task, from `block_on`, from a blocking-pool \
-                 thread, or inside `Handle::enter`"
+                "there is no reactor running, must be called from the context of a runtime: from a task, \
+                 from `block_on`, from a blocking-pool thread, or inside `Handle::enter`"
             }
-            true => "called while this thread's thread-locals are being destroyed, where no runtime can be reached",
+            true => {
+                "the runtime context thread-local variable has been destroyed: this thread is exiting, \
+                 and no runtime can be reached from a thread-local's destructor"
+            }
         })
     }
 }

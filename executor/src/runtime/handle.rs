@@ -52,7 +52,7 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Ok(handle) => handle,
-            Err(error) => panic!("`Handle::current`: {error}"),
+            Err(error) => panic!("{error}"),
         }
     }
 
