@@ -156,6 +156,11 @@ pub mod time {
         Interval, MissedTickBehavior, Sleep, Timeout,
     };
     pub use std::time::Duration;
+
+    /// tokio's `time::error`: a timeout's [`Elapsed`](error::Elapsed) and the timers' [`Error`](error::Error).
+    pub mod error {
+        pub use runtime_timer::error::{Elapsed, Error};
+    }
 }
 
 /// Async TCP, UDP and Unix sockets, drop-in async versions of `std::net` and

@@ -123,6 +123,39 @@ fn reset_restarts_the_schedule_from_now() {
     });
 }
 
+/// On a paused clock: each `reset_*` moves the next tick, and the ticks
+/// after it follow a period apart.
+#[test]
+fn reset_immediately_after_and_at_move_the_next_tick() {
+    let rt = runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+    rt.block_on(async {
+        let period = Duration::from_secs(10);
+        let mut interval = interval(period);
+        let start = interval.tick().await;
+        interval.reset_immediately();
+        let now = Instant::now();
+        assert_eq!(interval.tick().await, now, "at once");
+        interval.reset_after(Duration::from_secs(3));
+        let third = interval.tick().await;
+        assert_eq!(third, now + Duration::from_secs(3));
+        assert_eq!(interval.tick().await, third + period);
+        let at = Instant::now() + Duration::from_secs(1);
+        interval.reset_at(at);
+        assert_eq!(interval.tick().await, at);
+        assert_eq!(interval.tick().await, at + period);
+        assert!(at > start);
+    });
+}
+
+#[test]
+fn the_error_types_are_at_tokios_paths() {
+    let elapsed: runtime::time::error::Elapsed = on_current_thread(async {
+        runtime::time::timeout(Duration::ZERO, std::future::pending::<()>()).await.unwrap_err()
+    });
+    assert_eq!(elapsed.to_string(), "deadline has elapsed");
+    assert!(runtime::time::error::Error::shutdown().is_shutdown());
+}
+
 #[test]
 #[should_panic(expected = "period must be more than zero")]
 fn a_zero_period_is_refused() {

@@ -54,7 +54,8 @@ pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
 /// Delay:     35 (for 20), 45, 55, …                the schedule moves
 /// Skip:      35 (for 20), 40, 50, …                the schedule stays, missed ticks are dropped
 /// ```
-/// A tick counts as missed when it is polled a whole period or more late.
+/// A tick counts as missed when it is polled more than 5 ms after its time
+/// (tokio's threshold); a tick polled sooner keeps the schedule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
     /// Fire the missed ticks as fast as they are polled, until back on
@@ -69,22 +70,25 @@ pub enum MissedTickBehavior {
     Skip,
 }
 
+/// How late a tick may be polled and still count as on time (tokio's).
+const MISSED_AFTER: Duration = Duration::from_millis(5);
+
 impl MissedTickBehavior {
-    /// The tick after the one `scheduled` for, fired at `now`.
+    /// The tick after the one `scheduled` for, fired at `now` (tokio's
+    /// arithmetic). Saturating: a period of `Duration::MAX` means "never
+    /// again", as a sleep of that length does, not an overflow.
     fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
-        // Saturating: a period of `Duration::MAX` means "never again", as a
-        // sleep of that length does, not an overflow.
-        let on_schedule = far_future_saturating(scheduled, period);
-        if now < on_schedule {
-            return on_schedule;
+        if now <= far_future_saturating(scheduled, MISSED_AFTER) {
+            return far_future_saturating(scheduled, period);
         }
         match self {
-            MissedTickBehavior::Burst => on_schedule,
+            MissedTickBehavior::Burst => far_future_saturating(scheduled, period),
             MissedTickBehavior::Delay => far_future_saturating(now, period),
             MissedTickBehavior::Skip => {
-                let periods_late = (now - scheduled).as_nanos() / period.as_nanos();
-                let skip = u32::try_from(periods_late + 1).unwrap_or(u32::MAX);
-                far_future_saturating(scheduled, period.saturating_mul(skip))
+                // The next time on the original schedule after now.
+                let into_period = (now - scheduled).as_nanos() % period.as_nanos();
+                let into_period = Duration::from_nanos(u64::try_from(into_period).unwrap_or(u64::MAX));
+                far_future_saturating(now, period.saturating_sub(into_period))
             }
         }
     }
@@ -118,7 +122,23 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is a period from now.
     pub fn reset(&mut self) {
-        self.sleep.reset(far_future_saturating(Instant::now(), self.period));
+        self.reset_after(self.period);
+    }
+
+    /// Restarts the schedule with the next tick at once.
+    pub fn reset_immediately(&mut self) {
+        self.reset_at(Instant::now());
+    }
+
+    /// Restarts the schedule with the next tick `after` from now.
+    pub fn reset_after(&mut self, after: Duration) {
+        self.reset_at(far_future_saturating(Instant::now(), after));
+    }
+
+    /// Restarts the schedule with the next tick at `deadline`; the ticks
+    /// after it follow a period apart.
+    pub fn reset_at(&mut self, deadline: impl Into<Instant>) {
+        self.sleep.reset(deadline);
     }
 
     /// The period.
@@ -159,11 +179,18 @@ mod tests {
         assert_eq!(MissedTickBehavior::Burst.next_tick(scheduled, now, period), t0 + ms(30));
         assert_eq!(MissedTickBehavior::Delay.next_tick(scheduled, now, period), t0 + ms(45));
         assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, now, period), t0 + ms(40));
-        // On time: every behavior keeps the schedule.
+        // Up to 5 ms late is on time: every behavior keeps the schedule.
         for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
-            assert_eq!(behavior.next_tick(scheduled, t0 + ms(21), period), t0 + ms(30));
+            assert_eq!(behavior.next_tick(scheduled, t0 + ms(25), period), t0 + ms(30));
         }
-        assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, t0 + ms(30), period), t0 + ms(40));
+        // Past 5 ms a tick is missed even within its period (tokio's threshold):
+        // 7 ms late on a 100 ms period.
+        let (scheduled, now, period) = (t0 + ms(100), t0 + ms(107), ms(100));
+        assert_eq!(MissedTickBehavior::Burst.next_tick(scheduled, now, period), t0 + ms(200));
+        assert_eq!(MissedTickBehavior::Delay.next_tick(scheduled, now, period), t0 + ms(207));
+        assert_eq!(MissedTickBehavior::Skip.next_tick(scheduled, now, period), t0 + ms(200));
+        // Polled exactly on a later tick's time: Skip goes to the one after.
+        assert_eq!(MissedTickBehavior::Skip.next_tick(t0 + ms(20), t0 + ms(40), ms(10)), t0 + ms(50));
     }
 
     #[test]

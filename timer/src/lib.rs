@@ -25,6 +25,8 @@ mod timers;
 mod wheel;
 
 #[cfg(not(loom))]
+pub mod error;
+#[cfg(not(loom))]
 mod instant;
 #[cfg(not(loom))]
 mod interval;
