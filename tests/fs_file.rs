@@ -4,37 +4,15 @@
 mod support;
 
 use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use runtime::fs::{self, File, OpenOptions};
 use runtime::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use runtime::Builder;
-use support::{wait_until, watchdog};
+use support::{wait_until, watchdog, TempDir};
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-/// A fresh directory under the system's temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("runtime-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(future)
@@ -352,7 +330,7 @@ fn errors_are_the_oss_unchanged() {
             assert_eq!(File::open(&missing).await.unwrap_err().kind(), std::io::ErrorKind::NotFound);
             assert_eq!(fs::read(&missing).await.unwrap_err().kind(), std::io::ErrorKind::NotFound);
             assert_eq!(fs::remove_file(&missing).await.unwrap_err().raw_os_error(), Some(libc::ENOENT));
-            let is_dir = File::create(&dir.0).await.unwrap_err();
+            let is_dir = File::create(dir.path()).await.unwrap_err();
             assert_eq!(is_dir.raw_os_error(), Some(libc::EISDIR));
             assert_eq!(fs::remove_dir(&missing).await.unwrap_err().raw_os_error(), Some(libc::ENOENT));
             // Permissions: whatever std gets (EACCES, or success as root), we get.

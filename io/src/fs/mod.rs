@@ -18,8 +18,9 @@ mod read_dir;
 
 pub use file::{File, OpenOptions};
 pub use ops::{
-    canonicalize, copy, create_dir, create_dir_all, metadata, read, read_to_string, remove_dir, remove_dir_all,
-    remove_file, rename, symlink_metadata, write,
+    canonicalize, copy, create_dir, create_dir_all, exists, hard_link, metadata, read, read_link, read_to_string,
+    remove_dir, remove_dir_all, remove_file, rename, set_permissions, symlink, symlink_metadata, try_exists, write,
+    DirBuilder,
 };
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 

@@ -1,6 +1,6 @@
 //! The path functions: each is a single job on the blocking pool.
 
-use std::fs::Metadata;
+use std::fs::{Metadata, Permissions};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -94,6 +94,113 @@ two_path_fn!(
     /// Renames a file or directory, replacing `to` if it exists.
     rename -> ()
 );
+two_path_fn!(
+    /// Makes `to` a new name (a hard link) for the file `from` names.
+    hard_link -> ()
+);
+path_fn!(
+    /// The path a symbolic link points to.
+    read_link -> PathBuf
+);
+path_fn!(
+    /// Whether `path` names an existing file or directory, following
+    /// symbolic links; an error when that cannot be told (a directory on
+    /// the way cannot be searched), where `Path::exists` would say `false`.
+    ///
+    /// # Examples
+    /// ```
+    /// #[runtime::main(flavor = "current_thread")]
+    /// async fn main() -> std::io::Result<()> {
+    ///     assert!(runtime::fs::try_exists("/").await?);
+    ///     assert!(!runtime::fs::try_exists("/no/such/path").await?);
+    ///     Ok(())
+    /// }
+    /// ```
+    exists -> bool
+);
+
+/// tokio's name for [`exists`].
+///
+/// # Errors
+/// As [`exists`].
+pub async fn try_exists(path: impl AsRef<Path>) -> io::Result<bool> {
+    exists(path).await
+}
+
+/// Makes `link` a symbolic link to `original` (which need not exist).
+///
+/// # Errors
+/// The OS's error, as `std::os::unix::fs::symlink` reports it.
+pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
+    let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
+    asyncify(move || std::os::unix::fs::symlink(original, link)).await
+}
+
+/// Sets the permissions of the file `path` names.
+///
+/// # Errors
+/// The OS's error, as `std::fs::set_permissions` reports it.
+pub async fn set_permissions(path: impl AsRef<Path>, permissions: Permissions) -> io::Result<()> {
+    let path = path.as_ref().to_owned();
+    asyncify(move || std::fs::set_permissions(path, permissions)).await
+}
+
+/// Creates directories, with options (the async counterpart of
+/// `std::fs::DirBuilder`).
+///
+/// # Examples
+/// ```
+/// use std::os::unix::fs::PermissionsExt;
+///
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> std::io::Result<()> {
+///     let dir = std::env::temp_dir().join(format!("runtime-dir-builder-doc-{}", std::process::id()));
+///     runtime::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir.join("a/b")).await?;
+///     let mode = runtime::fs::metadata(dir.join("a/b")).await?.permissions().mode();
+///     assert_eq!(mode & 0o777, 0o700);
+///     runtime::fs::remove_dir_all(&dir).await
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct DirBuilder {
+    recursive: bool,
+    mode: Option<u32>,
+}
+
+impl DirBuilder {
+    /// Options that create one directory, with the default mode (0o777
+    /// less the umask).
+    pub fn new() -> DirBuilder {
+        DirBuilder::default()
+    }
+
+    /// Create missing parents too, and succeed when the directory exists.
+    pub fn recursive(&mut self, recursive: bool) -> &mut DirBuilder {
+        self.recursive = recursive;
+        self
+    }
+
+    /// The mode new directories get (less the umask).
+    pub fn mode(&mut self, mode: u32) -> &mut DirBuilder {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Creates the directory at `path`, in one job.
+    ///
+    /// # Errors
+    /// The OS's error, as `std::fs::DirBuilder::create` reports it.
+    pub async fn create(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(self.recursive);
+        if let Some(mode) = self.mode {
+            builder.mode(mode);
+        }
+        let path = path.as_ref().to_owned();
+        asyncify(move || builder.create(path)).await
+    }
+}
 
 /// Writes `contents` as the whole file, creating or truncating it, in one job.
 ///

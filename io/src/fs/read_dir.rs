@@ -66,6 +66,25 @@ struct Batch {
     done: bool,
 }
 
+impl ReadDir {
+    /// The next entry, or `None` after the last (tokio's form; the
+    /// stream's is `next()`).
+    ///
+    /// # Errors
+    /// The error of reading the entry, as `std::fs::ReadDir` reports it.
+    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
+        std::future::poll_fn(|cx| self.poll_next_entry(cx)).await
+    }
+
+    /// Polls for the next entry; see [`next_entry`](ReadDir::next_entry).
+    ///
+    /// # Errors
+    /// As [`next_entry`](ReadDir::next_entry).
+    pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
+        Pin::new(self).poll_next(cx).map(Option::transpose)
+    }
+}
+
 impl Stream for ReadDir {
     type Item = io::Result<DirEntry>;
 
@@ -124,6 +143,11 @@ impl DirEntry {
     /// The entry's name within its directory.
     pub fn file_name(&self) -> OsString {
         self.std.file_name()
+    }
+
+    /// The entry's inode number, from the directory listing.
+    pub fn ino(&self) -> u64 {
+        std::os::unix::fs::DirEntryExt::ino(&self.std)
     }
 
     /// The entry's metadata, not following a symbolic link.
