@@ -93,3 +93,19 @@ fn signals_that_cannot_be_caught_are_clear_errors() {
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "signal {signum}: {error}");
     }
 }
+
+/// SIGIO, tokio's `SignalKind::io()`, is received like the others; a kind
+/// converts into the raw number (`c_int`).
+#[test]
+fn sigio_is_received_and_a_kind_converts_into_its_number() {
+    assert_eq!(std::os::raw::c_int::from(SignalKind::io()), libc::SIGIO);
+    assert_eq!(i32::from(SignalKind::terminate()), libc::SIGTERM);
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let mut io = signal(SignalKind::io()).unwrap();
+            raise(SignalKind::io());
+            assert_eq!(io.recv().await, Some(()));
+        });
+    });
+}

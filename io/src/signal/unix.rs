@@ -80,6 +80,17 @@ impl SignalKind {
     pub const fn window_change() -> SignalKind {
         SignalKind(libc::SIGWINCH)
     }
+
+    /// SIGIO: a descriptor set up for signal-driven I/O is ready.
+    pub const fn io() -> SignalKind {
+        SignalKind(libc::SIGIO)
+    }
+}
+
+impl From<SignalKind> for std::os::raw::c_int {
+    fn from(kind: SignalKind) -> std::os::raw::c_int {
+        kind.0
+    }
 }
 
 impl From<i32> for SignalKind {
