@@ -51,9 +51,9 @@ impl Child {
             child: Some(child),
         };
         this.exit = Some(Exit::watch(pid, None)?);
-        this.stdin = stdin.map(ChildStdin::new).transpose()?;
-        this.stdout = stdout.map(ChildStdout::new).transpose()?;
-        this.stderr = stderr.map(ChildStderr::new).transpose()?;
+        this.stdin = stdin.map(ChildStdin::from_std).transpose()?;
+        this.stdout = stdout.map(ChildStdout::from_std).transpose()?;
+        this.stderr = stderr.map(ChildStderr::from_std).transpose()?;
         Ok(this)
     }
 

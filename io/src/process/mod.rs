@@ -140,10 +140,60 @@ impl Command {
         self.std.get_program()
     }
 
-    /// The `std` command underneath, for the builder methods of
-    /// `std::os::unix::process::CommandExt` (uid, gid, process groups).
+    /// Whether dropping the [`Child`] kills it; see [`kill_on_drop`](Command::kill_on_drop).
+    pub fn get_kill_on_drop(&self) -> bool {
+        self.kill_on_drop
+    }
+
+    /// The `std` command underneath.
+    pub fn as_std(&self) -> &std::process::Command {
+        &self.std
+    }
+
+    /// The `std` command underneath, for what `std` offers beyond this type.
     pub fn as_std_mut(&mut self) -> &mut std::process::Command {
         &mut self.std
+    }
+
+    /// The child runs as this user id (`setuid` before `exec`).
+    pub fn uid(&mut self, id: u32) -> &mut Command {
+        std::os::unix::process::CommandExt::uid(&mut self.std, id);
+        self
+    }
+
+    /// The child runs with this group id (`setgid` before `exec`).
+    pub fn gid(&mut self, id: u32) -> &mut Command {
+        std::os::unix::process::CommandExt::gid(&mut self.std, id);
+        self
+    }
+
+    /// Puts the child in process group `pgroup` (0: a new group led by the
+    /// child), so that signals to the caller's group do not reach it.
+    pub fn process_group(&mut self, pgroup: i32) -> &mut Command {
+        std::os::unix::process::CommandExt::process_group(&mut self.std, pgroup);
+        self
+    }
+
+    /// The child's `argv[0]`, in place of the program's name.
+    pub fn arg0(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        std::os::unix::process::CommandExt::arg0(&mut self.std, arg);
+        self
+    }
+
+    /// Runs `f` in the child after `fork` and before `exec`.
+    ///
+    /// # Safety
+    /// As `std::os::unix::process::CommandExt::pre_exec`: `f` runs in a
+    /// forked copy of this process where only async-signal-safe calls are
+    /// sound (no allocation, no locks another thread may have held).
+    #[allow(unsafe_code)] // the crate's one: std's contract, passed on unchanged
+    pub unsafe fn pre_exec<F>(&mut self, f: F) -> &mut Command
+    where
+        F: FnMut() -> io::Result<()> + Send + Sync + 'static,
+    {
+        // SAFETY: the caller upholds pre_exec's contract (above).
+        unsafe { std::os::unix::process::CommandExt::pre_exec(&mut self.std, f) };
+        self
     }
 
     /// Starts the child.

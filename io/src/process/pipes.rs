@@ -42,23 +42,82 @@ pub struct ChildStderr {
     pipe: Evented<File>,
 }
 
+/// Deregisters a pipe end and makes it blocking again, for a new owner
+/// (another child's stdio, or code that reads it synchronously).
+fn unregister(pipe: Evented<File>) -> io::Result<OwnedFd> {
+    let fd = OwnedFd::from(pipe.into_inner());
+    process::set_blocking(fd.as_fd())?;
+    Ok(fd)
+}
+
 impl ChildStdin {
-    pub(super) fn new(stdin: std::process::ChildStdin) -> io::Result<ChildStdin> {
+    /// Wraps std's handle: non-blocking, on the reactor.
+    ///
+    /// # Errors
+    /// When the descriptor cannot be made non-blocking or registered.
+    pub fn from_std(stdin: std::process::ChildStdin) -> io::Result<ChildStdin> {
         Ok(ChildStdin { pipe: Some(register(stdin.into())?), guard_sigpipe: !process::sigpipe_ignored() })
+    }
+
+    /// The pipe's descriptor, off the reactor and blocking again.
+    ///
+    /// # Errors
+    /// When it was closed already, or cannot be made blocking.
+    pub fn into_owned_fd(mut self) -> io::Result<OwnedFd> {
+        unregister(self.pipe.take().ok_or_else(closed)?)
     }
 }
 
 impl ChildStdout {
-    pub(super) fn new(stdout: std::process::ChildStdout) -> io::Result<ChildStdout> {
+    /// Wraps std's handle: non-blocking, on the reactor.
+    ///
+    /// # Errors
+    /// When the descriptor cannot be made non-blocking or registered.
+    pub fn from_std(stdout: std::process::ChildStdout) -> io::Result<ChildStdout> {
         Ok(ChildStdout { pipe: register(stdout.into())? })
+    }
+
+    /// The pipe's descriptor, off the reactor and blocking again.
+    ///
+    /// # Errors
+    /// When it cannot be made blocking.
+    pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
+        unregister(self.pipe)
     }
 }
 
 impl ChildStderr {
-    pub(super) fn new(stderr: std::process::ChildStderr) -> io::Result<ChildStderr> {
+    /// Wraps std's handle: non-blocking, on the reactor.
+    ///
+    /// # Errors
+    /// When the descriptor cannot be made non-blocking or registered.
+    pub fn from_std(stderr: std::process::ChildStderr) -> io::Result<ChildStderr> {
         Ok(ChildStderr { pipe: register(stderr.into())? })
     }
+
+    /// The pipe's descriptor, off the reactor and blocking again.
+    ///
+    /// # Errors
+    /// When it cannot be made blocking.
+    pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
+        unregister(self.pipe)
+    }
 }
+
+/// A child's pipe as another child's stdio, so one process pipes into the
+/// next (`cmd.stdin(previous.stdout.take().unwrap().try_into()?)`, as in tokio).
+macro_rules! into_stdio {
+    ($($ty:ident),*) => {$(
+        impl TryFrom<$ty> for std::process::Stdio {
+            type Error = io::Error;
+
+            fn try_from(pipe: $ty) -> io::Result<std::process::Stdio> {
+                pipe.into_owned_fd().map(std::process::Stdio::from)
+            }
+        }
+    )*};
+}
+into_stdio!(ChildStdin, ChildStdout, ChildStderr);
 
 fn closed() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "the child's stdin was closed")
@@ -110,6 +169,18 @@ impl AsRawFd for ChildStdin {
     /// The descriptor, or -1 once closed.
     fn as_raw_fd(&self) -> RawFd {
         self.pipe.as_ref().map_or(-1, |pipe| pipe.get_ref().as_raw_fd())
+    }
+}
+
+impl AsFd for ChildStdout {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.pipe.get_ref().as_fd()
+    }
+}
+
+impl AsFd for ChildStderr {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.pipe.get_ref().as_fd()
     }
 }
 

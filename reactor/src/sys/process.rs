@@ -27,10 +27,21 @@ pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
 
 /// Makes `fd` non-blocking (the parent's end of a child's pipe).
 pub fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    set_o_nonblock(fd, true)
+}
+
+/// Makes `fd` blocking again: a pipe end handed on to another child shares
+/// its open file description, flags included, with that child's stdio.
+pub fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    set_o_nonblock(fd, false)
+}
+
+fn set_o_nonblock(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     // SAFETY: F_GETFL/F_SETFL on an open descriptor (invariant 1).
     let flags = retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL)))?;
+    let flags = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
     // SAFETY: as above.
-    retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK)))?;
+    retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_SETFL, flags)))?;
     Ok(())
 }
 
