@@ -35,6 +35,7 @@ use std::task::{ready, Context, Poll};
 
 use futures_util::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use runtime_executor::{coop, JoinHandle};
+use runtime_sync::Mutex;
 
 use super::asyncify;
 use super::feed::{Feed, Push};
@@ -82,6 +83,16 @@ const CLOSE_ON_POOL: u64 = 1024 * 1024;
 /// }
 /// ```
 pub struct File {
+    /// For `as_fd` and the conversions; `inner` holds a clone for its jobs.
+    std: Arc<std::fs::File>,
+    /// The state. `&mut self` operations (reads, writes, seeks) reach it
+    /// with `get_mut`, free; `&self` ones (`sync_all`, `set_len`,
+    /// `metadata`, ...) lock it, so they wait for each other, as tokio's.
+    inner: Mutex<Inner>,
+}
+
+/// A `File`'s state: its position, the job in flight and the buffers.
+struct Inner {
     std: Arc<std::fs::File>,
     /// The position the next read or write starts at.
     pos: u64,
@@ -117,6 +128,15 @@ pub struct File {
 }
 
 impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.inner.try_lock() {
+            Ok(inner) => fmt::Debug::fmt(&*inner, f),
+            Err(_) => f.debug_struct("File").field("std", &self.std).finish_non_exhaustive(),
+        }
+    }
+}
+
+impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("File")
             .field("std", &self.std)
@@ -159,6 +179,46 @@ impl File {
         Ok(File::new(std, pos, false))
     }
 
+    /// Waits for every earlier write, then flushes the file's data and
+    /// metadata to the device (`fsync`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn sync_all(&self) -> io::Result<()> {
+        self.inner.lock().await.run(|file| file.sync_all().map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// Waits for every earlier write, then flushes the file's data to the
+    /// device (`fdatasync`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn sync_data(&self) -> io::Result<()> {
+        self.inner.lock().await.run(|file| file.sync_data().map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// Truncates or extends the file to `size` bytes, after every earlier
+    /// write. The position does not move.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn set_len(&self, size: u64) -> io::Result<()> {
+        let mut inner = self.inner.lock().await;
+        inner.forget_ahead();
+        inner.run(move |file| file.set_len(size).map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// The file's metadata, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        match self.inner.lock().await.run(|file| file.metadata().map(Outcome::Metadata)).await? {
+            Outcome::Metadata(metadata) => Ok(metadata),
+            _ => unreachable!("a metadata job returns metadata"),
+        }
+    }
+
     /// Opens `path` with `options` in one job; a file opened for reading
     /// gets its first read-ahead chunk in the same job, so reading a small
     /// file whole costs one job in all ([`OpenOptions::open`]).
@@ -179,14 +239,21 @@ impl File {
         // A failed first read is dropped: the caller's own read meets it again
         // (or never: a write-only use of a file that cannot be read ahead).
         if let Some(first @ Done::Read { result: Ok(_), .. }) = first {
-            file.take_in(Ok(first));
+            file.inner.get_mut().take_in(Ok(first));
         }
         Ok(file)
     }
 
     fn new(std: std::fs::File, pos: u64, append: bool) -> File {
-        File {
-            std: Arc::new(std),
+        let std = Arc::new(std);
+        File { std: std.clone(), inner: Mutex::new(Inner::new(std, pos, append)) }
+    }
+}
+
+impl Inner {
+    fn new(std: Arc<std::fs::File>, pos: u64, append: bool) -> Inner {
+        Inner {
+            std,
             pos,
             append,
             job: None,
@@ -201,45 +268,6 @@ impl File {
             written: 0,
             result: None,
             len_asked: false,
-        }
-    }
-
-    /// Waits for every earlier write, then flushes the file's data and
-    /// metadata to the device (`fsync`).
-    ///
-    /// # Errors
-    /// An earlier write's error, or the OS's.
-    pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.run(|file| file.sync_all().map(|()| Outcome::Unit)).await.map(drop)
-    }
-
-    /// Waits for every earlier write, then flushes the file's data to the
-    /// device (`fdatasync`).
-    ///
-    /// # Errors
-    /// An earlier write's error, or the OS's.
-    pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.run(|file| file.sync_data().map(|()| Outcome::Unit)).await.map(drop)
-    }
-
-    /// Truncates or extends the file to `size` bytes, after every earlier
-    /// write. The position does not move.
-    ///
-    /// # Errors
-    /// An earlier write's error, or the OS's.
-    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        self.forget_ahead();
-        self.run(move |file| file.set_len(size).map(|()| Outcome::Unit)).await.map(drop)
-    }
-
-    /// The file's metadata, after every earlier write.
-    ///
-    /// # Errors
-    /// An earlier write's error, or the OS's.
-    pub async fn metadata(&mut self) -> io::Result<Metadata> {
-        match self.run(|file| file.metadata().map(Outcome::Metadata)).await? {
-            Outcome::Metadata(metadata) => Ok(metadata),
-            _ => unreachable!("a metadata job returns metadata"),
         }
     }
 
@@ -392,11 +420,12 @@ impl AsyncRead for File {
     /// A read served from the read-ahead buffer is always ready: it spends a
     /// unit of the task's cooperative budget, as every read does.
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_read_some(cx, buf)))
+        let inner = self.inner.get_mut();
+        tell_dump(coop::poll_budgeted(cx, |cx| inner.poll_read_some(cx, buf)))
     }
 }
 
-impl File {
+impl Inner {
     fn poll_read_some(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let this = self;
         if buf.is_empty() {
@@ -428,7 +457,8 @@ impl AsyncWrite for File {
     /// A write that only buffers is always ready: it spends a unit of the
     /// task's cooperative budget, as every write does.
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, &[IoSlice::new(buf)])))
+        let inner = self.inner.get_mut();
+        tell_dump(coop::poll_budgeted(cx, |cx| inner.poll_write_some(cx, &[IoSlice::new(buf)])))
     }
 
     /// Takes every buffer, in order, as far as the pending buffer has room
@@ -439,15 +469,16 @@ impl AsyncWrite for File {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        tell_dump(coop::poll_budgeted(cx, |cx| self.poll_write_some(cx, bufs)))
+        let inner = self.inner.get_mut();
+        tell_dump(coop::poll_budgeted(cx, |cx| inner.poll_write_some(cx, bufs)))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tell_dump(self.poll_flush_writes(cx))
+        tell_dump(self.inner.get_mut().poll_flush_writes(cx))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tell_dump(self.poll_flush_writes(cx))
+        tell_dump(self.inner.get_mut().poll_flush_writes(cx))
     }
 }
 
@@ -459,7 +490,7 @@ fn tell_dump<T>(polled: Poll<T>) -> Poll<T> {
     polled
 }
 
-impl File {
+impl Inner {
     fn poll_write_some(&mut self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
         let this = self;
         if let Some(error) = this.error.take() {
@@ -495,7 +526,7 @@ impl File {
 
 impl AsyncSeek for File {
     fn poll_seek(mut self: Pin<&mut Self>, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
-        let this = &mut *self;
+        let this = self.inner.get_mut();
         let target = match pos {
             SeekFrom::Start(offset) => Some(offset),
             SeekFrom::Current(delta) => {
@@ -521,7 +552,7 @@ impl AsyncSeek for File {
     }
 }
 
-impl Drop for File {
+impl Drop for Inner {
     /// Performs the pending writes on the blocking pool, after the job in
     /// flight (their errors are lost: `flush` first to see them).
     ///
