@@ -169,14 +169,229 @@ impl File {
         OpenOptions::new()
     }
 
-    /// Wraps an open `std::fs::File`, starting at its current position.
+    /// Wraps an open `std::fs::File`, starting at its current position (0
+    /// where it has none: a descriptor that cannot seek then fails its
+    /// first read or write with the OS's error).
+    pub fn from_std(std: std::fs::File) -> File {
+        let mut std = std;
+        let pos = io::Seek::stream_position(&mut std).unwrap_or(0);
+        File::new(std, pos, false)
+    }
+
+    /// Creates a new file for reading and writing, failing if one exists.
     ///
     /// # Errors
-    /// When the file's position cannot be read (an unseekable descriptor).
-    pub fn from_std(std: std::fs::File) -> io::Result<File> {
-        let mut std = std;
-        let pos = io::Seek::stream_position(&mut std)?;
-        Ok(File::new(std, pos, false))
+    /// The OS's error ([`io::ErrorKind::AlreadyExists`] when it exists).
+    pub async fn create_new(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().read(true).write(true).create_new(true).open(path).await
+    }
+
+    /// Another `File` for the same open file (a `dup`), made after every
+    /// earlier write. It starts at this file's position, and the two
+    /// positions then move independently: each `File` names the offset of
+    /// every read and write it makes (std's clones share one cursor).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let mut inner = self.inner.lock().await;
+        match inner.run(|file| file.try_clone().map(Outcome::Cloned)).await? {
+            Outcome::Cloned(std) => Ok(File::new(std, inner.pos, inner.append)),
+            _ => unreachable!("a clone job returns a file"),
+        }
+    }
+
+    /// The `std::fs::File`, after every earlier write and the job in flight
+    /// (an error of those writes is lost: `flush` first to see it), with
+    /// the OS's position set to this file's.
+    pub async fn into_std(mut self) -> std::fs::File {
+        let inner = self.inner.get_mut();
+        let _ = poll_fn(|cx| inner.poll_flush_writes(cx)).await;
+        self.into_settled_std()
+    }
+
+    /// The `std::fs::File` at once, when no operation is in flight and no
+    /// write or its error is pending; else the `File` back.
+    ///
+    /// # Errors
+    /// The `File` itself, while it is busy.
+    #[allow(clippy::result_large_err)] // tokio's signature: the File comes back whole
+    pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
+        let inner = self.inner.get_mut();
+        if inner.job.is_some() || inner.feed.len() > 0 || inner.error.is_some() {
+            return Err(self);
+        }
+        Ok(self.into_settled_std())
+    }
+
+    /// The std file of a `File` with no job in flight and nothing pending.
+    fn into_settled_std(self) -> std::fs::File {
+        let File { std, inner } = self;
+        let mut inner = inner.into_inner();
+        let pos = inner.pos;
+        // Nothing to write and no close to hand to the pool: the drop keeps no clone.
+        inner.written = 0;
+        drop(inner);
+        // Every job's clone went when the job returned, and none is in flight.
+        let mut std = Arc::try_unwrap(std).unwrap_or_else(|_| unreachable!("no job holds a settled file"));
+        // A descriptor that cannot seek keeps its own position.
+        let _ = io::Seek::seek(&mut std, SeekFrom::Start(pos));
+        std
+    }
+
+    /// Sets the file's permissions, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn set_permissions(&self, permissions: std::fs::Permissions) -> io::Result<()> {
+        self.unit(move |file| file.set_permissions(permissions)).await
+    }
+
+    /// Sets the file's access and modification times, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn set_times(&self, times: std::fs::FileTimes) -> io::Result<()> {
+        self.unit(move |file| file.set_times(times)).await
+    }
+
+    /// Sets the file's modification time, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.unit(move |file| file.set_modified(time)).await
+    }
+
+    /// Takes an exclusive advisory lock on the file (`flock`), waiting on
+    /// the blocking pool while another holds a lock, after every earlier write.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn lock(&self) -> io::Result<()> {
+        self.unit(std::fs::File::lock).await
+    }
+
+    /// Takes a shared advisory lock on the file, as [`lock`](File::lock) does.
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn lock_shared(&self) -> io::Result<()> {
+        self.unit(std::fs::File::lock_shared).await
+    }
+
+    /// Takes an exclusive advisory lock if no other holds one, without waiting.
+    ///
+    /// # Errors
+    /// [`std::fs::TryLockError::WouldBlock`] while another holds a lock, or the OS's error.
+    pub fn try_lock(&self) -> Result<(), std::fs::TryLockError> {
+        self.std.try_lock()
+    }
+
+    /// Takes a shared advisory lock if no other holds an exclusive one, without waiting.
+    ///
+    /// # Errors
+    /// As [`try_lock`](File::try_lock).
+    pub fn try_lock_shared(&self) -> Result<(), std::fs::TryLockError> {
+        self.std.try_lock_shared()
+    }
+
+    /// Releases this file's lock, after every earlier write (so they land
+    /// while it is held).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn unlock(&self) -> io::Result<()> {
+        self.unit(std::fs::File::unlock).await
+    }
+
+    /// Reads at `offset` (`pread`), after every earlier write; the position
+    /// does not move. Returns the bytes read, fewer than `buf.len()` at the
+    /// end of the file (or on a short read, as std's `read_at`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let len = buf.len();
+        let read = self.positional(move |file| {
+            let mut bytes = vec![0; len];
+            let n = std::os::unix::fs::FileExt::read_at(file, &mut bytes, offset)?;
+            bytes.truncate(n);
+            Ok(Outcome::Read(bytes))
+        });
+        match read.await? {
+            Outcome::Read(bytes) => {
+                buf[..bytes.len()].copy_from_slice(&bytes);
+                Ok(bytes.len())
+            }
+            _ => unreachable!("a read job returns bytes"),
+        }
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset`, as [`read_at`](File::read_at).
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::UnexpectedEof`] when the file ends first, an earlier
+    /// write's error, or the OS's.
+    pub async fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let len = buf.len();
+        let read = self.positional(move |file| {
+            let mut bytes = vec![0; len];
+            std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, offset)?;
+            Ok(Outcome::Read(bytes))
+        });
+        match read.await? {
+            Outcome::Read(bytes) => {
+                buf.copy_from_slice(&bytes);
+                Ok(())
+            }
+            _ => unreachable!("a read job returns bytes"),
+        }
+    }
+
+    /// Writes at `offset` (`pwrite`), after every earlier write; the
+    /// position does not move. Returns the bytes written, possibly fewer
+    /// than `buf.len()` (as std's `write_at`).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        let bytes = buf.to_vec();
+        let written = self
+            .positional(move |file| std::os::unix::fs::FileExt::write_at(file, &bytes, offset).map(Outcome::Written));
+        match written.await? {
+            Outcome::Written(n) => Ok(n),
+            _ => unreachable!("a write job returns a count"),
+        }
+    }
+
+    /// Writes all of `buf` at `offset`, as [`write_at`](File::write_at).
+    ///
+    /// # Errors
+    /// An earlier write's error, or the OS's.
+    pub async fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        let bytes = buf.to_vec();
+        let len = bytes.len();
+        let written = self.positional(move |file| {
+            std::os::unix::fs::FileExt::write_all_at(file, &bytes, offset).map(|()| Outcome::Written(len))
+        });
+        written.await.map(drop)
+    }
+
+    /// Runs `f` as a job after every earlier write, for its success alone.
+    async fn unit(&self, f: impl FnOnce(&std::fs::File) -> io::Result<()> + Send + 'static) -> io::Result<()> {
+        self.inner.lock().await.run(move |file| f(file).map(|()| Outcome::Unit)).await.map(drop)
+    }
+
+    /// Runs a positional read or write as a job after every earlier write;
+    /// the read-ahead is dropped, as the bytes may change.
+    async fn positional(
+        &self,
+        f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static,
+    ) -> io::Result<Outcome> {
+        let mut inner = self.inner.lock().await;
+        inner.forget_ahead();
+        inner.run(f).await
     }
 
     /// Waits for every earlier write, then flushes the file's data and
@@ -185,7 +400,7 @@ impl File {
     /// # Errors
     /// An earlier write's error, or the OS's.
     pub async fn sync_all(&self) -> io::Result<()> {
-        self.inner.lock().await.run(|file| file.sync_all().map(|()| Outcome::Unit)).await.map(drop)
+        self.unit(std::fs::File::sync_all).await
     }
 
     /// Waits for every earlier write, then flushes the file's data to the
@@ -194,7 +409,7 @@ impl File {
     /// # Errors
     /// An earlier write's error, or the OS's.
     pub async fn sync_data(&self) -> io::Result<()> {
-        self.inner.lock().await.run(|file| file.sync_data().map(|()| Outcome::Unit)).await.map(drop)
+        self.unit(std::fs::File::sync_data).await
     }
 
     /// Truncates or extends the file to `size` bytes, after every earlier
@@ -641,6 +856,19 @@ impl OpenOptions {
         self
     }
 
+    /// The mode a new file gets (less the umask); 0o666 by default.
+    pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut self.std, mode);
+        self
+    }
+
+    /// Flags passed to `open(2)` beside the ones these options set
+    /// (`libc::O_NOFOLLOW`, `O_DIRECT`, ...).
+    pub fn custom_flags(&mut self, flags: i32) -> &mut OpenOptions {
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut self.std, flags);
+        self
+    }
+
     /// Create the file, failing if it exists.
     pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
         self.std.create_new(create_new);
@@ -656,5 +884,24 @@ impl OpenOptions {
     /// job, so reading a small file whole costs one job in all.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         File::open_with(self.std.clone(), path.as_ref().to_owned(), self.append, self.read).await
+    }
+}
+
+impl From<std::fs::File> for File {
+    /// As [`File::from_std`].
+    fn from(std: std::fs::File) -> File {
+        File::from_std(std)
+    }
+}
+
+impl std::os::fd::AsFd for File {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.std.as_fd()
+    }
+}
+
+impl std::os::fd::AsRawFd for File {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.std.as_raw_fd()
     }
 }

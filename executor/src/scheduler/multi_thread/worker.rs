@@ -559,7 +559,7 @@ impl Worker {
             return Some(task);
         }
         // Pinned tasks take every other tick while the local queue has tasks too.
-        let task = self.pinned.pop_alternating(core.tick % 2 == 0, || self.pop_local(&mut core));
+        let task = self.pinned.pop_alternating(core.tick.is_multiple_of(2), || self.pop_local(&mut core));
         task.or_else(|| self.pop_inject_batch(&mut core))
     }
 
