@@ -172,3 +172,31 @@ fn times_permissions_create_new_and_open_flags() {
         });
     });
 }
+
+/// `max_buf_size` bounds one read's and one write's share, as tokio's: a
+/// big read or write through a small buffer is split, and nothing is lost.
+#[test]
+fn max_buf_size_bounds_each_read_and_write() {
+    watchdog(LIMIT, || {
+        let dir = TempDir::new("file-max-buf");
+        block_on(async {
+            let mut file = OpenOptions::new().read(true).write(true).create(true).open(dir.join("f")).await.unwrap();
+            assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
+            let big: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+            assert_eq!(file.write(&big).await.unwrap(), big.len(), "the default takes 1 MiB at once");
+            file.set_max_buf_size(4096);
+            assert_eq!(file.max_buf_size(), 4096);
+            let n = file.write(&big).await.unwrap();
+            assert!(n <= 4096, "took {n}");
+            file.write_all(&big[n..]).await.unwrap();
+            file.seek(SeekFrom::Start(0)).await.unwrap();
+            let mut chunk = vec![0; 1024 * 1024];
+            let n = file.read(&mut chunk).await.unwrap();
+            assert!(n > 0 && n <= 4096, "read {n}");
+            let mut all = chunk[..n].to_vec();
+            file.read_to_end(&mut all).await.unwrap();
+            assert_eq!(all.len(), 2 * big.len());
+            assert!(all[..big.len()] == big[..] && all[big.len()..] == big[..]);
+        });
+    });
+}

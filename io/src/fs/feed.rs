@@ -22,7 +22,8 @@
 //! # Invariants
 //! - The bytes go to the file from `at` on, contiguous (append mode: at the
 //!   end, in order); a write that is not contiguous waits until they are taken.
-//! - At most `MAX_PENDING` bytes wait here; a writer past it waits for the
+//! - At most `limit` bytes wait here (the `File`'s `max_buf_size`, 2 MiB
+//!   by default); a writer past it waits for the
 //!   job to take them (woken by `next`), or starts a job when there is no taker.
 //! - Bytes are taken in the order they came, by one job at a time (the `File`
 //!   has at most one in flight), so later writes land after earlier ones.
@@ -33,7 +34,8 @@ use std::io::IoSlice;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
-/// Pending writes past this are not coalesced further: the writer waits.
+/// The unit tests' limit of pending bytes.
+#[cfg(test)]
 const MAX_PENDING: usize = 2 * 1024 * 1024;
 
 /// The pending writes of a `File`; see the module docs.
@@ -72,11 +74,11 @@ impl Feed {
     /// One buffer's [`push_vectored`](Feed::push_vectored), for the unit tests.
     #[cfg(test)]
     pub(super) fn push(&self, buf: &[u8], pos: u64, append: bool, in_flight: bool, waker: &Waker) -> Push {
-        self.push_vectored(&[IoSlice::new(buf)], pos, append, in_flight, waker)
+        self.push_vectored(&[IoSlice::new(buf)], pos, append, in_flight, waker, MAX_PENDING)
     }
 
-    /// Adds what fits of `bufs` (in order, under one lock), bytes for the
-    /// file at `pos`. Bytes are only taken when a job will write them with
+    /// Adds what fits of `bufs` (in order, under one lock, up to `limit`
+    /// bytes pending), bytes for the file at `pos`. Bytes are only taken when a job will write them with
     /// no further operation: the running one (the taker), or one the caller
     /// starts at once, which it can only when no job is `in_flight`.
     pub(super) fn push_vectored(
@@ -86,6 +88,7 @@ impl Feed {
         append: bool,
         in_flight: bool,
         waker: &Waker,
+        limit: usize,
     ) -> Push {
         let mut state = self.lock();
         if in_flight && !state.taker {
@@ -95,8 +98,8 @@ impl Feed {
         if len == 0 {
             state.at = pos;
         }
-        if (append || state.at + len as u64 == pos) && len < MAX_PENDING {
-            let mut room = MAX_PENDING - len;
+        if (append || state.at + len as u64 == pos) && len < limit {
+            let mut room = limit - len;
             for buf in bufs {
                 let n = buf.len().min(room);
                 state.bytes.extend_from_slice(&buf[..n]);
@@ -105,7 +108,7 @@ impl Feed {
                     break;
                 }
             }
-            return Push::Took(MAX_PENDING - len - room);
+            return Push::Took(limit - len - room);
         }
         if !state.taker {
             return Push::Stalled;

@@ -48,8 +48,9 @@ static FILE_JOB: Resource = Resource::new("a file operation on the blocking pool
 
 /// The first read-ahead chunk, and the one after a seek.
 const MIN_CHUNK: usize = 64 * 1024;
-/// The largest read-ahead chunk.
-const MAX_CHUNK: usize = 2 * 1024 * 1024;
+/// The default `max_buf_size`: the largest read-ahead chunk, and the most
+/// written bytes that wait for a job (tokio's default too).
+const DEFAULT_MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// A `File` written with more bytes than this is closed on the blocking pool.
 /// Closing writes back what is not yet allocated on disk (ext4 does for a
@@ -89,6 +90,8 @@ pub struct File {
     /// with `get_mut`, free; `&self` ones (`sync_all`, `set_len`,
     /// `metadata`, ...) lock it, so they wait for each other, as tokio's.
     inner: Mutex<Inner>,
+    /// `inner.max_buf`, readable without the lock.
+    max_buf: usize,
 }
 
 /// A `File`'s state: its position, the job in flight and the buffers.
@@ -107,6 +110,9 @@ struct Inner {
     /// are stale: cleared before use for writes, overwritten by reads).
     spare: Vec<u8>,
     chunk: usize,
+    /// The most one read job fetches and one write job is fed
+    /// (`max_buf_size`).
+    max_buf: usize,
     /// The last read job found the end of the file at the end of `ahead`; cleared
     /// once a read reports it, and by anything that may grow the file.
     found_end: bool,
@@ -226,7 +232,7 @@ impl File {
 
     /// The std file of a `File` with no job in flight and nothing pending.
     fn into_settled_std(self) -> std::fs::File {
-        let File { std, inner } = self;
+        let File { std, inner, .. } = self;
         let mut inner = inner.into_inner();
         let pos = inner.pos;
         // Nothing to write and no close to hand to the pool: the drop keeps no clone.
@@ -237,6 +243,23 @@ impl File {
         // A descriptor that cannot seek keeps its own position.
         let _ = io::Seek::seek(&mut std, SeekFrom::Start(pos));
         std
+    }
+
+    /// The most bytes one read job fetches ahead, and the most writes wait
+    /// in this `File`'s buffer for a job (2 MiB by default, as tokio's).
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf
+    }
+
+    /// Sets [`max_buf_size`](File::max_buf_size) (at least 1 byte): a
+    /// smaller one bounds the memory a `File` holds, a larger one lets big
+    /// sequential reads and writes take fewer jobs.
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        let max = max_buf_size.max(1);
+        self.max_buf = max;
+        let inner = self.inner.get_mut();
+        inner.max_buf = max;
+        inner.chunk = inner.chunk.min(max);
     }
 
     /// Sets the file's permissions, after every earlier write.
@@ -461,7 +484,7 @@ impl File {
 
     fn new(std: std::fs::File, pos: u64, append: bool) -> File {
         let std = Arc::new(std);
-        File { std: std.clone(), inner: Mutex::new(Inner::new(std, pos, append)) }
+        File { std: std.clone(), inner: Mutex::new(Inner::new(std, pos, append)), max_buf: DEFAULT_MAX_BUF }
     }
 }
 
@@ -477,6 +500,7 @@ impl Inner {
             feed: Arc::default(),
             spare: Vec::new(),
             chunk: MIN_CHUNK,
+            max_buf: DEFAULT_MAX_BUF,
             found_end: false,
             generation: 0,
             error: None,
@@ -605,7 +629,7 @@ impl Inner {
         self.pos += n as u64;
         if offset + n == self.ahead.len() {
             // Read to the end of the chunk: the reader is sequential, fetch more next time.
-            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+            self.chunk = (self.chunk * 2).min(self.max_buf);
         }
         Some(n)
     }
@@ -659,7 +683,7 @@ impl Inner {
             if std::mem::take(&mut this.found_end) && this.ahead_at + this.ahead.len() as u64 == this.pos {
                 return Poll::Ready(Ok(0));
             }
-            this.start_read(this.pos, buf.len().max(this.chunk));
+            this.start_read(this.pos, buf.len().max(this.chunk).min(this.max_buf));
             ready!(this.poll_idle(cx));
             if let Some(error) = this.error.take() {
                 return Poll::Ready(Err(error));
@@ -677,7 +701,7 @@ impl AsyncWrite for File {
     }
 
     /// Takes every buffer, in order, as far as the pending buffer has room
-    /// (2 MiB): one hand-over for all of them, as tokio's `File` and our
+    /// (`max_buf_size`, 2 MiB by default): one hand-over for all of them, as tokio's `File` and our
     /// sockets take them all.
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
@@ -713,7 +737,7 @@ impl Inner {
         }
         this.forget_ahead();
         loop {
-            match this.feed.push_vectored(bufs, this.pos, this.append, this.job.is_some(), cx.waker()) {
+            match this.feed.push_vectored(bufs, this.pos, this.append, this.job.is_some(), cx.waker(), this.max_buf) {
                 Push::Took(n) => {
                     this.pos += n as u64;
                     this.written += n as u64;
@@ -760,7 +784,7 @@ impl AsyncSeek for File {
             )));
         };
         if target != this.pos {
-            this.chunk = MIN_CHUNK;
+            this.chunk = MIN_CHUNK.min(this.max_buf);
         }
         this.pos = target;
         Poll::Ready(Ok(target))
