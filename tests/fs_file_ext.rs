@@ -136,6 +136,7 @@ fn positional_io_sees_and_is_seen_by_buffered_io() {
 
             let mut buf = [0; 64];
             assert_eq!(file.read_at(&mut buf, 6).await.unwrap(), 5, "short at the end");
+            assert_eq!(file.read_at(&mut buf, 1_000).await.unwrap(), 0, "past the end: nothing, no error");
             assert_eq!(file.write_at(b"!", 11).await.unwrap(), 1);
             let error = file.read_exact_at(&mut buf, 0).await.unwrap_err();
             assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);

@@ -27,6 +27,8 @@ fn links_permissions_and_existence() {
 
             let soft = dir.join("soft");
             fs::symlink(&file, &soft).await.unwrap();
+            let onto_existing = fs::symlink(&file, &soft).await.unwrap_err();
+            assert_eq!(onto_existing.kind(), std::io::ErrorKind::AlreadyExists, "the OS's error, no panic");
             assert_eq!(fs::read_link(&soft).await.unwrap(), file);
             assert_eq!(fs::read(&soft).await.unwrap(), b"data");
             assert!(fs::symlink_metadata(&soft).await.unwrap().file_type().is_symlink());

@@ -152,3 +152,41 @@ fn a_dropped_pipeline_is_reaped_too() {
         support::wait_until(LIMIT, || pids.iter().all(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()));
     });
 }
+
+/// `cat` into `sort` into our reader: 4 MiB of lines in, every line out in
+/// order, both children reaped.
+#[test]
+fn four_mebibytes_through_cat_and_sort() {
+    use runtime::io::{AsyncReadExt, AsyncWriteExt};
+    watchdog(LIMIT, || {
+        block_on(async {
+            // 4 MiB of 16-byte lines, in a scrambled order.
+            let lines: Vec<String> =
+                (0..262_144u32).map(|i| format!("{:015}\n", i.wrapping_mul(2_654_435_761))).collect();
+            let input: Vec<u8> = lines.concat().into_bytes();
+            assert_eq!(input.len(), 4 * 1024 * 1024);
+            let mut cat = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+            let mut sort = Command::new("sort")
+                .env("LC_ALL", "C")
+                .stdin(Stdio::try_from(cat.stdout.take().unwrap()).unwrap())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = cat.stdin.take().unwrap();
+            let writer = runtime::spawn(async move {
+                stdin.write_all(&input).await.unwrap();
+                stdin.close().await.unwrap();
+            });
+            let mut output = Vec::new();
+            sort.stdout.take().unwrap().read_to_end(&mut output).await.unwrap();
+            writer.await.unwrap();
+            let mut expected = lines;
+            expected.sort();
+            assert_eq!(output.len(), 4 * 1024 * 1024, "no byte lost");
+            assert!(output == expected.concat().into_bytes(), "every line, sorted");
+            assert!(cat.wait().await.unwrap().success());
+            assert!(sort.wait().await.unwrap().success());
+            assert!(cat.id().is_none() && sort.id().is_none(), "both reaped");
+        });
+    });
+}

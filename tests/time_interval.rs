@@ -179,3 +179,49 @@ fn an_interval_of_duration_max_never_ticks_again_and_never_panics() {
         });
     });
 }
+
+/// Ticks at 0 and 10 ms, then a stall until 35 ms (3.5 periods) on a
+/// paused clock: the offsets of the next three ticks, exactly.
+fn paused_ticks_after_a_stall(behavior: MissedTickBehavior) -> Vec<Duration> {
+    let rt = Builder::new_current_thread().start_paused(true).build().unwrap();
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut interval = interval_at(start, PERIOD);
+        interval.set_missed_tick_behavior(behavior);
+        assert_eq!(interval.tick().await, start);
+        assert_eq!(interval.tick().await, start + PERIOD);
+        runtime::time::advance(PERIOD * 5 / 2).await;
+        assert_eq!(Instant::now() - start, PERIOD * 7 / 2);
+        let mut offsets = Vec::new();
+        for _ in 0..3 {
+            offsets.push(interval.tick().await - start);
+        }
+        offsets
+    })
+}
+
+/// tokio's arithmetic, pinned: a stall of 3.5 periods.
+#[test]
+fn each_behavior_after_a_stall_of_three_and_a_half_periods_on_paused_time() {
+    let ms = Duration::from_millis;
+    assert_eq!(paused_ticks_after_a_stall(MissedTickBehavior::Burst), [ms(20), ms(30), ms(40)]);
+    assert_eq!(paused_ticks_after_a_stall(MissedTickBehavior::Delay), [ms(20), ms(45), ms(55)]);
+    assert_eq!(paused_ticks_after_a_stall(MissedTickBehavior::Skip), [ms(20), ms(40), ms(50)]);
+}
+
+#[test]
+fn timeouts_take_anything_into_future() {
+    struct Later(u8);
+    impl std::future::IntoFuture for Later {
+        type Output = u8;
+        type IntoFuture = std::future::Ready<u8>;
+        fn into_future(self) -> Self::IntoFuture {
+            std::future::ready(self.0)
+        }
+    }
+    let rt = Builder::new_current_thread().start_paused(true).build().unwrap();
+    rt.block_on(async {
+        assert_eq!(runtime::time::timeout(Duration::from_secs(1), Later(3)).await, Ok(3));
+        assert_eq!(runtime::time::timeout_at(Instant::now(), Later(4)).await, Ok(4));
+    });
+}

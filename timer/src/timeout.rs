@@ -1,6 +1,6 @@
 //! `Timeout`: a future with a deadline.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -9,8 +9,8 @@ use std::{error, fmt, io};
 use crate::sleep::{far_future_saturating, sleep_until, Sleep};
 use crate::Instant;
 
-/// Runs `future` for at most `duration`: its output, or [`Elapsed`] once the
-/// duration has passed first.
+/// Runs `future` (anything `IntoFuture`) for at most `duration`: its
+/// output, or [`Elapsed`] once the duration has passed first.
 ///
 /// The future is polled before the clock is looked at, so a ready future wins
 /// even with a zero duration, and a timeout around a future that completes on
@@ -28,15 +28,15 @@ use crate::Instant;
 ///     assert!(timeout(Duration::from_millis(1), never).await.is_err());
 /// }
 /// ```
-pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     timeout_at(far_future_saturating(Instant::now(), duration), future)
 }
 
 /// Runs `future` until `deadline` (a [`runtime::time::Instant`](crate::Instant)
 /// or a `std::time::Instant`): its output, or [`Elapsed`] once the deadline
 /// has passed first.
-pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, future: F) -> Timeout<F> {
-    Timeout { future, sleep: sleep_until(deadline) }
+pub fn timeout_at<F: IntoFuture>(deadline: impl Into<Instant>, future: F) -> Timeout<F::IntoFuture> {
+    Timeout { future: future.into_future(), sleep: sleep_until(deadline) }
 }
 
 pin_project_lite::pin_project! {
