@@ -140,6 +140,16 @@ fn positional_io_sees_and_is_seen_by_buffered_io() {
             assert_eq!(file.write_at(b"!", 11).await.unwrap(), 1);
             let error = file.read_exact_at(&mut buf, 0).await.unwrap_err();
             assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+
+            // Reads at once on one shared File, each with its own bytes.
+            let shared = &file;
+            let read = |offset: u64| async move {
+                let mut byte = [0; 1];
+                shared.read_exact_at(&mut byte, offset).await.unwrap();
+                byte[0]
+            };
+            let got = runtime::join!(read(0), read(1), read(6), read(10), read(11));
+            assert_eq!(got, (b'H', b'E', b'w', b'd', b'!'));
         });
     });
 }

@@ -1,4 +1,6 @@
-//! File workloads: many small files and one big file, read and written, on
+//! File workloads: many small files and one big file, read and written
+//! (and read at random offsets: `file_random_read`, with `read_at` on ours
+//! and std, seek and read on tokio and smol), on
 //! runtime::fs, tokio::fs, smol's async-fs, and std::fs on two plain threads
 //! (the limit).
 
@@ -66,6 +68,29 @@ pub trait Files: Rt {
     fn write_file(path: PathBuf, len: usize, chunk: usize) -> impl Future<Output = ()> + Send;
 }
 
+/// `file_random_read` on one runtime: `RANDOM_TASKS` tasks each read
+/// `RANDOM_READS` blocks of `RANDOM_BLOCK` bytes at random offsets of the
+/// big file; returns the bytes read.
+pub trait RandomReads: Rt {
+    fn random_reads(rt: &'static Self, path: PathBuf) -> impl Future<Output = usize> + Send;
+}
+
+/// `file_random_read`: concurrent tasks, and the reads each makes.
+const RANDOM_TASKS: usize = 4;
+const RANDOM_READS: usize = 2_500;
+const RANDOM_BLOCK: usize = 4 * 1024;
+
+/// Task `task`'s offsets: a xorshift sequence of block-aligned offsets.
+fn random_offsets(task: usize) -> impl Iterator<Item = u64> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ (task as u64 + 1);
+    (0..RANDOM_READS).map(move |_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % (BIG_LEN / RANDOM_BLOCK) as u64) * RANDOM_BLOCK as u64
+    })
+}
+
 /// `Files` for a runtime whose file type and I/O extension traits have the
 /// usual shape (all three do): `impl_files!(Runtime, path::to::File, path::to::io)`.
 macro_rules! impl_files {
@@ -101,11 +126,69 @@ macro_rules! impl_files {
 }
 
 impl_files!(Ours, runtime::fs::File, runtime::io);
+
+/// Ours with `read_at`, on one `File` shared by the tasks (std's way).
+impl RandomReads for Ours {
+    async fn random_reads(rt: &'static Self, path: PathBuf) -> usize {
+        let file = std::sync::Arc::new(runtime::fs::File::open(path).await.unwrap());
+        let tasks: Vec<_> = (0..RANDOM_TASKS)
+            .map(|task| {
+                let file = file.clone();
+                rt.spawn(async move {
+                    let mut buf = vec![0; RANDOM_BLOCK];
+                    for offset in random_offsets(task) {
+                        file.read_exact_at(&mut buf, offset).await.unwrap();
+                    }
+                    RANDOM_READS * RANDOM_BLOCK
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for task in tasks {
+            total += task.await;
+        }
+        total
+    }
+}
 impl_files!(Tokio, tokio::fs::File, tokio::io);
+
+/// tokio's and smol's files have no `read_at`: each task has a `File` of
+/// its own and seeks before each read.
+macro_rules! impl_seeking_random_reads {
+    ($rt:ty, $($file:ident)::+, $($io:ident)::+) => {
+        impl RandomReads for $rt {
+            async fn random_reads(rt: &'static Self, path: PathBuf) -> usize {
+                use $($io)::+::{AsyncReadExt, AsyncSeekExt};
+                let tasks: Vec<_> = (0..RANDOM_TASKS)
+                    .map(|task| {
+                        let path = path.clone();
+                        rt.spawn(async move {
+                            let mut file = $($file)::+::open(path).await.unwrap();
+                            let mut buf = vec![0; RANDOM_BLOCK];
+                            for offset in random_offsets(task) {
+                                file.seek(std::io::SeekFrom::Start(offset)).await.unwrap();
+                                file.read_exact(&mut buf).await.unwrap();
+                            }
+                            RANDOM_READS * RANDOM_BLOCK
+                        })
+                    })
+                    .collect();
+                let mut total = 0;
+                for task in tasks {
+                    total += task.await;
+                }
+                total
+            }
+        }
+    };
+}
+
+impl_seeking_random_reads!(Tokio, tokio::fs::File, tokio::io);
+impl_seeking_random_reads!(Smol, smol::fs::File, smol::io);
 impl_files!(Smol, smol::fs::File, smol::io);
 
 /// One file workload on one runtime: milliseconds.
-pub fn sample<R: Files>(rt: &'static R, name: &str, fixture: &'static Fixture) -> f64 {
+pub fn sample<R: Files + RandomReads>(rt: &'static R, name: &str, fixture: &'static Fixture) -> f64 {
     let start = Instant::now();
     match name {
         "file_small" => rt.block_on(async move {
@@ -115,6 +198,10 @@ pub fn sample<R: Files>(rt: &'static R, name: &str, fixture: &'static Fixture) -
             }
         }),
         "file_big" => assert_eq!(rt.block_on(R::read_chunks(fixture.dir.join("big"))), BIG_LEN),
+        "file_random_read" => {
+            let total = rt.block_on(R::random_reads(rt, fixture.dir.join("big")));
+            assert_eq!(total, RANDOM_TASKS * RANDOM_READS * RANDOM_BLOCK);
+        }
         "file_write_small" => rt.block_on(async move {
             let tasks: Vec<_> =
                 (0..SMALL_FILES).map(|i| rt.spawn(R::write_file(fixture.out(i), SMALL_LEN, SMALL_LEN))).collect();
@@ -164,6 +251,19 @@ pub fn sample_std(name: &str, fixture: &Fixture) -> f64 {
             assert_eq!(total, BIG_LEN);
         }
         "file_write_small" => halves(&|i| std::fs::write(fixture.out(i), vec![5u8; SMALL_LEN]).unwrap()),
+        "file_random_read" => {
+            use std::os::unix::fs::FileExt;
+            let file = std::fs::File::open(fixture.dir.join("big")).unwrap();
+            std::thread::scope(|scope| {
+                for task in 0..RANDOM_TASKS {
+                    let file = &file;
+                    scope.spawn(move || {
+                        let mut buf = vec![0; RANDOM_BLOCK];
+                        random_offsets(task).for_each(|offset| file.read_exact_at(&mut buf, offset).unwrap());
+                    });
+                }
+            });
+        }
         _ => {
             let mut file = std::fs::File::create(fixture.out(SMALL_FILES)).unwrap();
             let buf = vec![5u8; CHUNK];
@@ -176,7 +276,7 @@ pub fn sample_std(name: &str, fixture: &Fixture) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
-pub const WORKLOADS: [&str; 4] = ["file_small", "file_big", "file_write_small", "file_write_big"];
+pub const WORKLOADS: [&str; 5] = ["file_small", "file_big", "file_random_read", "file_write_small", "file_write_big"];
 
 /// The file workloads on the three runtimes and on std::fs threads, rotated
 /// each round; medians (ms) and ratios.

@@ -328,15 +328,17 @@ impl File {
         self.unit(std::fs::File::unlock).await
     }
 
-    /// Reads at `offset` (`pread`), after every earlier write; the position
-    /// does not move. Returns the bytes read, fewer than `buf.len()` at the
+    /// Reads at `offset` (`pread`), after every earlier write, in one job;
+    /// the position does not move. Reads on one shared `File` run side by
+    /// side. The bytes cross from the pool thread in a buffer of their own
+    /// (one copy: a borrowed `buf` cannot go to another thread). Returns the bytes read, fewer than `buf.len()` at the
     /// end of the file (or on a short read, as std's `read_at`).
     ///
     /// # Errors
     /// An earlier write's error, or the OS's.
     pub async fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let len = buf.len();
-        let read = self.positional(move |file| {
+        let read = self.positional(false, move |file| {
             let mut bytes = vec![0; len];
             let n = std::os::unix::fs::FileExt::read_at(file, &mut bytes, offset)?;
             bytes.truncate(n);
@@ -358,7 +360,7 @@ impl File {
     /// write's error, or the OS's.
     pub async fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         let len = buf.len();
-        let read = self.positional(move |file| {
+        let read = self.positional(false, move |file| {
             let mut bytes = vec![0; len];
             std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, offset)?;
             Ok(Outcome::Read(bytes))
@@ -380,8 +382,9 @@ impl File {
     /// An earlier write's error, or the OS's.
     pub async fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         let bytes = buf.to_vec();
-        let written = self
-            .positional(move |file| std::os::unix::fs::FileExt::write_at(file, &bytes, offset).map(Outcome::Written));
+        let written = self.positional(true, move |file| {
+            std::os::unix::fs::FileExt::write_at(file, &bytes, offset).map(Outcome::Written)
+        });
         match written.await? {
             Outcome::Written(n) => Ok(n),
             _ => unreachable!("a write job returns a count"),
@@ -395,7 +398,7 @@ impl File {
     pub async fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
         let bytes = buf.to_vec();
         let len = bytes.len();
-        let written = self.positional(move |file| {
+        let written = self.positional(true, move |file| {
             std::os::unix::fs::FileExt::write_all_at(file, &bytes, offset).map(|()| Outcome::Written(len))
         });
         written.await.map(drop)
@@ -406,15 +409,26 @@ impl File {
         self.inner.lock().await.run(move |file| f(file).map(|()| Outcome::Unit)).await.map(drop)
     }
 
-    /// Runs a positional read or write as a job after every earlier write;
-    /// the read-ahead is dropped, as the bytes may change.
+    /// Runs a positional read or write as one job, after every earlier
+    /// write. The lock is held only to settle those: positional reads and
+    /// writes on one shared `File` then run side by side on the pool, as
+    /// std's `read_at` on threads do (no new write can be buffered meanwhile:
+    /// that takes `&mut self`). A write drops the read-ahead, whose bytes
+    /// it may change.
     async fn positional(
         &self,
+        changes: bool,
         f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static,
     ) -> io::Result<Outcome> {
-        let mut inner = self.inner.lock().await;
-        inner.forget_ahead();
-        inner.run(f).await
+        {
+            let mut inner = self.inner.lock().await;
+            if changes {
+                inner.forget_ahead();
+            }
+            poll_fn(|cx| inner.poll_flush_writes(cx)).await?;
+        }
+        let file = self.std.clone();
+        asyncify(move || f(&file)).await
     }
 
     /// Waits for every earlier write, then flushes the file's data and
