@@ -64,12 +64,16 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct UnsafeCell<T: ?Sized>(#[cfg(loom)] loom::cell::UnsafeCell<T>, #[cfg(not(loom))] std::cell::UnsafeCell<T>);
 
 impl<T> UnsafeCell<T> {
-    /// A cell holding `value`.
-    pub fn new(value: T) -> Self {
-        #[cfg(loom)]
-        return Self(loom::cell::UnsafeCell::new(value));
-        #[cfg(not(loom))]
+    /// A cell holding `value` (a `const fn` outside loom, for statics).
+    #[cfg(not(loom))]
+    pub const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))
+    }
+
+    /// A cell holding `value`.
+    #[cfg(loom)]
+    pub fn new(value: T) -> Self {
+        Self(loom::cell::UnsafeCell::new(value))
     }
 
     /// The contents, taking the cell.

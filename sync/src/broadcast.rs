@@ -323,3 +323,9 @@ impl fmt::Display for TryRecvError {
 }
 
 impl std::error::Error for TryRecvError {}
+
+/// The errors of this module's channel, at tokio's path (`broadcast::error`);
+/// the same types as at the module's root.
+pub mod error {
+    pub use super::{RecvError, SendError, TryRecvError};
+}

@@ -62,6 +62,23 @@ impl<T> Mutex<T> {
         Mutex { semaphore: Semaphore::new(1), value: UnsafeCell::new(value) }
     }
 
+    /// A new unlocked mutex holding `value`, in a `const` context: a
+    /// `static` mutex, as tokio's `const_new`.
+    ///
+    /// # Examples
+    /// ```
+    /// static COUNT: runtime::sync::Mutex<u32> = runtime::sync::Mutex::const_new(0);
+    ///
+    /// # runtime::block_on(async {
+    /// *COUNT.lock().await += 1;
+    /// assert_eq!(*COUNT.lock().await, 1);
+    /// # });
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> Mutex<T> {
+        Mutex { semaphore: Semaphore::const_new(1), value: UnsafeCell::new(value) }
+    }
+
     /// The value, consuming the mutex.
     pub fn into_inner(self) -> T {
         self.value.into_inner()

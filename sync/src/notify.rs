@@ -83,6 +83,16 @@ impl Notify {
         }
     }
 
+    /// A `Notify` with no permit and nobody waiting, in a `const` context
+    /// (a `static`), as tokio's `const_new`.
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Notify {
+        Notify {
+            state: Mutex::new(State { permit: false, waiters: WaitList::new(), waiters_calls: 0 }),
+            waiters_calls: AtomicUsize::new(0),
+        }
+    }
+
     /// A future that completes at the next notification meant for it.
     pub fn notified(&self) -> Notified<'_> {
         // Relaxed: a call that happened before this one is seen by coherence;

@@ -495,3 +495,9 @@ mod tests {
         }
     }
 }
+
+/// The errors of this module's channel, at tokio's path (`oneshot::error`);
+/// the same types as at the module's root.
+pub mod error {
+    pub use super::{RecvError, TryRecvError};
+}

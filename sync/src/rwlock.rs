@@ -60,6 +60,13 @@ impl<T> RwLock<T> {
         RwLock { semaphore: Semaphore::new(MAX_READS), value: UnsafeCell::new(value) }
     }
 
+    /// A new unlocked lock holding `value`, in a `const` context (a
+    /// `static`), as tokio's `const_new`.
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock { semaphore: Semaphore::const_new(MAX_READS), value: UnsafeCell::new(value) }
+    }
+
     /// The value, consuming the lock.
     pub fn into_inner(self) -> T {
         self.value.into_inner()

@@ -105,6 +105,17 @@ impl Semaphore {
         Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
     }
 
+    /// A semaphore with `permits` permits, in a `const` context (a
+    /// `static`), as tokio's `const_new`.
+    ///
+    /// # Panics
+    /// When `permits` exceeds [`Semaphore::MAX_PERMITS`] (at compile time in a `static`).
+    #[cfg(not(loom))]
+    pub const fn const_new(permits: usize) -> Semaphore {
+        assert!(permits <= Self::MAX_PERMITS, "a semaphore holds at most Semaphore::MAX_PERMITS permits");
+        Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
+    }
+
     /// The permits free right now.
     pub fn available_permits(&self) -> usize {
         self.state.load(Relaxed) >> SHIFT

@@ -278,3 +278,9 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
         fmt::Debug::fmt(&**self, f)
     }
 }
+
+/// The errors of this module's channel, at tokio's path (`watch::error`);
+/// the same types as at the module's root.
+pub mod error {
+    pub use super::{RecvError, SendError};
+}
