@@ -59,6 +59,7 @@ mod error;
 #[allow(unsafe_code)] // the data behind the lock
 mod mutex;
 mod notify;
+mod once_cell;
 #[allow(unsafe_code)] // the value cell
 pub mod oneshot;
 #[allow(unsafe_code)] // the data behind the lock
@@ -81,5 +82,6 @@ pub(crate) fn pending<T>(resource: &'static runtime_executor::Resource) -> std::
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError, SetOnce, SetOnceError};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
