@@ -74,6 +74,22 @@ impl Blocked {
 }
 
 /// Polls `future` on this thread, parking between polls until it is woken.
+/// Waits on this thread for `future`, for synchronous code that talks to
+/// tasks (the `blocking_*` bridges of `runtime::sync`): no runtime is
+/// entered, the thread parks between wakes.
+///
+/// # Panics
+/// On a thread that drives tasks (a worker, or inside `block_on`), with
+/// tokio's message.
+#[doc(hidden)]
+#[track_caller]
+pub fn wait_blocking<F: Future>(future: F) -> F::Output {
+    if !crate::runtime::context::may_block() {
+        panic!("{}", crate::runtime::context::CANNOT_BLOCK);
+    }
+    park_on(future)
+}
+
 pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let thread = std::thread::current();

@@ -29,6 +29,8 @@ pub(crate) use runtime_shim as sync;
 #[cfg(not(loom))]
 mod block_on;
 #[cfg(not(loom))]
+pub use block_on::wait_blocking;
+#[cfg(not(loom))]
 mod blocking;
 pub mod coop;
 mod diagnostics;

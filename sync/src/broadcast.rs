@@ -160,6 +160,18 @@ impl<T: Clone> Receiver<T> {
         Recv { receiver: self, key: None }
     }
 
+    /// [`recv`](Receiver::recv) from synchronous code, blocking this thread.
+    ///
+    /// # Errors
+    /// As [`recv`](Receiver::recv).
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[track_caller]
+    pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
+        runtime_executor::wait_blocking(self.recv())
+    }
+
     /// The next value if one is there.
     ///
     /// # Errors

@@ -94,6 +94,29 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Takes the lock from synchronous code, blocking this thread until it
+    /// is free (in arrival order with the async lockers).
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks (a worker, or inside
+    /// `block_on`), with tokio's message: it would stall them.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// let counter = Arc::new(runtime::sync::Mutex::new(0));
+    /// let worker = std::thread::spawn({
+    ///     let counter = counter.clone();
+    ///     move || *counter.blocking_lock() += 1
+    /// });
+    /// worker.join().unwrap();
+    /// assert_eq!(*counter.blocking_lock(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        runtime_executor::wait_blocking(self.lock())
+    }
+
     /// Waits for the lock and returns a guard that keeps the `Arc` alive, for
     /// holding the lock across a `spawn`.
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {

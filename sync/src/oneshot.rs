@@ -348,6 +348,18 @@ impl<T> Receiver<T> {
         unsafe { self.inner.as_ref() }
     }
 
+    /// Waits for the value from synchronous code, blocking this thread.
+    ///
+    /// # Errors
+    /// [`RecvError`] when the sender was dropped without sending.
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[track_caller]
+    pub fn blocking_recv(self) -> Result<T, RecvError> {
+        runtime_executor::wait_blocking(self)
+    }
+
     /// Takes the value if it was sent.
     ///
     /// # Errors

@@ -74,6 +74,24 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
+    /// Shared access from synchronous code, blocking this thread.
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        runtime_executor::wait_blocking(self.read())
+    }
+
+    /// Exclusive access from synchronous code, blocking this thread.
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        runtime_executor::wait_blocking(self.write())
+    }
+
     /// Waits for shared access, behind every writer queued before.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         match Acquiring::lock(&self.semaphore, 1, &READ).await {

@@ -106,6 +106,11 @@ pub(crate) fn blocking_section() -> impl Drop {
     Restore(DRIVING.with(|d| d.replace(false)))
 }
 
+/// tokio's words for a blocking call on a thread that drives tasks.
+pub(crate) const CANNOT_BLOCK: &str = "Cannot block the current thread from within a runtime. This happens \
+     because a function attempted to block the current thread while the thread is being used to drive \
+     asynchronous tasks.";
+
 pub(crate) fn may_block() -> bool {
     !DRIVING.with(Cell::get)
 }

@@ -66,6 +66,19 @@ impl<T> Sender<T> {
         self.push(value).map_err(SendError)
     }
 
+    /// [`send`](Sender::send) from synchronous code, blocking this thread
+    /// while the channel is full.
+    ///
+    /// # Errors
+    /// The value back once the receiver is gone.
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[track_caller]
+    pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
+        runtime_executor::wait_blocking(self.send(value))
+    }
+
     /// Sends `value` if a slot is free now.
     ///
     /// # Errors

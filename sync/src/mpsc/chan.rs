@@ -386,6 +386,24 @@ macro_rules! receiver_methods {
                 std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, out, limit)).await
             }
 
+            /// [`recv`](Self::recv) from synchronous code, blocking this thread.
+            ///
+            /// # Panics
+            /// On a thread that runs asynchronous tasks, with tokio's message.
+            #[track_caller]
+            pub fn blocking_recv(&mut self) -> Option<T> {
+                runtime_executor::wait_blocking(self.recv())
+            }
+
+            /// [`recv_many`](Self::recv_many) from synchronous code, blocking this thread.
+            ///
+            /// # Panics
+            /// On a thread that runs asynchronous tasks, with tokio's message.
+            #[track_caller]
+            pub fn blocking_recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
+                runtime_executor::wait_blocking(self.recv_many(out, limit))
+            }
+
             /// Polls for the next message (the body of `recv`).
             pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
                 self.rx.poll_recv(cx)
