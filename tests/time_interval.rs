@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use runtime::time::{interval, interval_at, Instant, Interval, MissedTickBehavior};
+use runtime::time::{interval, interval_at, Instant, MissedTickBehavior};
 use runtime::Builder;
 use support::watchdog;
 
@@ -52,58 +52,6 @@ fn an_interval_is_a_stream_of_scheduled_instants() {
             assert_eq!(ticks, [start, start + PERIOD, start + PERIOD * 2]);
             assert!(Instant::now() >= start + PERIOD * 2);
         });
-    });
-}
-
-/// Ticks at 0 and 10 ms are taken on time, then the task is busy until at
-/// least 35 ms: the tick due at 20 ms comes at once, and what follows depends
-/// on the behavior (the table in `MissedTickBehavior`'s docs).
-fn after_a_stall(behavior: MissedTickBehavior) -> (Instant, Vec<Instant>, Instant) {
-    on_current_thread(async {
-        let start = Instant::now();
-        let mut interval: Interval = interval_at(start, PERIOD);
-        interval.set_missed_tick_behavior(behavior);
-        assert_eq!(interval.tick().await, start);
-        assert_eq!(interval.tick().await, start + PERIOD);
-        let busy_until = start + PERIOD * 7 / 2;
-        std::thread::sleep(busy_until.saturating_duration_since(Instant::now()));
-        let stall_end = Instant::now();
-        let mut ticks = Vec::new();
-        for _ in 0..3 {
-            ticks.push(interval.tick().await);
-        }
-        (start, ticks, stall_end)
-    })
-}
-
-#[test]
-fn burst_fires_every_missed_tick() {
-    watchdog(LIMIT, || {
-        let (start, ticks, _) = after_a_stall(MissedTickBehavior::Burst);
-        assert_eq!(ticks, [start + PERIOD * 2, start + PERIOD * 3, start + PERIOD * 4]);
-    });
-}
-
-#[test]
-fn delay_shifts_the_schedule_to_a_period_after_the_late_tick() {
-    watchdog(LIMIT, || {
-        let (start, ticks, stall_end) = after_a_stall(MissedTickBehavior::Delay);
-        assert_eq!(ticks[0], start + PERIOD * 2);
-        assert!(ticks[1] >= stall_end + PERIOD, "the next tick is a whole period after the late one");
-        assert_eq!(ticks[2], ticks[1] + PERIOD);
-    });
-}
-
-#[test]
-fn skip_drops_missed_ticks_and_stays_on_the_grid() {
-    watchdog(LIMIT, || {
-        let (start, ticks, stall_end) = after_a_stall(MissedTickBehavior::Skip);
-        assert_eq!(ticks[0], start + PERIOD * 2);
-        let offset = ticks[1] - start;
-        assert_eq!(offset.as_nanos() % PERIOD.as_nanos(), 0, "on the original grid");
-        assert!(ticks[1] > stall_end, "missed ticks are not fired");
-        assert!(ticks[1] <= Instant::now());
-        assert_eq!(ticks[2], ticks[1] + PERIOD);
     });
 }
 
@@ -200,7 +148,9 @@ fn paused_ticks_after_a_stall(behavior: MissedTickBehavior) -> Vec<Duration> {
     })
 }
 
-/// tokio's arithmetic, pinned: a stall of 3.5 periods.
+/// tokio's arithmetic, pinned: a stall of 3.5 periods. On paused time, so
+/// a slow machine cannot make a tick late by itself (the real-clock versions
+/// of these tests failed when a tick was polled more than 5 ms late).
 #[test]
 fn each_behavior_after_a_stall_of_three_and_a_half_periods_on_paused_time() {
     let ms = Duration::from_millis;
