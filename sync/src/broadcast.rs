@@ -167,6 +167,7 @@ impl<T: Clone> Receiver<T> {
     ///
     /// # Panics
     /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         runtime_executor::wait_blocking(self.recv())

@@ -112,6 +112,7 @@ impl<T: ?Sized> Mutex<T> {
     /// worker.join().unwrap();
     /// assert_eq!(*counter.blocking_lock(), 1);
     /// ```
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         runtime_executor::wait_blocking(self.lock())

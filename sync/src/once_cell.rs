@@ -374,7 +374,7 @@ mod loom_tests {
             };
             {
                 // Polled once, its initialiser pending, then dropped.
-                let mut first = Box::pin(cell.get_or_init(|| std::future::pending::<usize>()));
+                let mut first = Box::pin(cell.get_or_init(std::future::pending::<usize>));
                 let _ = first.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
             }
             assert_eq!(other.join().unwrap(), 2);

@@ -355,6 +355,7 @@ impl<T> Receiver<T> {
     ///
     /// # Panics
     /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         runtime_executor::wait_blocking(self)

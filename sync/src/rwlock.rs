@@ -78,6 +78,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         runtime_executor::wait_blocking(self.read())
@@ -87,6 +88,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         runtime_executor::wait_blocking(self.write())

@@ -37,6 +37,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         value: RwLock::new(init),
         version: AtomicUsize::new(0),
         receivers: AtomicUsize::new(1),
+        senders: AtomicUsize::new(1),
         changed: Notify::new(),
         receivers_gone: Notify::new(),
     });
@@ -48,6 +49,8 @@ struct Shared<T> {
     /// Sends so far (times STEP), and CLOSED.
     version: AtomicUsize,
     receivers: AtomicUsize,
+    /// Senders alive: the last one's drop closes the channel.
+    senders: AtomicUsize,
     changed: Notify,
     receivers_gone: Notify,
 }
@@ -80,6 +83,11 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
+    /// A sender with no receiver yet (make them with [`subscribe`](Sender::subscribe)).
+    pub fn new(init: T) -> Sender<T> {
+        channel(init).0
+    }
+
     /// Replaces the value and wakes every receiver.
     ///
     /// # Errors
@@ -102,13 +110,31 @@ impl<T> Sender<T> {
 
     /// Changes the value in place and wakes every receiver, even with none.
     pub fn send_modify(&self, modify: impl FnOnce(&mut T)) {
+        self.send_if_modified(|value| {
+            modify(value);
+            true
+        });
+    }
+
+    /// Changes the value in place; when `modify` returns true, the change is
+    /// a new version and every receiver is woken; when false, nobody is.
+    /// Returns what `modify` returned.
+    pub fn send_if_modified(&self, modify: impl FnOnce(&mut T) -> bool) -> bool {
         {
             let mut value = self.shared.value.write().unwrap_or_else(PoisonError::into_inner);
-            modify(&mut value);
+            if !modify(&mut value) {
+                return false;
+            }
             // AcqRel: Release publishes the new value to receivers that see the version.
             self.shared.version.fetch_add(STEP, AcqRel);
         }
         self.shared.changed.notify_waiters();
+        true
+    }
+
+    /// Senders alive now.
+    pub fn sender_count(&self) -> usize {
+        self.shared.senders.load(Relaxed)
     }
 
     /// The current value (holding it blocks senders: keep it short).
@@ -146,8 +172,25 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Sender<T> {
+        self.shared.senders.fetch_add(1, Relaxed);
+        Sender { shared: self.shared.clone() }
+    }
+}
+
+impl<T: Default> Default for Sender<T> {
+    fn default() -> Sender<T> {
+        Sender::new(T::default())
+    }
+}
+
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        // AcqRel: the last sender sees every other sender's sends.
+        if self.shared.senders.fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
         // Release: receivers that see CLOSED see every send before it.
         self.shared.version.fetch_or(CLOSED, AcqRel);
         self.shared.changed.notify_waiters();
@@ -198,6 +241,41 @@ impl<T> Receiver<T> {
     /// Marks the current value seen.
     pub fn mark_unchanged(&mut self) {
         self.seen = self.shared.version();
+    }
+
+    /// Marks the current value unseen: the next [`changed`](Receiver::changed)
+    /// returns at once.
+    pub fn mark_changed(&mut self) {
+        self.seen = self.shared.version().wrapping_sub(STEP);
+    }
+
+    /// Waits until the value satisfies `f` (the current one first, even if
+    /// seen already), marks it seen and returns it.
+    ///
+    /// # Errors
+    /// [`RecvError`] when the sender is gone and the last value does not satisfy `f`.
+    pub async fn wait_for(&mut self, mut f: impl FnMut(&T) -> bool) -> Result<Ref<'_, T>, RecvError> {
+        loop {
+            // Created before the look, so a send in between is not missed.
+            let notified = self.shared.changed.notified_as(&CHANGED);
+            // The version under the read lock: no send can change it
+            // meanwhile. The guard lives in this block only, so the future
+            // holds none across the await (it stays `Send`).
+            let closed = {
+                let guard = self.shared.read();
+                let (version, closed) = self.shared.version_and_closed();
+                let has_changed = version != self.seen;
+                self.seen = version;
+                if f(&guard) {
+                    return Ok(Ref { guard, has_changed });
+                }
+                closed
+            };
+            if closed {
+                return Err(RecvError(()));
+            }
+            notified.await;
+        }
     }
 
     /// Waits for a value newer than the last one seen, and marks it seen.

@@ -74,6 +74,7 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         runtime_executor::wait_blocking(self.send(value))

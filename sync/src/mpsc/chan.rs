@@ -390,6 +390,7 @@ macro_rules! receiver_methods {
             ///
             /// # Panics
             /// On a thread that runs asynchronous tasks, with tokio's message.
+            #[cfg(not(loom))]
             #[track_caller]
             pub fn blocking_recv(&mut self) -> Option<T> {
                 runtime_executor::wait_blocking(self.recv())
@@ -399,6 +400,7 @@ macro_rules! receiver_methods {
             ///
             /// # Panics
             /// On a thread that runs asynchronous tasks, with tokio's message.
+            #[cfg(not(loom))]
             #[track_caller]
             pub fn blocking_recv_many(&mut self, out: &mut Vec<T>, limit: usize) -> usize {
                 runtime_executor::wait_blocking(self.recv_many(out, limit))
