@@ -188,6 +188,30 @@ impl Semaphore {
         Ok(OwnedSemaphorePermit { semaphore: self, permits: 1 })
     }
 
+    /// [`try_acquire_many`](Semaphore::try_acquire_many) with a permit that
+    /// owns a reference to the semaphore.
+    ///
+    /// # Errors
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_take(n as usize)?;
+        Ok(OwnedSemaphorePermit { semaphore: self, permits: n as usize })
+    }
+
+    /// Removes up to `n` of the free permits for good; returns how many it
+    /// removed (permits held, or handed to waiters, are not touched).
+    pub fn forget_permits(&self, n: usize) -> usize {
+        let mut state = self.state.load(Acquire);
+        loop {
+            let forgotten = (state >> SHIFT).min(n);
+            // Acquire: as a take (the permits leave the word).
+            match self.state.compare_exchange_weak(state, state - (forgotten << SHIFT), Acquire, Acquire) {
+                Ok(_) => return forgotten,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
     /// Adds `n` permits, handing them to waiters first.
     ///
     /// # Panics
@@ -464,6 +488,23 @@ impl SemaphorePermit<'_> {
         self.permits = 0;
     }
 
+    /// Takes `other`'s permits into this one.
+    ///
+    /// # Panics
+    /// When the two come from different semaphores.
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        assert!(std::ptr::eq(self.semaphore, other.semaphore), "merging permits from different semaphore instances");
+        self.permits += std::mem::take(&mut other.permits);
+    }
+
+    /// Moves `n` of this permit's permits into a new one; `None` when it
+    /// holds fewer.
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(SemaphorePermit { semaphore: self.semaphore, permits: n })
+    }
+
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
         self.permits
@@ -493,6 +534,23 @@ impl OwnedSemaphorePermit {
     /// Keeps the permits out of the semaphore for good.
     pub fn forget(mut self) {
         self.permits = 0;
+    }
+
+    /// Takes `other`'s permits into this one.
+    ///
+    /// # Panics
+    /// When the two come from different semaphores.
+    #[track_caller]
+    pub fn merge(&mut self, mut other: Self) {
+        assert!(Arc::ptr_eq(&self.semaphore, &other.semaphore), "merging permits from different semaphore instances");
+        self.permits += std::mem::take(&mut other.permits);
+    }
+
+    /// Moves `n` of this permit's permits into a new one; `None` when it
+    /// holds fewer.
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(OwnedSemaphorePermit { semaphore: self.semaphore.clone(), permits: n })
     }
 
     /// How many permits this holds.
