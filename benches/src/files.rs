@@ -80,6 +80,19 @@ const RANDOM_TASKS: usize = 4;
 const RANDOM_READS: usize = 2_500;
 const RANDOM_BLOCK: usize = 4 * 1024;
 
+/// Runs `RANDOM_TASKS` tasks, `task(index)` each, on `rt`; sums what they return.
+async fn sum_of_tasks<R: Rt, F>(rt: &'static R, task: impl Fn(usize) -> F) -> usize
+where
+    F: Future<Output = usize> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..RANDOM_TASKS).map(|index| rt.spawn(task(index))).collect();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await;
+    }
+    total
+}
+
 /// Task `task`'s offsets: a xorshift sequence of block-aligned offsets.
 fn random_offsets(task: usize) -> impl Iterator<Item = u64> {
     let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ (task as u64 + 1);
@@ -131,23 +144,17 @@ impl_files!(Ours, runtime::fs::File, runtime::io);
 impl RandomReads for Ours {
     async fn random_reads(rt: &'static Self, path: PathBuf) -> usize {
         let file = std::sync::Arc::new(runtime::fs::File::open(path).await.unwrap());
-        let tasks: Vec<_> = (0..RANDOM_TASKS)
-            .map(|task| {
-                let file = file.clone();
-                rt.spawn(async move {
-                    let mut buf = vec![0; RANDOM_BLOCK];
-                    for offset in random_offsets(task) {
-                        file.read_exact_at(&mut buf, offset).await.unwrap();
-                    }
-                    RANDOM_READS * RANDOM_BLOCK
-                })
-            })
-            .collect();
-        let mut total = 0;
-        for task in tasks {
-            total += task.await;
-        }
-        total
+        sum_of_tasks(rt, |task| {
+            let file = file.clone();
+            async move {
+                let mut buf = vec![0; RANDOM_BLOCK];
+                for offset in random_offsets(task) {
+                    file.read_exact_at(&mut buf, offset).await.unwrap();
+                }
+                RANDOM_READS * RANDOM_BLOCK
+            }
+        })
+        .await
     }
 }
 impl_files!(Tokio, tokio::fs::File, tokio::io);
@@ -159,25 +166,19 @@ macro_rules! impl_seeking_random_reads {
         impl RandomReads for $rt {
             async fn random_reads(rt: &'static Self, path: PathBuf) -> usize {
                 use $($io)::+::{AsyncReadExt, AsyncSeekExt};
-                let tasks: Vec<_> = (0..RANDOM_TASKS)
-                    .map(|task| {
-                        let path = path.clone();
-                        rt.spawn(async move {
-                            let mut file = $($file)::+::open(path).await.unwrap();
-                            let mut buf = vec![0; RANDOM_BLOCK];
-                            for offset in random_offsets(task) {
-                                file.seek(std::io::SeekFrom::Start(offset)).await.unwrap();
-                                file.read_exact(&mut buf).await.unwrap();
-                            }
-                            RANDOM_READS * RANDOM_BLOCK
-                        })
-                    })
-                    .collect();
-                let mut total = 0;
-                for task in tasks {
-                    total += task.await;
-                }
-                total
+                sum_of_tasks(rt, |task| {
+                    let path = path.clone();
+                    async move {
+                        let mut file = $($file)::+::open(path).await.unwrap();
+                        let mut buf = vec![0; RANDOM_BLOCK];
+                        for offset in random_offsets(task) {
+                            file.seek(std::io::SeekFrom::Start(offset)).await.unwrap();
+                            file.read_exact(&mut buf).await.unwrap();
+                        }
+                        RANDOM_READS * RANDOM_BLOCK
+                    }
+                })
+                .await
             }
         }
     };

@@ -16,60 +16,41 @@ const SELECTS: u64 = 1_000_000;
 const LOCAL_TASKS: usize = 1_000;
 const LOCAL_YIELDS: usize = 100;
 
-/// Our `select!`, over one ready future and `pending` that never complete.
-fn ours(eight: bool) -> u64 {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
-    rt.block_on(async {
-        let mut sum = 0;
-        for i in 0..SELECTS {
-            sum += if eight {
-                runtime::select! {
-                    v = ready(i) => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
+/// The `select!` loop on one crate's macro and current-thread runtime:
+/// one ready future and 1 or 7 `pending` ones that never complete.
+macro_rules! select_loop {
+    ($name:ident, $($select:ident)::+, $rt:expr) => {
+        fn $name(eight: bool) -> u64 {
+            let rt = $rt;
+            rt.block_on(async {
+                let mut sum = 0;
+                for i in 0..SELECTS {
+                    sum += if eight {
+                        $($select)::+! {
+                            v = ready(i) => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                            v = pending::<u64>() => v,
+                        }
+                    } else {
+                        $($select)::+! {
+                            v = ready(i) => v,
+                            v = pending::<u64>() => v,
+                        }
+                    };
                 }
-            } else {
-                runtime::select! {
-                    v = ready(i) => v,
-                    v = pending::<u64>() => v,
-                }
-            };
+                sum
+            })
         }
-        sum
-    })
+    };
 }
 
-fn tokio(eight: bool) -> u64 {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    rt.block_on(async {
-        let mut sum = 0;
-        for i in 0..SELECTS {
-            sum += if eight {
-                tokio::select! {
-                    v = ready(i) => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                    v = pending::<u64>() => v,
-                }
-            } else {
-                tokio::select! {
-                    v = ready(i) => v,
-                    v = pending::<u64>() => v,
-                }
-            };
-        }
-        sum
-    })
-}
+select_loop!(ours, runtime::select, runtime::Builder::new_current_thread().build().unwrap());
+select_loop!(tokio, tokio::select, tokio::runtime::Builder::new_current_thread().build().unwrap());
 
 /// futures' `select!` wants fused, `Unpin` futures: its own `ready` and `pending` are.
 fn futures(eight: bool) -> u64 {
