@@ -16,6 +16,11 @@ use crate::RuntimeFlavor;
 /// once the calling task's poll returns. The other futures of the calling
 /// task (in a `join!` or `select!` with this one) do not run while `f` does.
 ///
+/// A task that `spawn_local`s once its thread has left the worker role
+/// pins that task to a thread about to stop: it is cancelled (its
+/// `JoinHandle` says so) when the thread leaves. Spawn local tasks before
+/// the section, or from another task.
+///
 /// Outside a runtime, on a blocking-pool thread, and inside a multi-thread
 /// runtime's `block_on`, `f` just runs. A worker that runs `spawn_local`
 /// tasks keeps its queue (those tasks cannot leave the thread): `f` runs in
