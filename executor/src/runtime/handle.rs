@@ -225,10 +225,7 @@ impl Handle {
 
     /// The number of worker threads (1 for the current-thread flavor).
     pub fn num_workers(&self) -> usize {
-        match &self.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.num_workers(),
-            Scheduler::CurrentThread(_) => 1,
-        }
+        self.scheduler_metrics().num_workers()
     }
 }
 

@@ -28,6 +28,7 @@ use std::fmt;
 use std::fs::Metadata;
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -331,26 +332,14 @@ impl File {
     /// Reads at `offset` (`pread`), after every earlier write, in one job;
     /// the position does not move. Reads on one shared `File` run side by
     /// side. The bytes cross from the pool thread in a buffer of their own
-    /// (one copy: a borrowed `buf` cannot go to another thread). Returns the bytes read, fewer than `buf.len()` at the
-    /// end of the file (or on a short read, as std's `read_at`).
+    /// (one copy: a borrowed `buf` cannot go to another thread). Returns the
+    /// bytes read, fewer than `buf.len()` at the end of the file (or on a
+    /// short read, as std's `read_at`).
     ///
     /// # Errors
     /// An earlier write's error, or the OS's.
     pub async fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let len = buf.len();
-        let read = self.positional(false, move |file| {
-            let mut bytes = vec![0; len];
-            let n = std::os::unix::fs::FileExt::read_at(file, &mut bytes, offset)?;
-            bytes.truncate(n);
-            Ok(Outcome::Read(bytes))
-        });
-        match read.await? {
-            Outcome::Read(bytes) => {
-                buf[..bytes.len()].copy_from_slice(&bytes);
-                Ok(bytes.len())
-            }
-            _ => unreachable!("a read job returns bytes"),
-        }
+        self.read_into(buf, offset, false).await
     }
 
     /// Reads exactly `buf.len()` bytes at `offset`, as [`read_at`](File::read_at).
@@ -359,19 +348,7 @@ impl File {
     /// [`io::ErrorKind::UnexpectedEof`] when the file ends first, an earlier
     /// write's error, or the OS's.
     pub async fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        let len = buf.len();
-        let read = self.positional(false, move |file| {
-            let mut bytes = vec![0; len];
-            std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, offset)?;
-            Ok(Outcome::Read(bytes))
-        });
-        match read.await? {
-            Outcome::Read(bytes) => {
-                buf.copy_from_slice(&bytes);
-                Ok(())
-            }
-            _ => unreachable!("a read job returns bytes"),
-        }
+        self.read_into(buf, offset, true).await.map(drop)
     }
 
     /// Writes at `offset` (`pwrite`), after every earlier write; the
@@ -382,13 +359,7 @@ impl File {
     /// An earlier write's error, or the OS's.
     pub async fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         let bytes = buf.to_vec();
-        let written = self.positional(true, move |file| {
-            std::os::unix::fs::FileExt::write_at(file, &bytes, offset).map(Outcome::Written)
-        });
-        match written.await? {
-            Outcome::Written(n) => Ok(n),
-            _ => unreachable!("a write job returns a count"),
-        }
+        self.positional(true, move |file| FileExt::write_at(file, &bytes, offset)).await
     }
 
     /// Writes all of `buf` at `offset`, as [`write_at`](File::write_at).
@@ -397,11 +368,26 @@ impl File {
     /// An earlier write's error, or the OS's.
     pub async fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
         let bytes = buf.to_vec();
-        let len = bytes.len();
-        let written = self.positional(true, move |file| {
-            std::os::unix::fs::FileExt::write_all_at(file, &bytes, offset).map(|()| Outcome::Written(len))
-        });
-        written.await.map(drop)
+        self.positional(true, move |file| FileExt::write_all_at(file, &bytes, offset)).await
+    }
+
+    /// `read_at`, or with `exact` `read_exact_at`: the bytes read.
+    async fn read_into(&self, buf: &mut [u8], offset: u64, exact: bool) -> io::Result<usize> {
+        let len = buf.len();
+        let bytes = self
+            .positional(false, move |file| {
+                let mut bytes = vec![0; len];
+                let n = if exact {
+                    FileExt::read_exact_at(file, &mut bytes, offset).map(|()| len)?
+                } else {
+                    FileExt::read_at(file, &mut bytes, offset)?
+                };
+                bytes.truncate(n);
+                Ok(bytes)
+            })
+            .await?;
+        buf[..bytes.len()].copy_from_slice(&bytes);
+        Ok(bytes.len())
     }
 
     /// Runs `f` as a job after every earlier write, for its success alone.
@@ -415,11 +401,11 @@ impl File {
     /// std's `read_at` on threads do (no new write can be buffered meanwhile:
     /// that takes `&mut self`). A write drops the read-ahead, whose bytes
     /// it may change.
-    async fn positional(
+    async fn positional<R: Send + 'static>(
         &self,
         changes: bool,
-        f: impl FnOnce(&std::fs::File) -> io::Result<Outcome> + Send + 'static,
-    ) -> io::Result<Outcome> {
+        f: impl FnOnce(&std::fs::File) -> io::Result<R> + Send + 'static,
+    ) -> io::Result<R> {
         {
             let mut inner = self.inner.lock().await;
             if changes {

@@ -32,10 +32,6 @@ pub(super) enum Outcome {
     Len(u64),
     Metadata(Metadata),
     Unit,
-    /// Bytes a positional read returned.
-    Read(Vec<u8>),
-    /// Bytes a positional write took.
-    Written(usize),
     /// A duplicate of the file (`try_clone`).
     Cloned(std::fs::File),
 }

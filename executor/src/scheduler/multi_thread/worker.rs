@@ -221,10 +221,6 @@ impl Shared {
     pub(super) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
-
-    pub(crate) fn num_workers(&self) -> usize {
-        self.remotes.len()
-    }
 }
 
 #[cfg(not(loom))]
