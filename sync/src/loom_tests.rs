@@ -50,6 +50,35 @@ fn loom_cancelled_acquire_loses_no_permit() {
     });
 }
 
+/// `forget_permits` racing a release and a queued waiter: it takes only
+/// free permits (never one handed to the waiter), and every permit is
+/// accounted for: forgotten, held, or free.
+#[test]
+fn loom_forget_permits_racing_a_release_and_a_waiter() {
+    loom::model(|| {
+        let semaphore = std::sync::Arc::new(Semaphore::new(2));
+        let held = semaphore.clone().try_acquire_many_owned(2).unwrap();
+        let waiter = {
+            let semaphore = semaphore.clone();
+            thread::spawn(move || block_on(async { semaphore.acquire().await.unwrap().forget() }))
+        };
+        let releaser = thread::spawn(move || drop(held));
+        let forgotten = semaphore.forget_permits(2);
+        releaser.join().unwrap();
+        if forgotten == 2 {
+            // Both freed permits were forgotten before the waiter got one:
+            // it waits for ever; give it one to end the model.
+            semaphore.add_permits(1);
+            waiter.join().unwrap();
+            assert_eq!(semaphore.available_permits(), 0);
+        } else {
+            waiter.join().unwrap();
+            // 2 permits: `forgotten`, one forgotten by the waiter, the rest free.
+            assert_eq!(forgotten + 1 + semaphore.available_permits(), 2);
+        }
+    });
+}
+
 #[test]
 fn loom_semaphore_close_wakes_a_waiter() {
     loom::model(|| {
