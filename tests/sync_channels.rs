@@ -135,8 +135,11 @@ fn broadcast_a_slow_receiver_learns_how_many_it_missed() {
             for i in 0..5 {
                 assert_eq!(tx.send(i).unwrap(), 1);
             }
-            assert_eq!(rx.len(), 2);
+            // tokio's count: everything sent that it has not seen, above the
+            // capacity when it lagged.
+            assert_eq!(rx.len(), 5);
             assert_eq!(rx.recv().await, Err(broadcast::RecvError::Lagged(3)));
+            assert_eq!(rx.len(), 2);
             assert_eq!(rx.recv().await, Ok(3));
             assert_eq!(rx.try_recv(), Ok(4));
             assert_eq!(rx.try_recv(), Err(broadcast::TryRecvError::Empty));
@@ -315,6 +318,101 @@ fn broadcast_receiver_moves_past_a_value_whose_clone_panicked() {
     }));
     assert!(panicked.is_err());
     assert_eq!(support::park_on(rx.recv()), Ok(PanicsOnClone(2)));
-    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.try_recv())).is_err());
+    // The last receiver of a value takes it without a clone.
+    assert_eq!(other.try_recv(), Ok(PanicsOnClone(1)));
     assert_eq!(other.try_recv(), Ok(PanicsOnClone(2)));
+}
+
+/// Issue 31: the capacity rounds up to a power of two, as tokio's.
+#[test]
+fn broadcast_capacity_rounds_up_to_a_power_of_two() {
+    let (tx, mut rx) = broadcast::channel(3);
+    for i in 0..4 {
+        tx.send(i).unwrap();
+    }
+    for i in 0..4 {
+        assert_eq!(rx.try_recv(), Ok(i), "four slots hold four values");
+    }
+    for i in 0..5 {
+        tx.send(i).unwrap();
+    }
+    assert_eq!(rx.len(), 5);
+    assert_eq!(rx.try_recv(), Err(broadcast::TryRecvError::Lagged(1)));
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+/// Issue 31: a value is dropped once every receiver that could see it has
+/// read it, and the last receiver's drop empties the channel.
+#[test]
+fn broadcast_values_are_dropped_when_read_by_all_or_when_the_last_receiver_drops() {
+    let drops = DropCounter::default();
+    let (tx, mut rx1) = broadcast::channel(8);
+    let mut rx2 = tx.subscribe();
+    tx.send(Arc::new(drops.guard())).unwrap();
+    tx.send(Arc::new(drops.guard())).unwrap();
+    assert_eq!(tx.len(), 2);
+    drop(rx1.try_recv().unwrap());
+    drop(rx2.try_recv().unwrap());
+    assert_eq!(drops.count(), 1, "the first value was read by both");
+    assert_eq!(tx.len(), 1);
+    drop(rx1);
+    assert_eq!(drops.count(), 1, "rx2 has not read the second one");
+    drop(rx2);
+    assert_eq!(drops.count(), 2, "no receiver left: nothing is held");
+    assert!(tx.is_empty());
+}
+
+/// Issue 31: tokio's Sender and Receiver extras.
+#[test]
+fn broadcast_sender_and_receiver_extras() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let tx = broadcast::Sender::<u32>::new(2);
+            assert_eq!(tx.receiver_count(), 0);
+            assert!(tx.send(1).is_err(), "no receiver yet");
+            let mut rx = tx.subscribe();
+            let weak = tx.downgrade();
+            assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+            let tx2 = weak.upgrade().unwrap();
+            assert!(tx.same_channel(&tx2));
+            assert!(rx.same_channel(&rx.resubscribe()));
+            assert_eq!(rx.sender_strong_count(), 2);
+            drop(tx2);
+            tx.send(1).unwrap();
+            let closed = runtime::spawn({
+                let tx = tx.clone();
+                async move { tx.closed().await }
+            });
+            assert_eq!(rx.recv().await, Ok(1));
+            assert!(!rx.is_closed());
+            drop(rx);
+            closed.await.unwrap(); // the last receiver went
+            let rx = tx.subscribe();
+            drop(tx);
+            assert!(rx.is_closed());
+            assert!(weak.upgrade().is_none());
+        });
+    });
+}
+
+/// Issue 31: `is_terminated` and `is_empty`.
+#[test]
+fn oneshot_receiver_says_whether_it_finished_and_whether_a_value_waits() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = oneshot::channel();
+            assert!(rx.is_empty() && !rx.is_terminated());
+            tx.send(5).unwrap();
+            assert!(!rx.is_empty());
+            assert_eq!((&mut rx).await, Ok(5));
+            assert!(rx.is_empty() && rx.is_terminated());
+            assert_eq!(rx.try_recv(), Err(oneshot::error::TryRecvError::Closed));
+
+            let (tx, mut rx) = oneshot::channel::<u8>();
+            drop(tx);
+            assert!(rx.is_empty() && !rx.is_terminated());
+            assert_eq!(rx.try_recv(), Err(oneshot::error::TryRecvError::Closed));
+            assert!(rx.is_terminated());
+        });
+    });
 }

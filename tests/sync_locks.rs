@@ -428,3 +428,154 @@ fn a_loop_over_an_always_ready_channel_still_lets_other_tasks_run() {
         });
     });
 }
+
+/// Issue 31: `notify_last` serves the latest waiter; `enable` queues a
+/// future before its first poll, so a `notify_one` reaches it and is not
+/// stored as a permit for someone else.
+#[test]
+fn notify_last_and_enable() {
+    let notify = Arc::new(Notify::new());
+    let mut first = pin!(notify.notified());
+    let mut last = pin!(notify.notified());
+    assert!(!first.as_mut().enable());
+    assert!(!last.as_mut().enable());
+    notify.notify_last();
+    assert!(poll_once(last.as_mut()).is_ready());
+    assert!(poll_once(first.as_mut()).is_pending());
+    notify.notify_one();
+    assert!(first.as_mut().enable(), "the enabled future got it");
+    let mut later = pin!(notify.notified());
+    assert!(poll_once(later.as_mut()).is_pending(), "no permit was stored");
+
+    let owned = notify.clone().notified_owned();
+    let mut owned = pin!(owned);
+    assert!(!owned.as_mut().enable());
+    notify.notify_waiters();
+    assert!(poll_once(owned.as_mut()).is_ready());
+}
+
+/// Issue 31: mapped mutex guards hold the lock and reach the part.
+#[test]
+fn mutex_guards_map_to_a_part_and_keep_the_lock() {
+    use runtime::sync::{MappedMutexGuard, MutexGuard, OwnedMutexGuard};
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let pair = Mutex::new((1, vec![2]));
+            let mut list = MutexGuard::map(pair.lock().await, |pair| &mut pair.1);
+            list.push(3);
+            assert!(pair.try_lock().is_err());
+            let mut first = MappedMutexGuard::map(list, |list| &mut list[0]);
+            *first = 20;
+            drop(first);
+            let guard = pair.lock().await;
+            let guard = MutexGuard::try_map(guard, |pair| pair.1.get_mut(9)).unwrap_err();
+            assert_eq!(guard.1, [20, 3]);
+            assert!(std::ptr::eq(MutexGuard::mutex(&guard), &pair));
+            drop(guard);
+
+            let shared = Arc::new(Mutex::new((0, String::new())));
+            let guard = shared.clone().try_lock_owned().unwrap();
+            let mut text = OwnedMutexGuard::map(guard, |pair| &mut pair.1);
+            text.push_str("owned");
+            let moved = runtime::spawn(async move {
+                text.push('!');
+                drop(text);
+            });
+            moved.await.unwrap();
+            assert_eq!(shared.lock().await.1, "owned!");
+        });
+    });
+}
+
+/// Issue 31: owned RwLock guards, the reader limit, mapping.
+#[test]
+fn rwlock_owned_guards_reader_limit_and_maps() {
+    use runtime::sync::{OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let lock = Arc::new(RwLock::with_max_readers((1, 2), 2));
+            let a = lock.clone().read_owned().await;
+            let b = lock.clone().try_read_owned().unwrap();
+            assert!(lock.try_read().is_err(), "two readers at most");
+            assert!(lock.clone().try_write_owned().is_err());
+            drop((a, b));
+            let mut write = lock.clone().write_owned().await;
+            write.0 = 10;
+            let mut second = OwnedRwLockWriteGuard::map(write, |pair| &mut pair.1);
+            *second = 20;
+            drop(second);
+            let read = RwLockReadGuard::map(lock.read().await, |pair| &pair.0);
+            assert_eq!(*read, 10);
+            drop(read);
+            let write = lock.write().await;
+            let read = RwLockWriteGuard::downgrade_map(write, |pair| &pair.1);
+            assert_eq!(*read, 20);
+            assert!(lock.try_read().is_ok(), "a downgraded lock admits readers");
+            drop(read);
+            let mapped = RwLockWriteGuard::into_mapped(lock.write().await);
+            assert_eq!(*mapped, (10, 20));
+        });
+    });
+}
+
+/// Issue 31: `downgrade` lets the readers queued before the next writer in
+/// at once, and that writer still waits for them all.
+#[test]
+fn rwlock_downgrade_admits_queued_readers_before_the_next_writer() {
+    use runtime::sync::RwLockWriteGuard;
+    let lock = RwLock::new(0);
+    let mut write = support::park_on(lock.write());
+    let mut reader = pin!(lock.read());
+    let mut writer = pin!(lock.write());
+    let mut late_reader = pin!(lock.read());
+    assert!(poll_once(reader.as_mut()).is_pending());
+    assert!(poll_once(writer.as_mut()).is_pending());
+    assert!(poll_once(late_reader.as_mut()).is_pending());
+    *write = 7;
+    let downgraded = RwLockWriteGuard::downgrade(write);
+    let std::task::Poll::Ready(read) = poll_once(reader.as_mut()) else { panic!("the queued reader did not get in") };
+    assert_eq!((*read, *downgraded), (7, 7));
+    assert!(poll_once(writer.as_mut()).is_pending(), "the writer waits for both readers");
+    assert!(poll_once(late_reader.as_mut()).is_pending(), "a reader behind the writer waits for it");
+    drop((read, downgraded));
+    assert!(poll_once(writer.as_mut()).is_ready());
+}
+
+/// Issue 31: a `lock()` first polled when the task's budget is spent takes
+/// its place in the queue before it yields; a task that asks later does not
+/// get ahead of it.
+#[test]
+fn a_lock_polled_without_budget_keeps_its_place_in_line() {
+    use runtime::task::coop::{consume_budget, has_budget_remaining};
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let mutex = Arc::new(Mutex::new(Vec::new()));
+            let guard = mutex.lock().await;
+            let spent = runtime::spawn({
+                let mutex = mutex.clone();
+                async move {
+                    std::future::poll_fn(|cx| {
+                        while has_budget_remaining() {
+                            let _ = std::future::Future::poll(pin!(consume_budget()), cx);
+                        }
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                    mutex.lock().await.push("spent budget, asked first");
+                }
+            });
+            let later = runtime::spawn({
+                let mutex = mutex.clone();
+                async move { mutex.lock().await.push("asked later") }
+            });
+            for _ in 0..4 {
+                runtime::task::yield_now().await; // both are queued now
+            }
+            drop(guard);
+            spent.await.unwrap();
+            later.await.unwrap();
+            assert_eq!(*mutex.lock().await, ["spent budget, asked first", "asked later"]);
+        });
+    });
+}

@@ -338,3 +338,211 @@ fn the_last_messages_before_every_sender_drops_are_received() {
         });
     });
 }
+
+/// Issue 31: a weak sender does not keep the channel open; an upgrade
+/// while a strong sender lives does, and counts follow.
+#[test]
+fn weak_senders_do_not_keep_the_channel_open() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = mpsc::channel::<u32>(4);
+            let weak = tx.downgrade();
+            assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+            let upgraded = weak.upgrade().expect("a strong sender lives");
+            assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (2, 1));
+            drop(tx);
+            upgraded.send(1).await.unwrap();
+            drop(upgraded);
+            assert_eq!(rx.recv().await, Some(1));
+            assert_eq!(rx.recv().await, None, "only a weak sender is left");
+            assert!(weak.upgrade().is_none());
+            assert!(rx.is_closed());
+
+            let (tx, mut rx) = mpsc::unbounded_channel::<u32>();
+            let weak = tx.downgrade();
+            let weak2 = weak.clone();
+            assert_eq!(weak.weak_count(), 2);
+            drop(tx);
+            assert_eq!(rx.recv().await, None);
+            assert!(weak2.upgrade().is_none());
+            assert_eq!(weak.strong_count(), 0);
+        });
+    });
+}
+
+/// Issue 31: after `Receiver::close`, a slot reserved before still sends,
+/// and `recv` returns that value before `None`.
+#[test]
+fn permits_reserved_before_close_still_send() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = mpsc::channel(4);
+            let permit = tx.reserve().await.unwrap();
+            let owned = tx.clone().reserve_owned().await.unwrap();
+            tx.send(1).await.unwrap();
+            rx.close();
+            assert!(tx.send(2).await.is_err());
+            assert!(matches!(tx.try_send(3), Err(TrySendError::Closed(3))));
+            assert!(tx.reserve().await.is_err());
+            permit.send(4);
+            let _sender = owned.send(5);
+            assert_eq!(rx.recv().await, Some(1));
+            assert_eq!(rx.recv().await, Some(4));
+            assert_eq!(rx.try_recv(), Ok(5));
+            assert_eq!(rx.recv().await, None);
+        });
+    });
+}
+
+/// Issue 31: a receiver waiting on a closed channel while a permit is out
+/// waits for it, and is woken when the permit is used or dropped.
+#[test]
+fn a_closed_receiver_waits_for_the_last_permit_and_is_woken_by_it() {
+    let (waker, wakes) = support::counting_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    for use_it in [true, false] {
+        let (tx, mut rx) = mpsc::channel::<u32>(2);
+        let permit = tx.try_reserve().unwrap();
+        rx.close();
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "a permit is out");
+        let before = wakes.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
+        if use_it {
+            permit.send(7);
+        } else {
+            drop(permit);
+        }
+        assert!(wakes.load(std::sync::atomic::Ordering::SeqCst) > before, "the receiver was not woken");
+        let expected = if use_it { Some(7) } else { None };
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(expected));
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
+    }
+}
+
+/// Issue 31: under concurrent sends and a close, every send that returned
+/// `Ok` is received, bounded and unbounded.
+#[test]
+fn every_send_that_succeeded_is_received_across_a_close() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            for round in 0..if cfg!(miri) { 2 } else { 50 } {
+                let (tx, mut rx) = mpsc::channel::<usize>(8);
+                let (utx, mut urx) = mpsc::unbounded_channel::<usize>();
+                let senders: Vec<_> = (0..4)
+                    .map(|_| {
+                        let (tx, utx) = (tx.clone(), utx.clone());
+                        runtime::spawn(async move {
+                            let mut sent = 0;
+                            for i in 0.. {
+                                let bounded = tx.send(i).await.is_ok();
+                                let unbounded = utx.send(i).is_ok();
+                                if !bounded && !unbounded {
+                                    break;
+                                }
+                                sent += usize::from(bounded) + usize::from(unbounded);
+                                if i % 8 == 0 {
+                                    runtime::task::yield_now().await;
+                                }
+                            }
+                            sent
+                        })
+                    })
+                    .collect();
+                drop((tx, utx));
+                let mut received = 0;
+                for _ in 0..round % 16 {
+                    received += usize::from(rx.recv().await.is_some()) + usize::from(urx.recv().await.is_some());
+                }
+                rx.close();
+                urx.close();
+                while rx.recv().await.is_some() {
+                    received += 1;
+                }
+                while urx.recv().await.is_some() {
+                    received += 1;
+                }
+                let mut sent = 0;
+                for sender in senders {
+                    sent += sender.await.unwrap();
+                }
+                assert_eq!(received, sent, "round {round}");
+            }
+        });
+    });
+}
+
+/// Issue 31: owned permits and batches of permits.
+#[test]
+fn owned_permits_and_reserve_many() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let (tx, mut rx) = mpsc::channel(4);
+            let owned = tx.clone().reserve_owned().await.unwrap();
+            assert!(owned.same_channel_as_sender(&tx));
+            assert_eq!(tx.capacity(), 3);
+            let sender = owned.release();
+            assert_eq!(tx.capacity(), 4);
+            let sender = sender.reserve_owned().await.unwrap().send("a");
+            assert_eq!(rx.recv().await, Some("a"));
+
+            let mut permits = tx.reserve_many(3).await.unwrap();
+            assert_eq!(permits.len(), 3);
+            assert_eq!(tx.capacity(), 1);
+            permits.next().unwrap().send("b");
+            drop(permits); // two unused go back
+            assert_eq!(tx.capacity(), 3);
+            assert_eq!(rx.recv().await, Some("b"));
+            assert!(tx.reserve_many(5).await.is_err(), "more than the capacity can never be met");
+            assert!(matches!(tx.try_reserve_many(5), Err(TrySendError::Full(()))));
+            let held = tx.try_reserve_many(4).unwrap();
+            assert!(matches!(tx.try_reserve_many(1), Err(TrySendError::Full(()))));
+            assert!(matches!(sender.try_reserve_owned(), Err(TrySendError::Full(_))));
+            drop(held);
+            assert_eq!((rx.capacity(), rx.max_capacity()), (4, 4));
+        });
+    });
+}
+
+/// Issue 31: `send_timeout` sends once a slot frees in time, else returns
+/// the value; a closed channel returns it at once.
+#[runtime::test(start_paused = true)]
+async fn send_timeout_gives_up_after_the_timeout() {
+    use runtime::sync::mpsc::error::SendTimeoutError;
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.send(0).await.unwrap();
+    let started = runtime::time::Instant::now();
+    assert_eq!(tx.send_timeout(1, Duration::from_secs(5)).await, Err(SendTimeoutError::Timeout(1)));
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    let drain = runtime::spawn(async move {
+        runtime::time::sleep(Duration::from_secs(1)).await;
+        let first = rx.recv().await;
+        (first, rx.recv().await, rx)
+    });
+    tx.send_timeout(2, Duration::from_secs(5)).await.unwrap();
+    let (first, second, rx) = drain.await.unwrap();
+    assert_eq!((first, second), (Some(0), Some(2)));
+    drop(rx);
+    assert_eq!(tx.send_timeout(3, Duration::from_secs(5)).await, Err(SendTimeoutError::Closed(3)));
+}
+
+/// Issue 31: the receiver's views of the channel, and `poll_recv_many`.
+#[test]
+fn receiver_reports_length_capacity_and_closing() {
+    let (waker, _) = support::counting_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let (tx, mut rx) = mpsc::channel(4);
+    assert!(rx.is_empty() && !rx.is_closed());
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert_eq!((rx.len(), rx.capacity(), rx.max_capacity()), (2, 2, 4));
+    let mut out = Vec::new();
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut out, 8), Poll::Ready(2));
+    assert_eq!(out, [1, 2]);
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut out, 8), Poll::Pending);
+    rx.close();
+    assert!(rx.is_closed() && tx.is_closed());
+    let (tx, rx) = mpsc::unbounded_channel::<u8>();
+    drop(tx);
+    assert!(rx.is_closed(), "every sender gone closes it too");
+}

@@ -1,14 +1,22 @@
 //! [`broadcast`](self): every receiver sees every value, or learns how many
 //! it missed.
 //!
-//! A ring of `capacity` slots behind one lock, numbered by a running
-//! sequence: value `n` lives in slot `n % capacity` until value
-//! `n + capacity` overwrites it. Each receiver keeps the sequence number it
-//! reads next. A receiver that fell more than `capacity` behind jumps to the
-//! oldest value still held and is told `Lagged(missed)`.
+//! A ring of `capacity` slots (rounded up to a power of two, as tokio's)
+//! behind one lock, numbered by a running sequence: value `n` lives in slot
+//! `n % capacity` until value `n + capacity` overwrites it. Each receiver
+//! keeps the sequence number it reads next. A receiver that fell more than
+//! `capacity` behind jumps to the oldest value still held and is told
+//! `Lagged(missed)`.
 //!
-//! Values are cloned for each receiver under the lock; values that are
-//! overwritten are dropped after it is released.
+//! Each slot counts the receivers that were subscribed when its value was
+//! sent and have not read it yet. The last of them takes the value out of
+//! the slot instead of cloning it, and a receiver that drops reads off its
+//! share of every slot, so a value lives until every receiver that could see
+//! it has (or is gone), not until it is overwritten: the last receiver's drop
+//! empties the ring.
+//!
+//! Values are cloned for each receiver under the lock; values that leave the
+//! ring are dropped after it is released (a destructor may send again).
 
 use std::fmt;
 use std::future::Future;
@@ -18,14 +26,16 @@ use std::task::{Context, Poll};
 pub use crate::error::SendError;
 use crate::sync::{lock, Arc, Mutex};
 use crate::wait_list::{WaitList, WakeList};
+use crate::Notify;
 
 /// What a receiver waiting for a value waits on, in a task dump.
 static RECV: runtime_executor::Resource = runtime_executor::Resource::new("broadcast::Receiver::recv");
 
-/// A broadcast channel holding the last `capacity` values.
+/// A broadcast channel holding the last `capacity` values (`capacity`
+/// rounded up to a power of two).
 ///
 /// # Panics
-/// When `capacity` is 0.
+/// When `capacity` is 0 or above `usize::MAX / 2`.
 ///
 /// # Examples
 /// ```
@@ -39,38 +49,62 @@ static RECV: runtime_executor::Resource = runtime_executor::Resource::new("broad
 /// ```
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(capacity > 0, "a broadcast channel needs a capacity above 0");
-    let shared = Arc::new(Shared {
-        capacity,
-        state: Mutex::new(State {
-            ring: (0..capacity).map(|_| None).collect(),
-            next: 0,
-            senders: 1,
-            receivers: 1,
-            waiters: WaitList::new(),
-        }),
-    });
-    (Sender { shared: shared.clone() }, Receiver { shared, next: 0 })
+    let sender = Sender::new(capacity);
+    let receiver = sender.subscribe();
+    (sender, receiver)
 }
 
 struct Shared<T> {
     capacity: usize,
     state: Mutex<State<T>>,
+    /// Notified when the last receiver goes, for [`Sender::closed`].
+    no_receivers: Notify,
 }
 
 struct State<T> {
-    ring: Vec<Option<T>>,
+    ring: Vec<Slot<T>>,
     /// The sequence number the next value gets.
     next: u64,
     senders: usize,
+    weak_senders: usize,
     receivers: usize,
     waiters: WaitList<()>,
 }
 
-impl<T> Shared<T> {
+struct Slot<T> {
+    value: Option<T>,
+    /// Receivers that were there at the send and have not read it yet.
+    unread: usize,
+}
+
+impl<T> State<T> {
     /// The oldest sequence number still in the ring.
-    fn oldest(&self, state: &State<T>) -> u64 {
-        state.next.saturating_sub(self.capacity as u64)
+    fn oldest(&self) -> u64 {
+        self.next.saturating_sub(self.ring.len() as u64)
+    }
+
+    fn slot(&mut self, seq: u64) -> &mut Slot<T> {
+        let len = self.ring.len() as u64;
+        &mut self.ring[(seq % len) as usize]
+    }
+
+    /// One reader fewer for the value `seq`; returns the value if that was
+    /// its last reader (the caller drops it after unlocking, or keeps it).
+    fn read_off(&mut self, seq: u64) -> Option<T> {
+        let slot = self.slot(seq);
+        slot.unread -= 1;
+        if slot.unread == 0 {
+            slot.value.take()
+        } else {
+            None
+        }
+    }
+
+    /// Wakes every waiting receiver (a send, or the last sender gone).
+    fn wake_receivers(&mut self, wakes: &mut WakeList) {
+        while let Some(key) = self.waiters.front() {
+            wakes.push(self.waiters.unlink(key));
+        }
     }
 }
 
@@ -80,6 +114,31 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
+    /// A sender of a new channel with no receiver yet (sends fail until
+    /// [`subscribe`](Sender::subscribe) makes one).
+    ///
+    /// # Panics
+    /// When `capacity` is 0 or above `usize::MAX / 2`.
+    #[track_caller]
+    pub fn new(capacity: usize) -> Sender<T> {
+        assert!(capacity > 0, "broadcast channel capacity cannot be zero");
+        assert!(capacity <= usize::MAX >> 1, "broadcast channel capacity exceeded `usize::MAX / 2`");
+        let capacity = capacity.next_power_of_two();
+        let shared = Arc::new(Shared {
+            capacity,
+            state: Mutex::new(State {
+                ring: (0..capacity).map(|_| Slot { value: None, unread: 0 }).collect(),
+                next: 0,
+                senders: 1,
+                weak_senders: 0,
+                receivers: 0,
+                waiters: WaitList::new(),
+            }),
+            no_receivers: Notify::new(),
+        });
+        Sender { shared }
+    }
+
     /// Sends `value` to every receiver; returns how many there are.
     ///
     /// # Errors
@@ -90,13 +149,12 @@ impl<T> Sender<T> {
         if state.receivers == 0 {
             return Err(SendError(value));
         }
-        let slot = (state.next % self.shared.capacity as u64) as usize;
-        let overwritten = state.ring[slot].replace(value);
+        let (seq, receivers) = (state.next, state.receivers);
+        let slot = state.slot(seq);
+        let overwritten = slot.value.replace(value);
+        slot.unread = receivers;
         state.next += 1;
-        while let Some(key) = state.waiters.front() {
-            wakes.push(state.waiters.unlink(key));
-        }
-        let receivers = state.receivers;
+        state.wake_receivers(&mut wakes);
         drop(state);
         drop(overwritten);
         wakes.wake_all();
@@ -114,6 +172,53 @@ impl<T> Sender<T> {
     pub fn receiver_count(&self) -> usize {
         lock(&self.shared.state).receivers
     }
+
+    /// Values in the channel that some receiver alive at their send has not
+    /// read yet (and that were not overwritten).
+    pub fn len(&self) -> usize {
+        let state = lock(&self.shared.state);
+        (state.oldest()..state.next)
+            .filter(|&seq| state.ring[(seq % state.ring.len() as u64) as usize].unread > 0)
+            .count()
+    }
+
+    /// Whether [`len`](Sender::len) is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Waits until no receiver is left.
+    pub async fn closed(&self) {
+        loop {
+            // Created before the check, so a drop in between is not missed.
+            let notified = self.shared.no_receivers.notified();
+            if self.receiver_count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A [`WeakSender`] of this channel, which does not keep it open.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        lock(&self.shared.state).weak_senders += 1;
+        WeakSender { shared: self.shared.clone() }
+    }
+
+    /// Senders alive now.
+    pub fn strong_count(&self) -> usize {
+        lock(&self.shared.state).senders
+    }
+
+    /// Weak senders alive now.
+    pub fn weak_count(&self) -> usize {
+        lock(&self.shared.state).weak_senders
+    }
 }
 
 impl<T> Clone for Sender<T> {
@@ -129,9 +234,7 @@ impl<T> Drop for Sender<T> {
         let mut state = lock(&self.shared.state);
         state.senders -= 1;
         if state.senders == 0 {
-            while let Some(key) = state.waiters.front() {
-                wakes.push(state.waiters.unlink(key));
-            }
+            state.wake_receivers(&mut wakes);
         }
         drop(state);
         wakes.wake_all();
@@ -141,6 +244,54 @@ impl<T> Drop for Sender<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("broadcast::Sender").field("capacity", &self.shared.capacity).finish_non_exhaustive()
+    }
+}
+
+/// A sender that does not keep the channel open: once every [`Sender`] is
+/// gone the receivers see the end, and [`upgrade`](WeakSender::upgrade)
+/// gives `None`.
+pub struct WeakSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`] again, unless every sender is gone.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        let mut state = lock(&self.shared.state);
+        if state.senders == 0 {
+            return None;
+        }
+        state.senders += 1;
+        Some(Sender { shared: self.shared.clone() })
+    }
+
+    /// Senders alive now.
+    pub fn strong_count(&self) -> usize {
+        lock(&self.shared.state).senders
+    }
+
+    /// Weak senders alive now.
+    pub fn weak_count(&self) -> usize {
+        lock(&self.shared.state).weak_senders
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        lock(&self.shared.state).weak_senders += 1;
+        WeakSender { shared: self.shared.clone() }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        lock(&self.shared.state).weak_senders -= 1;
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("broadcast::WeakSender").finish_non_exhaustive()
     }
 }
 
@@ -178,58 +329,91 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] or [`TryRecvError::Closed`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let state = lock(&self.shared.state);
-        match take(&self.shared, &mut self.next, &state) {
+        let mut state = lock(&self.shared.state);
+        match take(&mut self.next, &mut state) {
             Some(Ok(value)) => Ok(value),
             Some(Err(missed)) => Err(TryRecvError::Lagged(missed)),
             None if state.senders == 0 => Err(TryRecvError::Closed),
             None => Err(TryRecvError::Empty),
         }
     }
+}
 
+impl<T> Receiver<T> {
     /// A new receiver at the same channel that sees values sent from now on.
     pub fn resubscribe(&self) -> Receiver<T> {
         let mut state = lock(&self.shared.state);
         state.receivers += 1;
         Receiver { shared: self.shared.clone(), next: state.next }
     }
-}
 
-/// The value at `next`, or the count missed; `None` when nothing new was sent.
-fn take<T: Clone>(shared: &Shared<T>, next: &mut u64, state: &State<T>) -> Option<Result<T, u64>> {
-    if *next >= state.next {
-        return None;
-    }
-    let oldest = shared.oldest(state);
-    if *next < oldest {
-        let missed = oldest - *next;
-        *next = oldest;
-        return Some(Err(missed));
-    }
-    let slot = (*next % shared.capacity as u64) as usize;
-    // Past the value before cloning it: a `Clone` that panics costs this
-    // receiver that one value, not every later `recv`.
-    *next += 1;
-    let value = state.ring[slot].as_ref().unwrap_or_else(|| unreachable!("a sent slot holds its value"));
-    Some(Ok(value.clone()))
-}
-
-impl<T> Receiver<T> {
-    /// Values sent that this receiver has not read yet (at most the capacity).
+    /// Values sent that this receiver has not read yet. Above the capacity,
+    /// the next `recv` reports [`RecvError::Lagged`].
     pub fn len(&self) -> usize {
         let state = lock(&self.shared.state);
-        (state.next - self.next.max(self.shared.oldest(&state))) as usize
+        (state.next - self.next) as usize
     }
 
     /// Whether every value sent was read.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Whether every sender is gone (values may still wait to be read).
+    pub fn is_closed(&self) -> bool {
+        lock(&self.shared.state).senders == 0
+    }
+
+    /// Whether both receivers listen to the same channel.
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Senders alive now.
+    pub fn sender_strong_count(&self) -> usize {
+        lock(&self.shared.state).senders
+    }
+
+    /// Weak senders alive now.
+    pub fn sender_weak_count(&self) -> usize {
+        lock(&self.shared.state).weak_senders
+    }
+}
+
+/// The value at `next`, or the count missed; `None` when nothing new was sent.
+fn take<T: Clone>(next: &mut u64, state: &mut State<T>) -> Option<Result<T, u64>> {
+    if *next >= state.next {
+        return None;
+    }
+    let oldest = state.oldest();
+    if *next < oldest {
+        let missed = oldest - *next;
+        *next = oldest;
+        return Some(Err(missed));
+    }
+    let seq = *next;
+    // Past the value before cloning it: a `Clone` that panics costs this
+    // receiver that one value, not every later `recv`.
+    *next += 1;
+    if let Some(value) = state.read_off(seq) {
+        return Some(Ok(value)); // the last reader: moved, not cloned
+    }
+    let value = state.slot(seq).value.as_ref().unwrap_or_else(|| unreachable!("an unread slot holds its value"));
+    Some(Ok(value.clone()))
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        lock(&self.shared.state).receivers -= 1;
+        let mut state = lock(&self.shared.state);
+        state.receivers -= 1;
+        let last = state.receivers == 0;
+        let unread: Vec<T> =
+            (self.next.max(state.oldest())..state.next).filter_map(|seq| state.read_off(seq)).collect();
+        drop(state);
+        drop(unread);
+        if last {
+            self.shared.no_receivers.notify_waiters();
+        }
     }
 }
 
@@ -264,7 +448,7 @@ impl<T: Clone> Future for Recv<'_, T> {
             let _served = state.waiters.remove(key);
             this.key = None;
         }
-        let result = match take(&receiver.shared, &mut receiver.next, &state) {
+        let result = match take(&mut receiver.next, &mut state) {
             Some(Ok(value)) => Ok(value),
             Some(Err(missed)) => Err(RecvError::Lagged(missed)),
             None if state.senders == 0 => Err(RecvError::Closed),

@@ -301,3 +301,43 @@ fn loom_watch_close_wakes_a_waiting_receiver() {
         sender.join().unwrap();
     });
 }
+
+/// An upgrade of a weak sender racing the last strong sender's drop: either
+/// the upgrade fails and the receiver sees the end, or it succeeds and the
+/// receiver gets its message before the end; never a message after `None`.
+#[test]
+fn loom_mpsc_weak_upgrade_races_the_last_sender() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
+        let weak = tx.downgrade();
+        let upgrader = thread::spawn(move || match weak.upgrade() {
+            Some(tx) => tx.send(1).is_ok(),
+            None => false,
+        });
+        drop(tx);
+        let received = block_on(async {
+            let mut received = 0;
+            while rx.recv().await.is_some() {
+                received += 1;
+            }
+            received
+        });
+        let sent = upgrader.join().unwrap();
+        assert_eq!(received, usize::from(sent));
+    });
+}
+
+/// A receiver that closed while a permit is out waits for it; a permit
+/// dropped unused on another thread wakes it, and it ends.
+#[test]
+fn loom_mpsc_closed_receiver_is_woken_by_the_last_permit() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        rx.close();
+        let holder = thread::spawn(move || drop(permit));
+        assert_eq!(block_on(rx.recv()), None);
+        holder.join().unwrap();
+        drop(tx);
+    });
+}

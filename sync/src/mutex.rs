@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
 
 use runtime_executor::Resource;
 
@@ -18,6 +19,9 @@ use crate::semaphore::{Acquiring, Semaphore, TryAcquireError};
 use std::sync::Arc;
 
 use crate::sync::UnsafeCell;
+
+mod mapped;
+pub use mapped::{MappedMutexGuard, OwnedMappedMutexGuard};
 
 /// What a task waiting for the lock waits on, in a task dump.
 static LOCK: Resource = Resource::new("Mutex::lock");
@@ -199,6 +203,55 @@ pub struct MutexGuard<'a, T: ?Sized> {
 // SAFETY: the guard gives `&T` to whoever holds `&MutexGuard`.
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// The mutex this guard locks (an associated function, so that it
+    /// shadows no method of `T`).
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.mutex
+    }
+
+    /// Narrows the guard to a part of the value; the lock stays held until
+    /// the mapped guard drops.
+    ///
+    /// # Examples
+    /// ```
+    /// use runtime::sync::{Mutex, MutexGuard};
+    ///
+    /// # runtime::block_on(async {
+    /// let pair = Mutex::new((1, String::from("a")));
+    /// let mut name = MutexGuard::map(pair.lock().await, |pair| &mut pair.1);
+    /// name.push('b');
+    /// assert!(pair.try_lock().is_err(), "still locked");
+    /// drop(name);
+    /// assert_eq!(pair.lock().await.1, "ab");
+    /// # });
+    /// ```
+    pub fn map<U: ?Sized>(mut this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+        let value = NonNull::from(f(&mut *this));
+        let semaphore = &this.mutex.semaphore;
+        std::mem::forget(this); // its permit passes to the mapped guard
+        MappedMutexGuard::new(semaphore, value)
+    }
+
+    /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
+    ///
+    /// # Errors
+    /// The unchanged guard when `f` returns `None`.
+    pub fn try_map<U: ?Sized>(
+        mut this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(value) => {
+                let semaphore = &this.mutex.semaphore;
+                std::mem::forget(this);
+                Ok(MappedMutexGuard::new(semaphore, value))
+            }
+            None => Err(this),
+        }
+    }
+}
+
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -236,9 +289,38 @@ pub struct OwnedMutexGuard<T: ?Sized> {
 unsafe impl<T: ?Sized + Sync> Sync for OwnedMutexGuard<T> {}
 
 impl<T: ?Sized> OwnedMutexGuard<T> {
-    /// The mutex this guard locks.
-    pub fn mutex(&self) -> &Arc<Mutex<T>> {
-        &self.mutex
+    /// The mutex this guard locks (an associated function, so that it
+    /// shadows no method of `T`).
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.mutex
+    }
+
+    /// Narrows the guard to a part of the value; the lock stays held until
+    /// the mapped guard drops.
+    pub fn map<U: ?Sized>(mut this: Self, f: impl FnOnce(&mut T) -> &mut U) -> OwnedMappedMutexGuard<T, U> {
+        let value = NonNull::from(f(&mut *this));
+        OwnedMappedMutexGuard::new(this.into_mutex(), value)
+    }
+
+    /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
+    ///
+    /// # Errors
+    /// The unchanged guard when `f` returns `None`.
+    pub fn try_map<U: ?Sized>(
+        mut this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(value) => Ok(OwnedMappedMutexGuard::new(this.into_mutex(), value)),
+            None => Err(this),
+        }
+    }
+
+    /// The mutex, its permit still held (the caller's guard takes it over).
+    fn into_mutex(self) -> Arc<Mutex<T>> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the Arc is moved out once.
+        unsafe { std::ptr::read(&this.mutex) }
     }
 }
 

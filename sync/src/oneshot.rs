@@ -81,7 +81,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         rx_waker: UnsafeCell::new(None),
         tx_waker: UnsafeCell::new(None),
     });
-    (Sender { inner, _value: PhantomData }, Receiver { inner, _value: PhantomData })
+    (Sender { inner, _value: PhantomData }, Receiver { inner, terminated: false, _value: PhantomData })
 }
 
 struct Inner<T> {
@@ -333,6 +333,9 @@ impl<T> fmt::Debug for Sender<T> {
 /// without sending. Cancel-safe: a dropped await leaves the value in place.
 pub struct Receiver<T> {
     inner: NonNull<Inner<T>>,
+    /// Set once it gave its outcome (a value or an error): it must not be
+    /// polled again.
+    terminated: bool,
     _value: PhantomData<T>,
 }
 
@@ -369,13 +372,43 @@ impl<T> Receiver<T> {
     /// closed before a value came.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let state = self.inner().state.load(Acquire);
+        if self.terminated || state & (COMPLETE | CLOSED) == 0 {
+            return Err(if self.terminated { TryRecvError::Closed } else { TryRecvError::Empty });
+        }
+        self.terminated = true;
         if state & COMPLETE != 0 {
             return self.inner().take_value().ok_or(TryRecvError::Closed);
         }
-        if state & CLOSED != 0 {
-            return Err(TryRecvError::Closed);
+        Err(TryRecvError::Closed)
+    }
+
+    /// Whether it already gave its outcome (through `.await`, a poll or
+    /// [`try_recv`](Receiver::try_recv)); polling it again is then an error,
+    /// as for any finished future.
+    ///
+    /// # Examples
+    /// ```
+    /// # runtime::block_on(async {
+    /// let (tx, mut rx) = runtime::sync::oneshot::channel();
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_terminated());
+    /// assert_eq!((&mut rx).await, Ok(1));
+    /// assert!(rx.is_terminated());
+    /// # });
+    /// ```
+    pub fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+
+    /// Whether no value waits to be taken: true before the send, after the
+    /// value was taken, and when the sender went without sending.
+    pub fn is_empty(&self) -> bool {
+        // Acquire: pairs with the sender's AcqRel COMPLETE.
+        if self.terminated || self.inner().state.load(Acquire) & COMPLETE == 0 {
+            return true;
         }
-        Err(TryRecvError::Empty)
+        // SAFETY: COMPLETE is set, so the cell is the receiver's (invariant 1).
+        self.inner().value.with(|cell| unsafe { (*cell).is_none() })
     }
 
     /// Stops the sender from sending; a value sent before can still be taken
@@ -393,7 +426,8 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.terminated, "oneshot::Receiver polled after it completed");
         let coop = std::task::ready!(runtime_executor::coop::poll_proceed(cx));
         let inner = self.inner();
         let state = match inner.register(Side::Rx, cx.waker()) {
@@ -402,10 +436,9 @@ impl<T> Future for Receiver<T> {
             None => return crate::pending(&RECV),
         };
         coop.made_progress();
-        if state & COMPLETE == 0 {
-            return Poll::Ready(Err(RecvError(())));
-        }
-        Poll::Ready(inner.take_value().ok_or(RecvError(())))
+        let outcome = if state & COMPLETE == 0 { None } else { inner.take_value() };
+        self.terminated = true;
+        Poll::Ready(outcome.ok_or(RecvError(())))
     }
 }
 

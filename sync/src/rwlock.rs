@@ -1,30 +1,46 @@
-//! [`RwLock`]: many readers or one writer, a [`Semaphore`] of `MAX_READS`
+//! [`RwLock`]: many readers or one writer, a [`Semaphore`] of `max_readers`
 //! permits around the value: a read takes one, a write takes them all.
 //!
 //! Because the semaphore serves waiters in arrival order, a queued writer is
-//! not starved by readers that come after it: they queue behind it.
+//! not starved by readers that come after it: they queue behind it. A
+//! writer that downgrades gives back all its permits but one, which go to
+//! the waiters in order: the readers queued before the next writer get in,
+//! and that writer then waits for every reader.
+//!
+//! The guards (`guards.rs`, `owned.rs`) hold a pointer to the value, or to
+//! the part of it a `map` chose, beside the permits they own.
 //!
 //! # Invariants
-//! 1. A read guard holds one permit; a write guard holds all `MAX_READS`.
+//! 1. A read guard holds one permit; a write guard holds all `max_readers`.
 //!    So while a write guard exists no other guard does, and the value is
 //!    written only through the write guard (or `&mut RwLock`).
 //! 2. Permits go back when a guard drops, after its last use of the value.
+//!    A `map` or `downgrade` moves them to the new guard (the old one is
+//!    forgotten), keeping one for the read guard a downgrade makes.
+//! 3. A guard's pointer was derived from the value while its permits were
+//!    held, as `&T` for a read guard and `&mut T` for a write guard.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+use std::sync::Arc;
 
 use runtime_executor::Resource;
 
 use crate::semaphore::{Acquiring, Semaphore};
 use crate::sync::UnsafeCell;
 
+mod guards;
+mod owned;
+pub use guards::{RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+pub use owned::{OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
+
 /// What a task waiting to read waits on, in a task dump.
 static READ: Resource = Resource::new("RwLock::read");
 /// What a task waiting to write waits on, in a task dump.
 static WRITE: Resource = Resource::new("RwLock::write");
 
-/// Readers a lock admits at once.
-const MAX_READS: usize = if cfg!(loom) { 4 } else { u32::MAX as usize >> 3 };
+/// The most readers a lock admits at once (and the default).
+const MAX_READS: u32 = if cfg!(loom) { 4 } else { u32::MAX >> 3 };
 
 /// An async reader-writer lock, fair in arrival order (a writer is never
 /// starved by a stream of readers). Cancel-safe like [`Mutex`](crate::Mutex).
@@ -44,6 +60,8 @@ const MAX_READS: usize = if cfg!(loom) { 4 } else { u32::MAX as usize >> 3 };
 /// # });
 /// ```
 pub struct RwLock<T: ?Sized> {
+    /// Permits a writer takes: all of them.
+    max_readers: u32,
     semaphore: Semaphore,
     value: UnsafeCell<T>,
 }
@@ -57,14 +75,41 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 impl<T> RwLock<T> {
     /// A new unlocked lock holding `value`.
     pub fn new(value: T) -> RwLock<T> {
-        RwLock { semaphore: Semaphore::new(MAX_READS), value: UnsafeCell::new(value) }
+        RwLock::with_max_readers(value, MAX_READS)
+    }
+
+    /// A new unlocked lock holding `value` that admits at most `max_reads`
+    /// readers at once.
+    ///
+    /// # Panics
+    /// When `max_reads` is 0 or above `u32::MAX >> 3`.
+    #[track_caller]
+    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than {MAX_READS} readers");
+        assert!(max_reads > 0, "a RwLock needs room for at least one reader");
+        RwLock { max_readers: max_reads, semaphore: Semaphore::new(max_reads as usize), value: UnsafeCell::new(value) }
     }
 
     /// A new unlocked lock holding `value`, in a `const` context (a
     /// `static`), as tokio's `const_new`.
     #[cfg(not(loom))]
     pub const fn const_new(value: T) -> RwLock<T> {
-        RwLock { semaphore: Semaphore::const_new(MAX_READS), value: UnsafeCell::new(value) }
+        RwLock::const_with_max_readers(value, MAX_READS)
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) in a `const` context.
+    ///
+    /// # Panics
+    /// As `with_max_readers` (at compile time in a `static`).
+    #[cfg(not(loom))]
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than u32::MAX >> 3 readers");
+        assert!(max_reads > 0, "a RwLock needs room for at least one reader");
+        RwLock {
+            max_readers: max_reads,
+            semaphore: Semaphore::const_new(max_reads as usize),
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// The value, consuming the lock.
@@ -96,18 +141,14 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits for shared access, behind every writer queued before.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, 1, &READ).await {
-            Ok(()) => RwLockReadGuard { lock: self },
-            Err(_) => unreachable!("a lock's semaphore is never closed"),
-        }
+        self.acquire(1, &READ).await;
+        RwLockReadGuard::new(&self.semaphore, self.data())
     }
 
     /// Waits for exclusive access, in arrival order.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        match Acquiring::lock(&self.semaphore, MAX_READS, &WRITE).await {
-            Ok(()) => RwLockWriteGuard { lock: self },
-            Err(_) => unreachable!("a lock's semaphore is never closed"),
-        }
+        self.acquire(self.max_readers, &WRITE).await;
+        RwLockWriteGuard::new(&self.semaphore, self.max_readers, self.data())
     }
 
     /// Takes shared access if no writer holds or waits for the lock.
@@ -116,7 +157,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`TryLockError`](crate::TryLockError) otherwise.
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, crate::TryLockError> {
         self.semaphore.try_take(1).map_err(crate::TryLockError::from)?;
-        Ok(RwLockReadGuard { lock: self })
+        Ok(RwLockReadGuard::new(&self.semaphore, self.data()))
     }
 
     /// Takes exclusive access if nobody holds or waits for the lock.
@@ -124,13 +165,66 @@ impl<T: ?Sized> RwLock<T> {
     /// # Errors
     /// [`TryLockError`](crate::TryLockError) otherwise.
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, crate::TryLockError> {
-        self.semaphore.try_take(MAX_READS).map_err(crate::TryLockError::from)?;
-        Ok(RwLockWriteGuard { lock: self })
+        self.semaphore.try_take(self.max_readers as usize).map_err(crate::TryLockError::from)?;
+        Ok(RwLockWriteGuard::new(&self.semaphore, self.max_readers, self.data()))
+    }
+
+    /// [`read`](RwLock::read) with a guard that owns a reference to the
+    /// lock, for a guard that outlives a borrow (moved into a task).
+    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+        self.acquire(1, &READ).await;
+        let value = self.data();
+        OwnedRwLockReadGuard::new(self, value)
+    }
+
+    /// [`write`](RwLock::write) with a guard that owns a reference to the lock.
+    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        self.acquire(self.max_readers, &WRITE).await;
+        let value = self.data();
+        OwnedRwLockWriteGuard::new(self, value)
+    }
+
+    /// [`try_read`](RwLock::try_read) with a guard that owns a reference to the lock.
+    ///
+    /// # Errors
+    /// [`TryLockError`](crate::TryLockError) when a writer holds or waits for the lock.
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, crate::TryLockError> {
+        self.semaphore.try_take(1).map_err(crate::TryLockError::from)?;
+        let value = self.data();
+        Ok(OwnedRwLockReadGuard::new(self, value))
+    }
+
+    /// [`try_write`](RwLock::try_write) with a guard that owns a reference to the lock.
+    ///
+    /// # Errors
+    /// [`TryLockError`](crate::TryLockError) when anybody holds or waits for the lock.
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, crate::TryLockError> {
+        self.semaphore.try_take(self.max_readers as usize).map_err(crate::TryLockError::from)?;
+        let value = self.data();
+        Ok(OwnedRwLockWriteGuard::new(self, value))
+    }
+
+    /// Waits for `permits` of the lock's semaphore, which is never closed.
+    async fn acquire(&self, permits: u32, resource: &'static Resource) {
+        if Acquiring::lock(&self.semaphore, permits as usize, resource).await.is_err() {
+            unreachable!("a lock's semaphore is never closed");
+        }
+    }
+
+    /// A pointer to the value, for a guard (invariant 3).
+    fn data(&self) -> NonNull<T> {
+        self.value.with_mut(|value| NonNull::new(value).unwrap_or_else(|| unreachable!("a cell is never null")))
     }
 
     /// The value, through exclusive access to the lock.
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> Self {
+        RwLock::new(value)
     }
 }
 
@@ -148,75 +242,5 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             Err(_) => d.field("value", &format_args!("<locked>")),
         };
         d.finish()
-    }
-}
-
-/// Shared access to an [`RwLock`], released when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-}
-
-// SAFETY: a read guard only ever gives `&T` (invariant 1), so it may move or
-// be shared where `&T` may.
-unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
-// SAFETY: as for Send.
-unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
-
-impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: we hold a read permit, so no write guard exists (invariant 1).
-        self.lock.value.with(|value| unsafe { &*value })
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.semaphore.release(1);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// Exclusive access to an [`RwLock`], released when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-}
-
-// SAFETY: the write guard gives `&mut T` on whichever thread holds it.
-unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
-// SAFETY: `&RwLockWriteGuard` gives `&T`.
-unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
-
-impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: we hold every permit, so no other guard exists (invariant 1).
-        self.lock.value.with(|value| unsafe { &*value })
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: we hold every permit and the guard is borrowed mutably (invariant 1).
-        self.lock.value.with_mut(|value| unsafe { &mut *value })
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.semaphore.release(MAX_READS);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }

@@ -402,6 +402,11 @@ impl fmt::Debug for Semaphore {
 
 /// Waits for `need` permits of a semaphore; the future every lock and permit
 /// of this crate waits with.
+///
+/// A poll when the task's cooperative budget is spent still takes the
+/// permits, or its place in the queue, before it yields: else a task that
+/// ran out of budget would lose its turn to whoever came after it. Permits
+/// taken that way are held (`held`) until the next poll returns them.
 pub(crate) struct Acquiring<'a> {
     semaphore: &'a Semaphore,
     need: usize,
@@ -409,23 +414,44 @@ pub(crate) struct Acquiring<'a> {
     spin: bool,
     /// The wait-list key while queued.
     key: Option<usize>,
+    /// Set when the permits were taken by a poll that then yielded.
+    held: bool,
     /// What a task dump says the waiting task waits on.
     resource: &'static Resource,
 }
 
 impl<'a> Acquiring<'a> {
     pub(crate) fn new(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: false, key: None, resource }
+        Acquiring { semaphore, need, spin: false, key: None, held: false, resource }
     }
 
     /// An acquire for a lock, whose holders release it within instructions.
     pub(crate) fn lock(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: true, key: None, resource }
+        Acquiring { semaphore, need, spin: true, key: None, held: false, resource }
     }
 
     fn pending<T>(&self) -> Poll<T> {
         runtime_executor::waiting_on(WaitingOn::Resource(self.resource));
         Poll::Pending
+    }
+
+    /// Takes the permits, or queues for them; `spin` allows a moment of
+    /// retrying first. `Pending` once queued.
+    fn start(&mut self, spin: bool, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
+        let semaphore = self.semaphore;
+        let taken = if spin { semaphore.try_take_spinning(self.need) } else { semaphore.try_take(self.need) };
+        Poll::Ready(match taken {
+            Ok(()) => Ok(()),
+            Err(TryAcquireError::Closed) => Err(AcquireError(())),
+            Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
+                Queued::Acquired => Ok(()),
+                Queued::Closed => Err(AcquireError(())),
+                Queued::Waiting(key) => {
+                    self.key = Some(key);
+                    return Poll::Pending;
+                }
+            },
+        })
     }
 }
 
@@ -433,26 +459,31 @@ impl Future for Acquiring<'_> {
     type Output = Result<(), AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let coop = std::task::ready!(runtime_executor::coop::poll_proceed(cx));
-        let semaphore = self.semaphore;
+        let Poll::Ready(coop) = runtime_executor::coop::poll_proceed(cx) else {
+            // Out of budget (the task is woken to run again later): take our
+            // turn now, so that nobody who comes later gets ahead of us.
+            if self.key.is_none() && !self.held {
+                if let Poll::Ready(Ok(())) = self.start(false, cx) {
+                    self.held = true;
+                }
+            }
+            return self.pending();
+        };
+        if std::mem::take(&mut self.held) {
+            coop.made_progress();
+            return Poll::Ready(Ok(()));
+        }
         let result = match self.key {
             Some(key) => {
-                let Poll::Ready(result) = semaphore.poll_queued(key, cx) else { return self.pending() };
+                let Poll::Ready(result) = self.semaphore.poll_queued(key, cx) else { return self.pending() };
                 self.key = None;
                 result
             }
             None => {
-                match if self.spin { semaphore.try_take_spinning(self.need) } else { semaphore.try_take(self.need) } {
-                    Ok(()) => Ok(()),
-                    Err(TryAcquireError::Closed) => Err(AcquireError(())),
-                    Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
-                        Queued::Acquired => Ok(()),
-                        Queued::Closed => Err(AcquireError(())),
-                        Queued::Waiting(key) => {
-                            self.key = Some(key);
-                            return self.pending();
-                        }
-                    },
+                let spin = self.spin;
+                match self.start(spin, cx) {
+                    Poll::Ready(result) => result,
+                    Poll::Pending => return self.pending(),
                 }
             }
         };
@@ -465,6 +496,9 @@ impl Drop for Acquiring<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             self.semaphore.cancel(key);
+        }
+        if self.held {
+            self.semaphore.release(self.need);
         }
     }
 }

@@ -82,6 +82,11 @@ impl<W> WaitList<W> {
         (self.head != NONE).then_some(self.head)
     }
 
+    /// The key of the waiter at the back (the latest to queue).
+    pub(crate) fn back(&self) -> Option<usize> {
+        (self.tail != NONE).then_some(self.tail)
+    }
+
     /// Whether `key`'s waiter is still queued.
     pub(crate) fn is_linked(&self, key: usize) -> bool {
         self.slots[key].linked
@@ -202,6 +207,7 @@ mod tests {
         let d = list.push_back(4, Waker::noop().clone());
         assert!(d == a || d == b, "a freed slot is reused");
         assert_eq!(keys(&list), [c, d]);
+        assert_eq!(list.back(), Some(d));
         assert_eq!(list.len(), 2);
         let (c, d) = (list.remove(c), list.remove(d));
         assert_eq!((c.payload, c.was_linked, d.payload, d.was_linked), (3, true, 4, true));

@@ -128,3 +128,15 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A waker that counts its wakes, for tests that check who gets woken.
+pub fn counting_waker() -> (std::task::Waker, Arc<AtomicUsize>) {
+    struct Count(Arc<AtomicUsize>);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let count = Arc::new(AtomicUsize::new(0));
+    (std::task::Waker::from(Arc::new(Count(count.clone()))), count)
+}

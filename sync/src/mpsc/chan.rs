@@ -19,12 +19,23 @@
 //! # Closing
 //! ```text
 //! open ──last Sender dropped──▶ recv drains, then None
-//!   └───Receiver closed/dropped─▶ sends fail with their value,
-//!                                 waiting senders fail (semaphore closed)
+//!   └───Receiver closed/dropped─▶ new sends fail with their value,
+//!                                 waiting senders fail (semaphore closed),
+//!                                 held slots (permits) still send;
+//!                                 recv drains, then None once every
+//!                                 held slot was used or given back
 //! ```
-//! A send that passed the closed check just before the receiver closed still
-//! queues its message: `recv` after `close` returns it, and the ring or the
-//! list drops it with the channel if the receiver is gone.
+//! A bounded send that holds a slot never fails: a permit taken before the
+//! close still sends, as tokio documents, and the receiver reports the end
+//! only once every slot is back in the semaphore (a dropped permit wakes
+//! it). An unbounded send checks the close under the list's lock, the lock
+//! `close` takes too, so a send that returned `Ok` is always received (or
+//! dropped with the receiver).
+//!
+//! # Weak senders
+//! `senders` counts the strong ones; an upgrade increments it only from a
+//! non-zero value (a CAS loop), so once the receiver saw zero no sender can
+//! come back (`loom_mpsc_weak_upgrade_races_the_last_sender`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -45,6 +56,8 @@ pub(super) struct Chan<T> {
     /// Free slots (bounded flavor only).
     pub(super) slots: Option<Semaphore>,
     senders: AtomicUsize,
+    /// Weak senders, for `weak_count` only: they keep nothing alive but the allocation.
+    weak_senders: AtomicUsize,
     /// Set when the receiver closed or dropped.
     rx_closed: AtomicBool,
     rx_waker: RxWaker,
@@ -121,6 +134,7 @@ impl<T> Chan<T> {
             },
             slots: capacity.map(Semaphore::new),
             senders: AtomicUsize::new(1),
+            weak_senders: AtomicUsize::new(0),
             rx_closed: AtomicBool::new(false),
             rx_waker: RxWaker { waiting: AtomicBool::new(false), waker: Mutex::new(None) },
             closed: Notify::new(),
@@ -128,18 +142,44 @@ impl<T> Chan<T> {
         })
     }
 
-    /// Queues `value` unless the receiver closed; wakes it. The caller holds
-    /// a slot when the channel is bounded, which the message takes over.
-    pub(super) fn push(&self, value: T) -> Result<(), T> {
-        if self.is_closed() {
-            return Err(value);
-        }
+    /// Queues `value` into the bounded channel's slot the caller holds (the
+    /// message takes the slot over); wakes the receiver. Never fails: a slot
+    /// taken before a close still sends, and a message that comes after the
+    /// receiver went is dropped with the ring.
+    pub(super) fn push_reserved(&self, value: T) {
         match &self.queue {
             Queue::Bounded(ring) => ring.push(value),
-            Queue::Unbounded(list) => lock(list).push_back(value),
+            Queue::Unbounded(_) => unreachable!("only a bounded channel has slots"),
+        }
+        self.rx_waker.wake();
+    }
+
+    /// Queues `value` in the unbounded list unless the receiver closed;
+    /// wakes it.
+    pub(super) fn push_unbounded(&self, value: T) -> Result<(), T> {
+        let Queue::Unbounded(list) = &self.queue else { unreachable!("an unbounded channel has a list") };
+        {
+            let mut list = lock(list);
+            // Under the lock `close` takes: a send either fails or is received.
+            if self.rx_closed.load(Relaxed) {
+                return Err(value);
+            }
+            list.push_back(value);
         }
         self.rx_waker.wake();
         Ok(())
+    }
+
+    /// Gives back `n` slots that sent nothing (a permit dropped unused): the
+    /// receiver of a closed channel may wait for exactly that.
+    pub(super) fn release_slots(&self, n: usize) {
+        if let Some(slots) = &self.slots {
+            slots.release(n);
+        }
+        // Unconditional: a receiver that closed and waits for the last slot
+        // must see it (the fence in `wake` pairs with `register`'s); an
+        // open channel's receiver gets at most a spurious poll.
+        self.rx_waker.wake();
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -164,6 +204,37 @@ impl<T> Chan<T> {
         self.senders.fetch_add(1, Relaxed);
     }
 
+    /// A strong sender from a weak one, unless the count already reached zero.
+    pub(super) fn upgrade(&self) -> bool {
+        // Relaxed: the count is one modification order; a zero is final.
+        let mut count = self.senders.load(Relaxed);
+        loop {
+            if count == 0 {
+                return false;
+            }
+            match self.senders.compare_exchange_weak(count, count + 1, Relaxed, Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => count = actual,
+            }
+        }
+    }
+
+    pub(super) fn strong_count(&self) -> usize {
+        self.senders.load(Relaxed)
+    }
+
+    pub(super) fn weak_count(&self) -> usize {
+        self.weak_senders.load(Relaxed)
+    }
+
+    pub(super) fn add_weak(&self) {
+        self.weak_senders.fetch_add(1, Relaxed);
+    }
+
+    pub(super) fn drop_weak(&self) {
+        self.weak_senders.fetch_sub(1, Relaxed);
+    }
+
     pub(super) fn drop_sender(&self) {
         // AcqRel: the receiver that sees zero sees every sender's pushes.
         if self.senders.fetch_sub(1, AcqRel) == 1 {
@@ -172,10 +243,21 @@ impl<T> Chan<T> {
     }
 
     /// Whether no message can come any more (the caller then looks at the
-    /// queue once more).
+    /// queue once more): every sender is gone, or the receiver closed and no
+    /// slot is held (a held slot may still send).
     fn ended(&self) -> bool {
         // Acquire: pairs with the last sender's AcqRel decrement.
-        self.senders.load(Acquire) == 0 || self.rx_closed.load(Relaxed)
+        if self.senders.load(Acquire) == 0 {
+            return true;
+        }
+        if !self.rx_closed.load(Relaxed) {
+            return false;
+        }
+        // After the close no slot can be taken, and the receiver's own close
+        // (an RMW on the semaphore word) comes before this load, so a full
+        // count means none is held now or later; a queued message holds its
+        // slot until received.
+        self.slots.as_ref().is_none_or(|slots| slots.available_permits() == self.capacity)
     }
 }
 
@@ -298,8 +380,14 @@ impl<T> Rx<T> {
 
     /// Stops every send; what was sent before can still be received.
     pub(super) fn close(&mut self) {
+        // Under the list's lock: an unbounded send checks the flag under it.
+        let list = match &self.chan.queue {
+            Queue::Unbounded(list) => Some(lock(list)),
+            Queue::Bounded(_) => None,
+        };
         // Release: pairs with the Acquire in is_closed.
         self.chan.rx_closed.store(true, Release);
+        drop(list);
         if let Some(slots) = &self.chan.slots {
             slots.close();
         }
@@ -328,7 +416,7 @@ impl<T> fmt::Debug for Rx<T> {
 
 /// The sending methods both flavors share, on a type holding a `chan: Arc<Chan<T>>`.
 macro_rules! sender_methods {
-    ($ty:ident, $name:literal) => {
+    ($ty:ident, $weak:ident, $name:literal) => {
         impl<T> $ty<T> {
             /// Waits until the receiver is dropped or closed.
             pub async fn closed(&self) {
@@ -343,6 +431,65 @@ macro_rules! sender_methods {
             /// Whether both senders feed the same channel.
             pub fn same_channel(&self, other: &$ty<T>) -> bool {
                 crate::sync::Arc::ptr_eq(&self.chan, &other.chan)
+            }
+
+            /// A weak sender of this channel, which does not keep it open.
+            pub fn downgrade(&self) -> $weak<T> {
+                self.chan.add_weak();
+                $weak { chan: self.chan.clone() }
+            }
+
+            /// Senders alive now (weak ones not counted).
+            pub fn strong_count(&self) -> usize {
+                self.chan.strong_count()
+            }
+
+            /// Weak senders alive now.
+            pub fn weak_count(&self) -> usize {
+                self.chan.weak_count()
+            }
+        }
+
+        /// A sender that does not keep the channel open: once every strong
+        /// sender is gone the receiver sees the end, and
+        /// [`upgrade`](Self::upgrade) gives `None`.
+        pub struct $weak<T> {
+            chan: crate::sync::Arc<super::chan::Chan<T>>,
+        }
+
+        impl<T> $weak<T> {
+            /// A strong sender again, unless every strong sender is gone.
+            pub fn upgrade(&self) -> Option<$ty<T>> {
+                self.chan.upgrade().then(|| $ty { chan: self.chan.clone() })
+            }
+
+            /// Strong senders alive now.
+            pub fn strong_count(&self) -> usize {
+                self.chan.strong_count()
+            }
+
+            /// Weak senders alive now.
+            pub fn weak_count(&self) -> usize {
+                self.chan.weak_count()
+            }
+        }
+
+        impl<T> Clone for $weak<T> {
+            fn clone(&self) -> Self {
+                self.chan.add_weak();
+                $weak { chan: self.chan.clone() }
+            }
+        }
+
+        impl<T> Drop for $weak<T> {
+            fn drop(&mut self) {
+                self.chan.drop_weak();
+            }
+        }
+
+        impl<T> std::fmt::Debug for $weak<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($weak)).field("chan", &self.chan).finish()
             }
         }
 
@@ -409,6 +556,33 @@ macro_rules! receiver_methods {
             /// Polls for the next message (the body of `recv`).
             pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
                 self.rx.poll_recv(cx)
+            }
+
+            /// Polls for messages (the body of `recv_many`): moves up to
+            /// `limit` into `out` once at least one is there.
+            pub fn poll_recv_many(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+                out: &mut Vec<T>,
+                limit: usize,
+            ) -> std::task::Poll<usize> {
+                self.rx.poll_recv_many(cx, out, limit)
+            }
+
+            /// Whether the channel is closed: every sender is gone, or
+            /// [`close`](Self::close) was called (messages may still wait).
+            pub fn is_closed(&self) -> bool {
+                self.rx.chan.is_closed() || self.rx.chan.strong_count() == 0
+            }
+
+            /// Strong senders alive now.
+            pub fn sender_strong_count(&self) -> usize {
+                self.rx.chan.strong_count()
+            }
+
+            /// Weak senders alive now.
+            pub fn sender_weak_count(&self) -> usize {
+                self.rx.chan.weak_count()
             }
 
             /// The next message if one is queued.

@@ -12,6 +12,6 @@ pub mod error;
 mod ring;
 mod unbounded;
 
-pub use bounded::{channel, Permit, Receiver, Sender};
+pub use bounded::{channel, OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender};
 pub use error::{SendError, TryRecvError, TrySendError};
-pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};

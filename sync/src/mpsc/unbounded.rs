@@ -33,11 +33,11 @@ impl<T> UnboundedSender<T> {
     /// # Errors
     /// [`SendError`] with the value when the receiver is gone or closed.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan.push(value).map_err(SendError)
+        self.chan.push_unbounded(value).map_err(SendError)
     }
 }
 
-super::chan::sender_methods!(UnboundedSender, "mpsc::UnboundedSender");
+super::chan::sender_methods!(UnboundedSender, WeakUnboundedSender, "mpsc::UnboundedSender");
 
 /// Receives from an unbounded channel; also a [`Stream`](futures_core::Stream).
 pub struct UnboundedReceiver<T> {
