@@ -98,8 +98,14 @@ fn a_blocking_call_on_a_thread_that_runs_tasks_panics_with_tokios_message() {
     let (tx, mut rx) = mpsc::channel::<u8>(1);
     let (_unbounded_tx, mut unbounded_rx) = mpsc::unbounded_channel::<u8>();
     let (_once_tx, once_rx) = oneshot::channel::<u8>();
+    let shared = Arc::new(Mutex::new(()));
+    let (broadcast_tx, mut broadcast_rx) = runtime::sync::broadcast::channel::<u8>(1);
     let messages = [
         panic_inside_a_runtime(|| drop(mutex.blocking_lock())),
+        panic_inside_a_runtime(|| drop(shared.blocking_lock_owned())),
+        panic_inside_a_runtime(|| {
+            let _ = broadcast_rx.blocking_recv();
+        }),
         panic_inside_a_runtime(|| drop(lock.blocking_read())),
         panic_inside_a_runtime(|| drop(lock.blocking_write())),
         panic_inside_a_runtime(|| {
@@ -118,6 +124,7 @@ fn a_blocking_call_on_a_thread_that_runs_tasks_panics_with_tokios_message() {
     for message in messages {
         assert!(message.starts_with(CANNOT_BLOCK), "{message}");
     }
+    drop(broadcast_tx);
     // On the blocking pool, blocking is what it is for.
     let rt = runtime::Builder::new_current_thread().build().unwrap();
     let on_pool = rt.block_on(runtime::spawn_blocking(move || {
@@ -125,4 +132,26 @@ fn a_blocking_call_on_a_thread_that_runs_tasks_panics_with_tokios_message() {
         true
     }));
     assert!(on_pool.unwrap());
+}
+
+/// Bad input is a clear panic with tokio's words, never a hang.
+#[test]
+fn a_semaphore_above_max_permits_panics_with_tokios_message() {
+    let panic = std::panic::catch_unwind(|| runtime::sync::Semaphore::new(runtime::sync::Semaphore::MAX_PERMITS + 1));
+    let message = panic.expect_err("too many permits").downcast::<String>().map(|m| *m).unwrap_or_default();
+    assert!(message.starts_with("a semaphore may not have more than MAX_PERMITS permits"), "{message}");
+}
+
+/// `blocking_lock_owned` from a plain thread.
+#[test]
+fn blocking_lock_owned_waits_for_the_lock_outside_a_runtime() {
+    let mutex = Arc::new(Mutex::new(1));
+    let guard = mutex.clone().blocking_lock_owned();
+    let other = std::thread::spawn({
+        let mutex = mutex.clone();
+        move || *mutex.blocking_lock_owned() += 1
+    });
+    drop(guard);
+    other.join().unwrap();
+    assert_eq!(*mutex.blocking_lock(), 2);
 }

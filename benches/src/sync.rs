@@ -9,8 +9,15 @@ use std::time::Instant;
 
 use crate::{workers, Ours, Rt, Smol, Tokio};
 
-pub const WORKLOADS: [&str; 5] =
-    ["mpsc_contended", "mpsc_ping_pong", "oneshot_many", "mutex_contended", "semaphore_acquire"];
+pub const WORKLOADS: [&str; 7] = [
+    "mpsc_contended",
+    "mpsc_ping_pong",
+    "oneshot_many",
+    "mutex_contended",
+    "semaphore_acquire",
+    "once_cell_get",
+    "rwlock_read_heavy",
+];
 
 const PRODUCERS: usize = 8;
 const MESSAGES: usize = 1_000_000;
@@ -22,6 +29,9 @@ const ONESHOTS: usize = 1_000_000;
 const LOCK_TASKS: usize = 64;
 const LOCKS_PER_TASK: usize = 10_000;
 const PERMITS: usize = 8;
+const CELL_GETS_PER_TASK: usize = 100_000;
+/// One write in this many operations of rwlock_read_heavy.
+const WRITE_EVERY: usize = 100;
 
 /// A runtime's own channels and locks, as its users reach for them.
 pub trait Lib: Rt {
@@ -29,6 +39,8 @@ pub trait Lib: Rt {
     type Rx<T: Send + 'static>: Send + 'static;
     type Mutex: Send + Sync + 'static;
     type Semaphore: Send + Sync + 'static;
+    type OnceCell: Send + Sync + 'static;
+    type RwLock: Send + Sync + 'static;
 
     fn channel<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>);
     fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) -> impl Future<Output = ()> + Send + '_;
@@ -42,6 +54,12 @@ pub trait Lib: Rt {
     fn semaphore(permits: usize) -> Self::Semaphore;
     /// Acquires one permit and gives it back.
     fn acquire_release(semaphore: &Self::Semaphore) -> impl Future<Output = ()> + Send + '_;
+    fn once_cell() -> Self::OnceCell;
+    /// The cell's value, initialising it with 1 the first time.
+    fn get_or_init(cell: &Self::OnceCell) -> impl Future<Output = u64> + Send + '_;
+    fn rwlock() -> Self::RwLock;
+    fn read_lock(lock: &Self::RwLock) -> impl Future<Output = u64> + Send + '_;
+    fn write_lock(lock: &Self::RwLock) -> impl Future<Output = ()> + Send + '_;
 }
 
 impl Lib for Ours {
@@ -49,6 +67,8 @@ impl Lib for Ours {
     type Rx<T: Send + 'static> = runtime::sync::mpsc::Receiver<T>;
     type Mutex = runtime::sync::Mutex<u64>;
     type Semaphore = runtime::sync::Semaphore;
+    type OnceCell = runtime::sync::OnceCell<u64>;
+    type RwLock = runtime::sync::RwLock<u64>;
 
     fn channel<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
         runtime::sync::mpsc::channel(capacity)
@@ -79,6 +99,21 @@ impl Lib for Ours {
     async fn acquire_release(semaphore: &Self::Semaphore) {
         drop(semaphore.acquire().await.unwrap());
     }
+    fn once_cell() -> Self::OnceCell {
+        runtime::sync::OnceCell::new()
+    }
+    async fn get_or_init(cell: &Self::OnceCell) -> u64 {
+        *cell.get_or_init(|| async { 1 }).await
+    }
+    fn rwlock() -> Self::RwLock {
+        runtime::sync::RwLock::new(0)
+    }
+    async fn read_lock(lock: &Self::RwLock) -> u64 {
+        *lock.read().await
+    }
+    async fn write_lock(lock: &Self::RwLock) {
+        *lock.write().await += 1;
+    }
 }
 
 impl Lib for Tokio {
@@ -86,6 +121,8 @@ impl Lib for Tokio {
     type Rx<T: Send + 'static> = tokio::sync::mpsc::Receiver<T>;
     type Mutex = tokio::sync::Mutex<u64>;
     type Semaphore = tokio::sync::Semaphore;
+    type OnceCell = tokio::sync::OnceCell<u64>;
+    type RwLock = tokio::sync::RwLock<u64>;
 
     fn channel<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
         tokio::sync::mpsc::channel(capacity)
@@ -116,6 +153,21 @@ impl Lib for Tokio {
     async fn acquire_release(semaphore: &Self::Semaphore) {
         drop(semaphore.acquire().await.unwrap());
     }
+    fn once_cell() -> Self::OnceCell {
+        tokio::sync::OnceCell::new()
+    }
+    async fn get_or_init(cell: &Self::OnceCell) -> u64 {
+        *cell.get_or_init(|| async { 1 }).await
+    }
+    fn rwlock() -> Self::RwLock {
+        tokio::sync::RwLock::new(0)
+    }
+    async fn read_lock(lock: &Self::RwLock) -> u64 {
+        *lock.read().await
+    }
+    async fn write_lock(lock: &Self::RwLock) {
+        *lock.write().await += 1;
+    }
 }
 
 impl Lib for Smol {
@@ -123,6 +175,8 @@ impl Lib for Smol {
     type Rx<T: Send + 'static> = smol::channel::Receiver<T>;
     type Mutex = smol::lock::Mutex<u64>;
     type Semaphore = smol::lock::Semaphore;
+    type OnceCell = smol::lock::OnceCell<u64>;
+    type RwLock = smol::lock::RwLock<u64>;
 
     fn channel<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
         smol::channel::bounded(capacity)
@@ -154,6 +208,21 @@ impl Lib for Smol {
     async fn acquire_release(semaphore: &Self::Semaphore) {
         drop(semaphore.acquire().await);
     }
+    fn once_cell() -> Self::OnceCell {
+        smol::lock::OnceCell::new()
+    }
+    async fn get_or_init(cell: &Self::OnceCell) -> u64 {
+        *cell.get_or_init(|| async { 1 }).await
+    }
+    fn rwlock() -> Self::RwLock {
+        smol::lock::RwLock::new(0)
+    }
+    async fn read_lock(lock: &Self::RwLock) -> u64 {
+        *lock.read().await
+    }
+    async fn write_lock(lock: &Self::RwLock) {
+        *lock.write().await += 1;
+    }
 }
 
 /// Milliseconds since `start`.
@@ -169,6 +238,8 @@ pub fn sample<R: Lib>(rt: &'static R, name: &str) -> f64 {
         "mpsc_ping_pong" => rt.block_on(mpsc_ping_pong(rt)),
         "oneshot_many" => rt.block_on(oneshot_many(rt)),
         "mutex_contended" => rt.block_on(mutex_contended(rt)),
+        "once_cell_get" => rt.block_on(once_cell_get(rt)),
+        "rwlock_read_heavy" => rt.block_on(rwlock_read_heavy(rt)),
         _ => rt.block_on(semaphore_acquire(rt)),
     }
     ms(start)
@@ -328,4 +399,49 @@ async fn semaphore_acquire<R: Lib>(rt: &'static R) {
     for task in tasks {
         task.await;
     }
+}
+
+/// 64 tasks, each reading one initialised OnceCell 100,000 times (the first
+/// read initialises it): the fast path every service hits per request.
+async fn once_cell_get<R: Lib>(rt: &'static R) {
+    let cell = Arc::new(R::once_cell());
+    let tasks: Vec<_> = (0..LOCK_TASKS)
+        .map(|_| {
+            let cell = cell.clone();
+            rt.spawn(async move {
+                let mut sum = 0;
+                for _ in 0..CELL_GETS_PER_TASK {
+                    sum += R::get_or_init(&cell).await;
+                }
+                sum
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await, CELL_GETS_PER_TASK as u64);
+    }
+}
+
+/// 64 tasks, each doing 10,000 operations on one RwLock: one write in 100,
+/// the rest reads.
+async fn rwlock_read_heavy<R: Lib>(rt: &'static R) {
+    let lock = Arc::new(R::rwlock());
+    let tasks: Vec<_> = (0..LOCK_TASKS)
+        .map(|_| {
+            let lock = lock.clone();
+            rt.spawn(async move {
+                for i in 0..LOCKS_PER_TASK {
+                    if i % WRITE_EVERY == 0 {
+                        R::write_lock(&lock).await;
+                    } else {
+                        std::hint::black_box(R::read_lock(&lock).await);
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await;
+    }
+    assert_eq!(R::read_lock(&lock).await, (LOCK_TASKS * LOCKS_PER_TASK / WRITE_EVERY) as u64);
 }

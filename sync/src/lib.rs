@@ -40,8 +40,9 @@
 //! Unsafe code lives in `oneshot.rs` (the value and waker cells, one
 //! allocation freed by whichever side lets go last), `block_cache.rs` (the
 //! per-thread cache of freed blocks that allocation comes from),
-//! `mpsc/ring.rs` (the ring's slots), `mutex.rs` and `rwlock.rs` (the
-//! guarded value); each file opens with the invariants its `// SAFETY:`
+//! `mpsc/ring.rs` (the ring's slots), `mutex.rs` and `rwlock.rs` with
+//! their guards in `mutex/` and `rwlock/` (the guarded value, and the
+//! pointer a mapped guard keeps to its part); each file opens with the invariants its `// SAFETY:`
 //! comments cite. The lock-free parts have loom models
 //! (`RUSTFLAGS="--cfg loom" cargo test -p runtime-sync --release --lib loom`)
 //! and the unsafe ones run under Miri (`cargo +nightly miri test -p runtime-sync --lib`).
@@ -80,6 +81,11 @@ pub(crate) fn pending<T>(resource: &'static runtime_executor::Resource) -> std::
 }
 
 pub use barrier::{Barrier, BarrierWaitResult};
+
+/// The futures of this module's types that have a name, at tokio's path.
+pub mod futures {
+    pub use crate::notify::{Notified, OwnedNotified};
+}
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError, SetOnce, SetOnceError};

@@ -341,3 +341,26 @@ fn loom_mpsc_closed_receiver_is_woken_by_the_last_permit() {
         drop(tx);
     });
 }
+
+/// A permit split in two, the halves released on two threads while a
+/// waiter needs all of them, and a merge on the way: every permit comes back
+/// once, and the waiter gets them.
+#[test]
+fn loom_split_and_merged_permits_release_every_permit_once() {
+    loom::model(|| {
+        let semaphore = std::sync::Arc::new(Semaphore::new(3));
+        let mut held = semaphore.clone().try_acquire_many_owned(3).unwrap();
+        let mut half = held.split(2).unwrap();
+        let one = half.split(1).unwrap();
+        half.merge(one);
+        let releaser = thread::spawn(move || drop(half));
+        let waiter = {
+            let semaphore = semaphore.clone();
+            thread::spawn(move || block_on(async { semaphore.acquire_many(3).await.unwrap().num_permits() }))
+        };
+        drop(held);
+        releaser.join().unwrap();
+        assert_eq!(waiter.join().unwrap(), 3);
+        assert_eq!(semaphore.available_permits(), 3);
+    });
+}

@@ -122,6 +122,16 @@ impl<T: ?Sized> Mutex<T> {
         runtime_executor::wait_blocking(self.lock())
     }
 
+    /// [`lock_owned`](Mutex::lock_owned) from synchronous code, blocking this thread.
+    ///
+    /// # Panics
+    /// On a thread that runs asynchronous tasks, with tokio's message.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        runtime_executor::wait_blocking(self.lock_owned())
+    }
+
     /// Waits for the lock and returns a guard that keeps the `Arc` alive, for
     /// holding the lock across a `spawn`.
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {

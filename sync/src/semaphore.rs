@@ -101,7 +101,7 @@ impl Semaphore {
     /// When `permits` exceeds [`Semaphore::MAX_PERMITS`].
     #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
-        assert!(permits <= Self::MAX_PERMITS, "a semaphore holds at most {} permits", Self::MAX_PERMITS);
+        assert!(permits <= Self::MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({})", Self::MAX_PERMITS);
         Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
     }
 
@@ -112,7 +112,7 @@ impl Semaphore {
     /// When `permits` exceeds [`Semaphore::MAX_PERMITS`] (at compile time in a `static`).
     #[cfg(not(loom))]
     pub const fn const_new(permits: usize) -> Semaphore {
-        assert!(permits <= Self::MAX_PERMITS, "a semaphore holds at most Semaphore::MAX_PERMITS permits");
+        assert!(permits <= Self::MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
         Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
     }
 
@@ -334,8 +334,10 @@ impl Semaphore {
         });
     }
 
-    /// The slow path of an acquire: takes what is free and queues for the rest.
-    fn take_or_queue(&self, need: usize, cx: &mut Context<'_>) -> Queued {
+    /// The slow path of an acquire: takes what is free and queues for the
+    /// rest. With `queue_only`, enough free permits are left alone
+    /// (`Queued::Free`): a task out of budget queues only behind others.
+    fn take_or_queue(&self, need: usize, queue_only: bool, cx: &mut Context<'_>) -> Queued {
         let mut list = lock(&self.waiters);
         let mut state = self.state.load(Acquire);
         loop {
@@ -343,6 +345,9 @@ impl Semaphore {
                 return Queued::Closed;
             }
             let free = state >> SHIFT;
+            if queue_only && free >= need {
+                return Queued::Free;
+            }
             let next = if free >= need { state - (need << SHIFT) } else { (state & CLOSED) | WAITERS };
             // AcqRel: Acquire for the permits we take; Release only matters to
             // releasers, which the lock orders anyway.
@@ -389,6 +394,8 @@ enum Queued {
     Acquired,
     Closed,
     Waiting(usize),
+    /// Enough permits are free; none taken (`queue_only`).
+    Free,
 }
 
 impl fmt::Debug for Semaphore {
@@ -403,10 +410,11 @@ impl fmt::Debug for Semaphore {
 /// Waits for `need` permits of a semaphore; the future every lock and permit
 /// of this crate waits with.
 ///
-/// A poll when the task's cooperative budget is spent still takes the
-/// permits, or its place in the queue, before it yields: else a task that
-/// ran out of budget would lose its turn to whoever came after it. Permits
-/// taken that way are held (`held`) until the next poll returns them.
+/// A poll when the task's cooperative budget is spent still takes its place
+/// in the queue, if there is one, before it yields: else a task that ran out
+/// of budget would lose its turn to whoever came after it. With permits
+/// free it takes none (holding them across the yield would make everyone
+/// else queue) and tries again when polled with budget.
 pub(crate) struct Acquiring<'a> {
     semaphore: &'a Semaphore,
     need: usize,
@@ -414,44 +422,23 @@ pub(crate) struct Acquiring<'a> {
     spin: bool,
     /// The wait-list key while queued.
     key: Option<usize>,
-    /// Set when the permits were taken by a poll that then yielded.
-    held: bool,
     /// What a task dump says the waiting task waits on.
     resource: &'static Resource,
 }
 
 impl<'a> Acquiring<'a> {
     pub(crate) fn new(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: false, key: None, held: false, resource }
+        Acquiring { semaphore, need, spin: false, key: None, resource }
     }
 
     /// An acquire for a lock, whose holders release it within instructions.
     pub(crate) fn lock(semaphore: &'a Semaphore, need: usize, resource: &'static Resource) -> Acquiring<'a> {
-        Acquiring { semaphore, need, spin: true, key: None, held: false, resource }
+        Acquiring { semaphore, need, spin: true, key: None, resource }
     }
 
     fn pending<T>(&self) -> Poll<T> {
         runtime_executor::waiting_on(WaitingOn::Resource(self.resource));
         Poll::Pending
-    }
-
-    /// Takes the permits, or queues for them; `spin` allows a moment of
-    /// retrying first. `Pending` once queued.
-    fn start(&mut self, spin: bool, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
-        let semaphore = self.semaphore;
-        let taken = if spin { semaphore.try_take_spinning(self.need) } else { semaphore.try_take(self.need) };
-        Poll::Ready(match taken {
-            Ok(()) => Ok(()),
-            Err(TryAcquireError::Closed) => Err(AcquireError(())),
-            Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, cx) {
-                Queued::Acquired => Ok(()),
-                Queued::Closed => Err(AcquireError(())),
-                Queued::Waiting(key) => {
-                    self.key = Some(key);
-                    return Poll::Pending;
-                }
-            },
-        })
     }
 }
 
@@ -459,31 +446,36 @@ impl Future for Acquiring<'_> {
     type Output = Result<(), AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let semaphore = self.semaphore;
         let Poll::Ready(coop) = runtime_executor::coop::poll_proceed(cx) else {
-            // Out of budget (the task is woken to run again later): take our
-            // turn now, so that nobody who comes later gets ahead of us.
-            if self.key.is_none() && !self.held {
-                if let Poll::Ready(Ok(())) = self.start(false, cx) {
-                    self.held = true;
+            // Out of budget (the task is woken to run again later): queue now
+            // if others wait, so that nobody who comes later gets ahead.
+            if self.key.is_none() {
+                if let Queued::Waiting(key) = semaphore.take_or_queue(self.need, true, cx) {
+                    self.key = Some(key);
                 }
             }
             return self.pending();
         };
-        if std::mem::take(&mut self.held) {
-            coop.made_progress();
-            return Poll::Ready(Ok(()));
-        }
         let result = match self.key {
             Some(key) => {
-                let Poll::Ready(result) = self.semaphore.poll_queued(key, cx) else { return self.pending() };
+                let Poll::Ready(result) = semaphore.poll_queued(key, cx) else { return self.pending() };
                 self.key = None;
                 result
             }
             None => {
-                let spin = self.spin;
-                match self.start(spin, cx) {
-                    Poll::Ready(result) => result,
-                    Poll::Pending => return self.pending(),
+                match if self.spin { semaphore.try_take_spinning(self.need) } else { semaphore.try_take(self.need) } {
+                    Ok(()) => Ok(()),
+                    Err(TryAcquireError::Closed) => Err(AcquireError(())),
+                    Err(TryAcquireError::NoPermits) => match semaphore.take_or_queue(self.need, false, cx) {
+                        Queued::Acquired => Ok(()),
+                        Queued::Free => unreachable!("only a queue-only call leaves free permits"),
+                        Queued::Closed => Err(AcquireError(())),
+                        Queued::Waiting(key) => {
+                            self.key = Some(key);
+                            return self.pending();
+                        }
+                    },
                 }
             }
         };
@@ -496,9 +488,6 @@ impl Drop for Acquiring<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             self.semaphore.cancel(key);
-        }
-        if self.held {
-            self.semaphore.release(self.need);
         }
     }
 }
