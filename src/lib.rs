@@ -221,11 +221,8 @@ pub mod fs {
 
 /// Async I/O traits and helpers, and [`AsyncFd`](io::AsyncFd) for any non-blocking descriptor.
 pub mod io {
-    pub use futures_util::io::{
-        copy, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,
-        AsyncWriteExt, BufReader, BufWriter,
-    };
-    pub use runtime_io::{AsyncFd, AsyncFdReadyGuard};
+    pub use runtime_io::io_util::*;
+    pub use runtime_io::{AsyncFd, AsyncFdReadyGuard, Interest, Ready};
 }
 
 /// Runs a `#[runtime::test]` body; when it panics under a schedule seed,

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
 use runtime_executor::{self as dump, coop, WaitingOn};
-use runtime_reactor::{socket, Direction, Handle, ReadyEvent, Registration};
+use runtime_reactor::{socket, Direction, Handle, Interest, Ready, ReadyEvent, Registration};
 
 /// `io` registered with a reactor. The registration is declared first, so it
 /// is dropped (the descriptor leaves epoll) before `io` closes the descriptor.
@@ -84,6 +84,75 @@ impl<T: AsFd> Evented<T> {
             self.tell_dump(direction, polled)
         })
         .await
+    }
+
+    /// Ready when the source is ready for any of `interest` (a unit of the
+    /// task's budget). An error satisfies any interest, and is reported with
+    /// the interest's own bits too, so that the operation a caller runs on
+    /// `is_readable()` or `is_writable()` meets the error instead of
+    /// waiting again at once.
+    pub(crate) fn poll_ready(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<io::Result<Ready>> {
+        let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_interest(interest, cx));
+        let direction =
+            if interest.is_writable() && !interest.is_readable() { Direction::Write } else { Direction::Read };
+        self.tell_dump(direction, polled).map_ok(|event| {
+            let mut ready = event.ready();
+            if ready.is_error() {
+                ready |= interest.mask() & (Ready::READABLE | Ready::WRITABLE);
+            }
+            ready
+        })
+    }
+
+    /// [`Evented::poll_ready`] as a future.
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        std::future::poll_fn(|cx| self.poll_ready(interest, cx)).await
+    }
+
+    /// Runs `f` once if the source is ready for `interest`; `WouldBlock`
+    /// otherwise, or when `f` says so (which clears the readiness).
+    pub(crate) fn try_io<R>(&self, interest: Interest, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        self.registration.try_io(interest, || f(&self.io))
+    }
+
+    /// Waits for `interest` and runs `f` until it does not return `WouldBlock`.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            self.ready(interest).await?;
+            match self.try_io(interest, &mut f) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+                result => return result,
+            }
+        }
+    }
+
+    /// Stream sockets: receives into `buf` if the socket is readable now.
+    pub(crate) fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_io(Interest::READABLE, |s| socket::recv(s.as_fd(), buf, false))
+    }
+
+    /// Stream sockets: receives into `bufs` (readv) if the socket is readable now.
+    pub(crate) fn try_recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.try_io(Interest::READABLE, |s| socket::recv_vectored(s.as_fd(), bufs))
+    }
+
+    /// Stream sockets: sends `buf` if the socket is writable now.
+    pub(crate) fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.try_io(Interest::WRITABLE, |s| socket::send(s.as_fd(), buf))
+    }
+
+    /// Stream sockets: sends `bufs` in one sendmsg if the socket is writable now.
+    pub(crate) fn try_send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.try_io(Interest::WRITABLE, |s| socket::send_vectored(s.as_fd(), bufs))
+    }
+
+    /// Stream sockets: peeks into `buf`, waiting for data.
+    pub(crate) fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |s| socket::recv(s.as_fd(), buf, true))
     }
 
     /// Stream sockets: receives into `buf`.

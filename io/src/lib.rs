@@ -12,10 +12,12 @@
 mod async_fd;
 mod evented;
 pub mod fs;
+pub mod io_util;
 pub mod net;
 pub mod process;
 mod service;
 pub mod signal;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard};
+pub use runtime_reactor::{Interest, Ready};
 pub use service::IoDriver;

@@ -61,7 +61,7 @@ mod sys;
 pub use deadlines::Deadlines;
 #[cfg(not(loom))]
 pub use driver::{Driver, Handle, Interrupter, WaitTurn, WakeBatch};
-pub use readiness::{Direction, Ready, ReadyEvent};
+pub use readiness::{Direction, Interest, Ready, ReadyEvent};
 #[cfg(not(loom))]
 pub use registration::Registration;
 /// Child-process system calls: pidfds and non-blocking pipe ends.

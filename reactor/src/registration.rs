@@ -7,7 +7,7 @@ use std::os::fd::RawFd;
 use std::task::{Context, Poll};
 
 use crate::driver::{shut_down, Handle};
-use crate::readiness::{Direction, Ready, ReadyEvent};
+use crate::readiness::{Direction, Interest, Ready, ReadyEvent};
 use crate::scheduled_io::ScheduledIo;
 use crate::sync::Arc;
 
@@ -55,6 +55,41 @@ impl Registration {
             Poll::Ready(event) => Poll::Ready(Ok(event)),
             Poll::Pending => Poll::Pending,
         }
+    }
+
+    /// Ready when any readiness in `interest` is there (an error or a
+    /// hang-up satisfies any interest).
+    ///
+    /// # Errors
+    /// When the reactor has shut down.
+    pub fn poll_interest(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        match self.io.poll_interest(interest, cx) {
+            Poll::Ready(event) if event.ready.contains(Ready::SHUTDOWN) => Poll::Ready(Err(shut_down())),
+            Poll::Ready(event) => Poll::Ready(Ok(event)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Runs the non-blocking operation `f` once if the source is ready for
+    /// `interest` now, without waiting: `WouldBlock` when it is not (no
+    /// syscall), and when `f` says so, which also clears the readiness it
+    /// ran on. Only a `WouldBlock` clears it: a short read does not.
+    ///
+    /// # Errors
+    /// `WouldBlock`, what `f` returns, or the reactor's shutdown.
+    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        let event = self.io.current(interest);
+        if event.ready.contains(Ready::SHUTDOWN) {
+            return Err(shut_down());
+        }
+        if event.ready.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let result = f();
+        if result.as_ref().is_err_and(|error| error.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_readiness(event);
+        }
+        result
     }
 
     /// Forgets the readiness in `event`, unless an event arrived since.

@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll, Waker};
 
-use crate::readiness::{self, Direction, Ready, ReadyEvent};
+use crate::readiness::{self, Direction, Interest, Ready, ReadyEvent};
 use crate::sync::AtomicUsize;
 use crate::waiters::Waiters;
 
@@ -34,21 +34,31 @@ impl ScheduledIo {
         }
     }
 
-    pub(crate) fn current(&self, direction: Direction) -> ReadyEvent {
+    /// The readiness in `interest`'s mask now.
+    pub(crate) fn current(&self, interest: Interest) -> ReadyEvent {
         // SeqCst: the waiter's side of waiters.rs invariant 2.
         let mut event = readiness::unpack(self.readiness.load(SeqCst));
-        event.ready = event.ready & direction.mask();
+        event.ready = event.ready & interest.mask();
         event
     }
 
     pub(crate) fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
-        let event = self.current(direction);
+        self.poll_interest(Interest::from(direction), cx)
+    }
+
+    /// The readiness in `interest`'s mask, or a waker registered in each
+    /// direction an event for it would come from.
+    pub(crate) fn poll_interest(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
+        let current = || self.current(interest);
+        let event = current();
         if !event.ready.is_empty() {
             return Poll::Ready(event);
         }
-        self.waiters.register(direction, cx.waker());
+        for direction in interest.directions() {
+            self.waiters.register(direction, cx.waker());
+        }
         // Re-check: an event stored before our waker was visible did not wake us.
-        let event = self.current(direction);
+        let event = current();
         if event.ready.is_empty() {
             Poll::Pending
         } else {

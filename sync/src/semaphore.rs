@@ -101,7 +101,11 @@ impl Semaphore {
     /// When `permits` exceeds [`Semaphore::MAX_PERMITS`].
     #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
-        assert!(permits <= Self::MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({})", Self::MAX_PERMITS);
+        assert!(
+            permits <= Self::MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({})",
+            Self::MAX_PERMITS
+        );
         Semaphore { state: AtomicUsize::new(permits << SHIFT), waiters: Mutex::new(WaitList::new()) }
     }
 

@@ -35,9 +35,10 @@ pub(crate) trait SchedulerMetrics {
 /// let rt = runtime::Builder::new_multi_thread().worker_threads(2).build()?;
 /// let metrics = rt.metrics();
 /// assert_eq!(metrics.num_workers(), 2);
-/// rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
-/// assert_eq!(metrics.num_alive_tasks(), 0);
-/// assert!(metrics.polls() >= 1);
+/// let task = rt.spawn(std::future::pending::<()>());
+/// assert_eq!(metrics.num_alive_tasks(), 1); // counted from the spawn
+/// task.abort();
+/// rt.block_on(async { assert!(task.await.unwrap_err().is_cancelled()) });
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone)]

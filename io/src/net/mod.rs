@@ -66,9 +66,11 @@ macro_rules! impl_async_read_write {
 pub(crate) use impl_async_read_write;
 
 mod addr;
-mod tcp;
+mod split;
+mod stream;
+pub mod tcp;
 mod udp;
-mod unix;
+pub mod unix;
 
 pub use addr::ToSocketAddrs;
 pub use tcp::{Incoming, TcpListener, TcpStream};

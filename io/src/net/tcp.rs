@@ -1,8 +1,9 @@
-//! `TcpListener` and `TcpStream`.
+//! `TcpListener` and `TcpStream`, and the halves of a split stream
+//! (`runtime::net::tcp`, as tokio's `tokio::net::tcp`).
 
 use std::future::Future;
 use std::io::{self, IoSlice};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -107,11 +108,58 @@ impl TcpListener {
         listener.set_nonblocking(true)?;
         Ok(TcpListener { io: Evented::new(listener)? })
     }
+
+    /// The std listener, deregistered and still non-blocking.
+    ///
+    /// # Errors
+    /// None today; the signature is tokio's.
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        Ok(self.io.into_inner())
+    }
+
+    /// Sets the IP time-to-live of the connections' outgoing packets.
+    ///
+    /// # Errors
+    /// What setsockopt reports.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live.
+    ///
+    /// # Errors
+    /// What getsockopt reports.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// The socket's pending error (SO_ERROR), clearing it.
+    ///
+    /// # Errors
+    /// When the option cannot be read.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
 }
 
 impl AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> RawFd {
         self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl TryFrom<std::net::TcpListener> for TcpListener {
+    type Error = io::Error;
+
+    /// As [`from_std`](TcpListener::from_std).
+    fn try_from(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::from_std(listener)
     }
 }
 
@@ -172,15 +220,6 @@ impl TcpStream {
         .await
     }
 
-    /// Takes over a connection made by `std`, setting it non-blocking.
-    ///
-    /// # Errors
-    /// When it cannot be made non-blocking or registered.
-    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        stream.set_nonblocking(true)?;
-        Ok(TcpStream { io: Evented::new(stream)? })
-    }
-
     /// The remote address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
@@ -201,26 +240,62 @@ impl TcpStream {
         self.io.get_ref().nodelay()
     }
 
-    /// Shuts down the read half, the write half or both.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
-    /// Reads into `buf` without taking the data out of the socket.
+    /// Reads into `buf` without taking the data out of the socket, waiting
+    /// for some.
+    ///
+    /// # Errors
+    /// The socket's error.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| socket::recv(s.as_fd(), buf, true)).await
+        std::future::poll_fn(|cx| self.poll_peek(cx, buf)).await
     }
 
-    /// The underlying std stream (non-blocking).
-    pub fn into_std(self) -> std::net::TcpStream {
-        self.io.into_inner()
+    /// Polls for [`peek`](TcpStream::peek) (tokio's `ReadBuf` becomes `&mut [u8]`).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_peek(cx, buf)
     }
-}
 
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+    /// Sets SO_LINGER: with `Some(duration)`, closing waits up to that long
+    /// for unsent data to go out (and a zero duration resets the connection
+    /// at once); with `None`, closing returns at once and the kernel sends
+    /// the rest in the background.
+    ///
+    /// # Errors
+    /// What setsockopt reports.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket::set_linger(self.io.get_ref().as_fd(), linger)
+    }
+
+    /// The SO_LINGER setting.
+    ///
+    /// # Errors
+    /// What getsockopt reports.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket::linger(self.io.get_ref().as_fd())
+    }
+
+    /// Sets the IP time-to-live of outgoing packets.
+    ///
+    /// # Errors
+    /// What setsockopt reports (EINVAL above 255).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live of outgoing packets.
+    ///
+    /// # Errors
+    /// What getsockopt reports.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
     }
 }
 
 super::impl_async_read_write!(TcpStream);
+super::stream::stream_io!(TcpStream, std::net::TcpStream);
+super::split::halves!(
+    TcpStream,
+    SocketAddr,
+    "# let listener = runtime::net::TcpListener::bind(\"127.0.0.1:0\").await?;\n\
+     # let a = runtime::net::TcpStream::connect(listener.local_addr()?).await?;\n\
+     # let (mut b, _) = listener.accept().await?;"
+);

@@ -1,8 +1,8 @@
-//! `UnixListener` and `UnixStream`.
+//! `UnixListener` and `UnixStream`, the halves of a split stream and the
+//! peer's credentials (`runtime::net::unix`, as tokio's `tokio::net::unix`).
 
 use std::io::{self, IoSlice};
-use std::net::Shutdown;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
@@ -35,22 +35,58 @@ impl UnixListener {
     /// # Errors
     /// What accept4 reports, EMFILE included.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (fd, _) = self.io.io(Direction::Read, |l| socket::accept(l.as_fd())).await?;
+        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection, as [`accept`](UnixListener::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        let (fd, _) = std::task::ready!(self.io.poll_io(Direction::Read, cx, |l| socket::accept(l.as_fd())))?;
         let stream = std::os::unix::net::UnixStream::from(fd);
         let addr = stream.peer_addr()?;
         let io = Evented::with_reactor(stream, self.io.registration().handle())?;
-        Ok((UnixStream { io }, addr))
+        Poll::Ready(Ok((UnixStream { io }, addr)))
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
+
+    /// The socket's pending error (SO_ERROR), clearing it.
+    ///
+    /// # Errors
+    /// When the option cannot be read.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Takes over a listener made by `std`, setting it non-blocking.
+    ///
+    /// # Errors
+    /// When it cannot be made non-blocking or registered.
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener { io: Evented::new(listener)? })
+    }
+
+    /// The std listener, deregistered and still non-blocking.
+    ///
+    /// # Errors
+    /// None today; the signature is tokio's.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        Ok(self.io.into_inner())
+    }
 }
 
 impl AsRawFd for UnixListener {
     fn as_raw_fd(&self) -> RawFd {
         self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
     }
 }
 
@@ -81,12 +117,6 @@ impl UnixStream {
         Ok((a, b))
     }
 
-    /// Takes over a stream made by `std`, setting it non-blocking.
-    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
-        Ok(UnixStream { io: Evented::new(stream)? })
-    }
-
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
@@ -97,16 +127,63 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
-    /// Shuts down the read half, the write half or both.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+    /// The credentials of the process at the other end, as the kernel saw
+    /// them when the connection was made (SO_PEERCRED).
+    ///
+    /// # Errors
+    /// What getsockopt reports.
+    ///
+    /// # Examples
+    /// ```
+    /// # runtime::block_on(async {
+    /// let (a, _b) = runtime::net::UnixStream::pair()?;
+    /// let peer = a.peer_cred()?;
+    /// assert_eq!(peer.pid(), Some(std::process::id() as i32));
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        let cred: libc::ucred = socket::option(self.io.get_ref().as_fd(), libc::SOL_SOCKET, libc::SO_PEERCRED)?;
+        Ok(UCred { pid: Some(cred.pid), uid: cred.uid, gid: cred.gid })
     }
 }
 
-impl AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+/// The user, group and process of a Unix socket's peer
+/// ([`UnixStream::peer_cred`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UCred {
+    pid: Option<pid_t>,
+    uid: uid_t,
+    gid: gid_t,
+}
+
+/// A user id.
+#[allow(non_camel_case_types)]
+pub type uid_t = u32;
+/// A group id.
+#[allow(non_camel_case_types)]
+pub type gid_t = u32;
+/// A process id.
+#[allow(non_camel_case_types)]
+pub type pid_t = i32;
+
+impl UCred {
+    /// The peer's effective user id.
+    pub fn uid(&self) -> uid_t {
+        self.uid
+    }
+
+    /// The peer's effective group id.
+    pub fn gid(&self) -> gid_t {
+        self.gid
+    }
+
+    /// The peer's process id (always known on Linux).
+    pub fn pid(&self) -> Option<pid_t> {
+        self.pid
     }
 }
 
 super::impl_async_read_write!(UnixStream);
+super::stream::stream_io!(UnixStream, std::os::unix::net::UnixStream);
+super::split::halves!(UnixStream, SocketAddr, "# let (a, mut b) = runtime::net::UnixStream::pair()?;");

@@ -63,7 +63,7 @@ const WAKE_TOKEN: u64 = u64::MAX;
 const EVENTS_PER_WAIT: usize = 1024;
 /// How every source is registered: both directions, edge-triggered, with
 /// half-close reported.
-const INTEREST: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
+const INTEREST: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLPRI | libc::EPOLLET) as u32;
 /// How long the reactor thread leaves epoll unwatched for a worker to take over.
 pub const HANDOFF_WINDOW: Duration = Duration::from_millis(1);
 /// The longest the reactor thread sleeps before it looks whether a worker

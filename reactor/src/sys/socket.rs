@@ -187,6 +187,17 @@ pub fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], peek: bool) -> io::Result<usize>
     retry(|| syscall!(recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags))).map(|n| n as usize)
 }
 
+/// Receives into `bufs` in one `recvmsg` (readv).
+pub fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+    // SAFETY: all-zero is a valid msghdr (no name, no control data).
+    let mut msg: libc::msghdr = unsafe { zeroed() };
+    // IoSliceMut is ABI-compatible with iovec; the kernel writes through it.
+    msg.msg_iov = bufs.as_mut_ptr().cast();
+    msg.msg_iovlen = bufs.len().min(libc::UIO_MAXIOV as usize) as _;
+    // SAFETY: `msg` points to `bufs`, live and writable for the call (invariants 1, 2).
+    retry(|| syscall!(recvmsg(fd.as_raw_fd(), &mut msg, 0))).map(|n| n as usize)
+}
+
 /// Sends a datagram to `addr` (MSG_NOSIGNAL).
 pub fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
     let (storage, len) = to_raw(addr);
@@ -234,19 +245,75 @@ pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
 
 /// Sets SO_REUSEADDR, so a restarted server can bind its port at once.
 pub fn set_reuseaddr(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let one: libc::c_int = 1;
-    let len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `one` is a live c_int of the length passed (invariants 1, 2).
-    retry(|| {
-        syscall!(setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&one as *const libc::c_int).cast(),
-            len
-        ))
-    })
-    .map(drop)
+    set_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1 as libc::c_int)
+}
+
+/// Sets SO_LINGER: `Some(duration)` (whole seconds) or off.
+pub fn set_linger(fd: BorrowedFd<'_>, linger: Option<std::time::Duration>) -> io::Result<()> {
+    let value = libc::linger {
+        l_onoff: libc::c_int::from(linger.is_some()),
+        l_linger: linger.map_or(0, |d| d.as_secs().min(libc::c_int::MAX as u64) as libc::c_int),
+    };
+    set_option(fd, libc::SOL_SOCKET, libc::SO_LINGER, value)
+}
+
+/// The SO_LINGER setting.
+pub fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<std::time::Duration>> {
+    let value: libc::linger = option(fd, libc::SOL_SOCKET, libc::SO_LINGER)?;
+    Ok((value.l_onoff != 0).then(|| std::time::Duration::from_secs(value.l_linger as u64)))
+}
+
+/// A plain C value a socket option holds: all-zero bytes are a valid value,
+/// and the kernel reads or writes at most `size_of::<Self>()` bytes of it.
+pub trait OptionValue: Copy + sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! option_values {
+    ($($ty:ty),*) => {
+        $(impl sealed::Sealed for $ty {}
+        impl OptionValue for $ty {})*
+    };
+}
+option_values!(libc::c_int, libc::linger, libc::ucred, libc::in_addr, libc::ip_mreqn, libc::ipv6_mreq);
+
+/// Sets the socket option `level`/`name` to `value` (setsockopt).
+pub fn set_option<T: OptionValue>(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: T,
+) -> io::Result<()> {
+    let len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is a live T of the length passed (invariants 1, 2).
+    retry(|| syscall!(setsockopt(fd.as_raw_fd(), level, name, (&value as *const T).cast(), len))).map(drop)
+}
+
+/// Reads the socket option `level`/`name` (getsockopt).
+pub fn option<T: OptionValue>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<T> {
+    // SAFETY: all-zero is a valid T (OptionValue's contract).
+    let mut value: T = unsafe { zeroed() };
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is a live, writable T of the length passed (invariants 1, 2).
+    retry(|| syscall!(getsockopt(fd.as_raw_fd(), level, name, (&mut value as *mut T).cast(), &mut len)))?;
+    Ok(value)
+}
+
+/// Sets a socket option that takes bytes (SO_BINDTODEVICE's interface name).
+pub fn set_option_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
+    // SAFETY: `value` is live for the call, its length passed (invariants 1, 2).
+    retry(|| syscall!(setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), value.len() as libc::socklen_t)))
+        .map(drop)
+}
+
+/// Reads a socket option that holds bytes into `buf`; returns its length.
+pub fn option_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = buf.len() as libc::socklen_t;
+    // SAFETY: `buf` is live and writable, its length passed (invariants 1, 2).
+    retry(|| syscall!(getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len)))?;
+    Ok(len as usize)
 }
 
 /// Shuts down the write half (the peer reads end of stream). A socket that is
