@@ -2,13 +2,21 @@
 //! supersets of futures-util's and tokio's, and tokio's helpers: in-memory
 //! pipes, bidirectional copy, splitting, buffering, the standard streams.
 
+mod buf_stream;
+mod copy_bidirectional;
 mod ext;
+mod pipe;
+mod stdio;
 
+pub use buf_stream::BufStream;
+pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, Lines, ReadNum, Split, WriteNum};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, BufReader, BufWriter, Empty,
     ReadHalf, Repeat, Sink, WriteHalf,
 };
+pub use pipe::{duplex, simplex, DuplexStream, SimplexStream};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 /// Splits a stream that reads and writes into a read half and a write half
 /// for two tasks (a lock between them; a socket's own `into_split` needs
