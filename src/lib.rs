@@ -223,6 +223,11 @@ pub mod fs {
 pub mod io {
     pub use runtime_io::io_util::*;
     pub use runtime_io::{AsyncFd, AsyncFdReadyGuard, Interest, Ready};
+
+    /// Unix-specific I/O, at tokio's path: [`AsyncFd`](unix::AsyncFd) and its guards.
+    pub mod unix {
+        pub use runtime_io::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError};
+    }
 }
 
 /// Runs a `#[runtime::test]` body; when it panics under a schedule seed,

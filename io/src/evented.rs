@@ -22,6 +22,18 @@ impl<T: AsFd> Evented<T> {
         Evented::with_reactor(io, &crate::service::current_reactor()?)
     }
 
+    /// [`Evented::new`], handing `io` back with the error.
+    pub(crate) fn try_new(io: T) -> Result<Evented<T>, (T, io::Error)> {
+        let reactor = match crate::service::current_reactor() {
+            Ok(reactor) => reactor,
+            Err(error) => return Err((io, error)),
+        };
+        match Registration::new(io.as_fd().as_raw_fd(), &reactor) {
+            Ok(registration) => Ok(Evented { registration, io }),
+            Err(error) => Err((io, error)),
+        }
+    }
+
     /// Registers `io` with `reactor`.
     pub(crate) fn with_reactor(io: T, reactor: &Handle) -> io::Result<Evented<T>> {
         let registration = Registration::new(io.as_fd().as_raw_fd(), reactor)?;
@@ -92,16 +104,27 @@ impl<T: AsFd> Evented<T> {
     /// `is_readable()` or `is_writable()` meets the error instead of
     /// waiting again at once.
     pub(crate) fn poll_ready(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<io::Result<Ready>> {
-        let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_interest(interest, cx));
-        let direction =
-            if interest.is_writable() && !interest.is_readable() { Direction::Write } else { Direction::Read };
-        self.tell_dump(direction, polled).map_ok(|event| {
+        self.poll_ready_event(interest, cx).map_ok(|event| {
             let mut ready = event.ready();
             if ready.is_error() {
                 ready |= interest.mask() & (Ready::READABLE | Ready::WRITABLE);
             }
             ready
         })
+    }
+
+    /// [`Evented::poll_ready`] with the observation itself, for a caller
+    /// that clears it later (`AsyncFd`'s guards).
+    pub(crate) fn poll_ready_event(&self, interest: Interest, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_interest(interest, cx));
+        let direction =
+            if interest.is_writable() && !interest.is_readable() { Direction::Write } else { Direction::Read };
+        self.tell_dump(direction, polled)
+    }
+
+    /// The descriptor, mutably.
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        &mut self.io
     }
 
     /// [`Evented::poll_ready`] as a future.

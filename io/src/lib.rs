@@ -18,6 +18,6 @@ pub mod process;
 mod service;
 pub mod signal;
 
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard};
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError};
 pub use runtime_reactor::{Interest, Ready};
 pub use service::IoDriver;

@@ -300,6 +300,13 @@ impl ReadyEvent {
     pub fn ready(&self) -> Ready {
         self.ready
     }
+
+    /// The same observation narrowed to `ready`'s bits: clearing it clears
+    /// only those.
+    #[must_use]
+    pub fn only(self, ready: Ready) -> ReadyEvent {
+        ReadyEvent { ready: self.ready & ready, tick: self.tick }
+    }
 }
 
 const TICK_SHIFT: u32 = 16;
