@@ -84,3 +84,22 @@ use std::io;
 pub(crate) fn is_resource_exhaustion(error: &io::Error) -> bool {
     matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
 }
+
+/// SO_BINDTODEVICE: the interface a socket is bound to.
+pub(crate) fn device(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    let mut name = [0; libc::IFNAMSIZ];
+    let len = runtime_reactor::socket::option_bytes(fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, &mut name)?;
+    let name = &name[..len];
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
+/// Binds a socket to an interface (`None`: unbinds).
+pub(crate) fn bind_device(fd: std::os::fd::BorrowedFd<'_>, interface: Option<&[u8]>) -> io::Result<()> {
+    runtime_reactor::socket::set_option_bytes(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_BINDTODEVICE,
+        interface.unwrap_or_default(),
+    )
+}
