@@ -69,15 +69,37 @@ mod addr;
 mod split;
 mod stream;
 pub mod tcp;
+mod tcp_socket;
 mod udp;
 pub mod unix;
+mod unix_datagram;
 
 pub use addr::ToSocketAddrs;
 pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use unix::{UnixListener, UnixStream};
+pub use unix_datagram::UnixDatagram;
 
 use std::io;
+
+/// The socket addresses `host` names, resolved on the blocking pool (DNS
+/// and `/etc/hosts` through the system resolver), as tokio's.
+///
+/// # Errors
+/// The resolver's error, or `InvalidInput` when it names no address.
+///
+/// # Examples
+/// ```
+/// # runtime::block_on(async {
+/// let addrs: Vec<_> = runtime::net::lookup_host("localhost:80").await?.collect();
+/// assert!(addrs.iter().all(|addr| addr.port() == 80 && addr.ip().is_loopback()));
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn lookup_host(host: impl ToSocketAddrs) -> io::Result<impl Iterator<Item = std::net::SocketAddr>> {
+    addr::resolve(host).await.map(Vec::into_iter)
+}
 
 /// True for the errors that mean "out of descriptors or memory": an accept
 /// loop should wait a little and try again, not spin or give up.

@@ -212,12 +212,21 @@ impl TcpStream {
             let fd = socket::socket(socket::domain(&addr), libc::SOCK_STREAM)?;
             let done = socket::connect(fd.as_fd(), &addr)?;
             let stream = TcpStream { io: Evented::new(std::net::TcpStream::from(fd))? };
-            stream.io.finish_connect(done, std::net::TcpStream::take_error).await?;
-            // ENOTCONN here means the connection failed without a pending error.
-            stream.peer_addr()?;
+            stream.finish_connect(done).await?;
             Ok(stream)
         })
         .await
+    }
+
+    pub(super) fn from_evented(io: Evented<std::net::TcpStream>) -> TcpStream {
+        TcpStream { io }
+    }
+
+    /// Waits for a connect that `connect` reported in progress (`done` false).
+    pub(super) async fn finish_connect(&self, done: bool) -> io::Result<()> {
+        self.io.finish_connect(done, std::net::TcpStream::take_error).await?;
+        // ENOTCONN here means the connection failed without a pending error.
+        self.peer_addr().map(drop)
     }
 
     /// The remote address.

@@ -234,6 +234,16 @@ pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, Socke
     Ok((n as usize, from_raw(&storage)?))
 }
 
+/// The address a socket is bound to (getsockname).
+pub fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `storage` is live and writable, its length passed (invariants 1, 2, 3).
+    retry(|| syscall!(getsockname(fd.as_raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len)))?;
+    from_raw(&storage)
+}
+
 /// A connected pair of non-blocking, close-on-exec Unix stream sockets.
 pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
