@@ -6,7 +6,8 @@
 //! through [`IoDriver`], which the runtime attaches to itself); outside any
 //! runtime, or in one started without a reactor, it uses a process-wide
 //! reactor started on first use, so these types work under any executor.
-#![deny(unsafe_code)] // two allowances, each forwarding an unsafe fn of std: `process::Command::pre_exec`, `FromRawFd for TcpSocket`
+#![deny(unsafe_code)]
+// three allowances, each forwarding an unsafe fn of std: `process::Command::pre_exec`, `FromRawFd` for `TcpSocket` and `UnixSocket`
 #![doc(test(attr(deny(warnings))))]
 
 mod async_fd;

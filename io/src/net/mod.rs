@@ -78,7 +78,7 @@ pub use addr::ToSocketAddrs;
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
-pub use unix::{UnixListener, UnixStream};
+pub use unix::{UnixListener, UnixSocket, UnixStream};
 pub use unix_datagram::UnixDatagram;
 
 use std::io;

@@ -12,6 +12,11 @@ use runtime_reactor::{socket, Direction};
 
 use crate::evented::Evented;
 
+pub mod pipe;
+mod unix_socket;
+
+pub use unix_socket::UnixSocket;
+
 /// A Unix-domain socket listening for connections.
 #[derive(Debug)]
 pub struct UnixListener {
@@ -102,11 +107,16 @@ impl UnixStream {
     /// # Errors
     /// ENOENT, ECONNREFUSED, EAGAIN (the listener's backlog is full) …
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let fd = socket::socket(libc::AF_UNIX, libc::SOCK_STREAM)?;
-        let done = socket::connect_unix(fd.as_fd(), path.as_ref())?;
-        let stream = UnixStream { io: Evented::new(std::os::unix::net::UnixStream::from(fd))? };
-        stream.io.finish_connect(done, std::os::unix::net::UnixStream::take_error).await?;
-        Ok(stream)
+        UnixSocket::new_stream()?.connect(path).await
+    }
+
+    pub(super) fn from_evented(io: Evented<std::os::unix::net::UnixStream>) -> UnixStream {
+        UnixStream { io }
+    }
+
+    /// Waits for a connect that `connect` reported in progress (`done` false).
+    pub(super) async fn finish_connect(&self, done: bool) -> io::Result<()> {
+        self.io.finish_connect(done, std::os::unix::net::UnixStream::take_error).await
     }
 
     /// A connected pair of streams.

@@ -36,6 +36,20 @@ pub fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     set_o_nonblock(fd, false)
 }
 
+/// The descriptor's status flags (F_GETFL): its access mode, O_NONBLOCK …
+pub fn status_flags(fd: BorrowedFd<'_>) -> io::Result<libc::c_int> {
+    // SAFETY: F_GETFL on an open descriptor (invariant 1).
+    retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL)))
+}
+
+/// A new pipe, both ends non-blocking and close-on-exec: (read end, write end).
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors the kernel writes.
+    retry(|| syscall!(pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK)))?;
+    Ok((owned(fds[0]), owned(fds[1])))
+}
+
 fn set_o_nonblock(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     // SAFETY: F_GETFL/F_SETFL on an open descriptor (invariant 1).
     let flags = retry(|| syscall!(fcntl(fd.as_raw_fd(), libc::F_GETFL)))?;
