@@ -140,3 +140,24 @@ fn mut_guards_async_io_and_try_new() {
         });
     });
 }
+
+/// `Interest::PRIORITY`: out-of-band TCP data is priority readiness
+/// (EPOLLPRI), reported as such and not as plain readable data.
+#[test]
+fn priority_readiness_reports_out_of_band_data() {
+    use std::os::fd::AsRawFd;
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            server.set_nonblocking(true).unwrap();
+            let server = AsyncFd::with_interest(server, Interest::PRIORITY).unwrap();
+            // SAFETY: `client` is an open socket and the byte is live for the call.
+            let sent = unsafe { libc::send(client.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+            assert_eq!(sent, 1);
+            let guard = server.ready(Interest::PRIORITY).await.unwrap();
+            assert!(guard.ready().is_priority(), "{:?}", guard.ready());
+        });
+    });
+}

@@ -309,6 +309,10 @@ fn run_mem_child(name: &str) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--udp-echo-client") {
+        net::udp_echo_client(&args[1]);
+        return;
+    }
     if args.first().map(String::as_str) == Some("--echo-client") {
         net::echo_client(&args[1]);
         return;
@@ -339,7 +343,10 @@ fn main() {
     let tokio: &'static Tokio = Box::leak(Box::new(Tokio::new()));
     let smol: &'static Smol = Box::leak(Box::new(Smol::new()));
     let names: Vec<&str> = workloads::<Ours>().iter().map(|(n, _)| *n).filter(|n| wanted(n)).collect();
-    let net_names: Vec<&str> = ["tcp_echo", "http_hello", "mem_conns"].into_iter().filter(|n| wanted(n)).collect();
+    let net_names: Vec<&str> = ["tcp_echo", "tcp_echo_split", "udp_echo", "http_hello", "mem_conns"]
+        .into_iter()
+        .filter(|n| wanted(n))
+        .collect();
     let timer_names: Vec<&str> = TIMER_WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let file_names: Vec<&str> = files::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();
     let fair_names: Vec<&str> = fairness::WORKLOADS.into_iter().filter(|n| wanted(n)).collect();

@@ -91,12 +91,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// tcp_echo: 100 connections, each sending 64 bytes and waiting for the echo,
-/// as fast as it can, from a client process (`--echo-client`).
-pub fn tcp_echo(runtime: &str) -> Sample {
-    let server = Server::start(runtime, "echo");
+/// as fast as it can, from a client process (`--echo-client`). With
+/// `server_workload` "echo_split", the servers echo through their split
+/// halves; with "udp", it is the UDP echo (`--udp-echo-client`: 100
+/// sockets, one 64-byte datagram in flight each).
+pub fn tcp_echo(runtime: &str, server_workload: &str) -> Sample {
+    let server = Server::start(runtime, server_workload);
     let cpu_before = server.cpu();
+    let client = if server_workload == "udp" { "--udp-echo-client" } else { "--echo-client" };
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--echo-client", &server.addr.to_string()])
+        .args([client, &server.addr.to_string()])
         .output()
         .expect("run the echo client");
     let cpu = server.cpu() - cpu_before;
@@ -151,6 +155,48 @@ pub fn echo_client(addr: &str) {
             eprintln!("p{p}: {:.0} us", percentile(&latencies, p));
         }
     }
+    println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
+}
+
+/// The UDP echo's load generator (a child process): 100 sockets, each
+/// sending a 64-byte datagram and waiting for its echo (a datagram lost on
+/// the way is sent again after 200 ms, and that wait counts in the
+/// latency); prints round trips, seconds and p99 latency in microseconds.
+pub fn udp_echo_client(addr: &str) {
+    let addr: SocketAddr = addr.parse().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (count, elapsed, mut latencies) = rt.block_on(async move {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(ECHO_SECONDS);
+        let tasks: Vec<_> = (0..ECHO_CONNECTIONS)
+            .map(|_| {
+                tokio::spawn(async move {
+                    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    socket.connect(addr).await.unwrap();
+                    let (message, mut reply) = ([7u8; 64], [0u8; 64]);
+                    let mut latencies = Vec::new();
+                    while Instant::now() < deadline {
+                        let sent = Instant::now();
+                        loop {
+                            socket.send(&message).await.unwrap();
+                            let wait = tokio::time::timeout(Duration::from_millis(200), socket.recv(&mut reply));
+                            if let Ok(Ok(64)) = wait.await {
+                                break;
+                            }
+                        }
+                        latencies.push(sent.elapsed().as_secs_f64() * 1e6);
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        (all.len(), start.elapsed(), all)
+    });
+    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
 }
 
@@ -225,7 +271,9 @@ pub fn run(rounds: usize, names: &[&str], only: Option<&[String]>) {
             for k in 0..servers.len() {
                 let which = (k + round) % servers.len();
                 let sample = match *name {
-                    "tcp_echo" => Some(tcp_echo(servers[which])),
+                    "tcp_echo" => Some(tcp_echo(servers[which], "echo")),
+                    "tcp_echo_split" => Some(tcp_echo(servers[which], "echo_split")),
+                    "udp_echo" => Some(tcp_echo(servers[which], "udp")),
                     "http_hello" if wrk => http_hello(servers[which]),
                     "mem_conns" => Some(mem_conns(servers[which])),
                     _ => None,

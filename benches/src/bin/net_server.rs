@@ -1,8 +1,9 @@
 //! A server process for the network benchmarks, the same workload on each
 //! runtime: `net_server RUNTIME WORKLOAD` with RUNTIME one of runtime, tokio,
 //! smol, epoll (a hand-written single-threaded epoll loop: the limit) and
-//! WORKLOAD one of echo, http, idle. It prints its address on the first line;
-//! `idle` then prints `accepted N` every 1,000 connections.
+//! WORKLOAD one of echo, echo_split (the echo through each runtime's split
+//! halves), http, idle, udp (a UDP echo). It prints its address on the first
+//! line; `idle` then prints `accepted N` every 1,000 connections.
 
 use std::io::Write;
 
@@ -15,8 +16,10 @@ const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent
 #[derive(Clone, Copy, PartialEq)]
 enum Workload {
     Echo,
+    EchoSplit,
     Http,
     Idle,
+    Udp,
 }
 
 fn announce(addr: std::net::SocketAddr) {
@@ -55,9 +58,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let workload = match args.get(1).map(String::as_str) {
         Some("echo") => Workload::Echo,
+        Some("echo_split") => Workload::EchoSplit,
         Some("http") => Workload::Http,
         Some("idle") => Workload::Idle,
-        _ => panic!("usage: net_server runtime|tokio|smol|epoll echo|http|idle"),
+        Some("udp") => Workload::Udp,
+        _ => panic!("usage: net_server runtime|tokio|smol|epoll echo|echo_split|http|idle|udp"),
     };
     match args[0].as_str() {
         "runtime" => ours::serve(workload),
@@ -76,6 +81,16 @@ mod futures_io_handlers {
         let mut buf = vec![0; 4096];
         while let Ok(n @ 1..) = stream.read(&mut buf).await {
             if stream.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The echo from a read half into a write half.
+    pub async fn echo_halves(mut read: impl AsyncRead + Unpin, mut write: impl AsyncWrite + Unpin) {
+        let mut buf = vec![0; 4096];
+        while let Ok(n @ 1..) = read.read(&mut buf).await {
+            if write.write_all(&buf[..n]).await.is_err() {
                 return;
             }
         }
@@ -111,6 +126,25 @@ mod ours {
     pub fn serve(workload: Workload) {
         let rt = runtime::Builder::new_multi_thread().worker_threads(workers()).build().unwrap();
         rt.block_on(async {
+            if workload == Workload::Udp {
+                let socket = std::sync::Arc::new(runtime::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+                announce(socket.local_addr().unwrap());
+                let tasks: Vec<_> = (0..workers())
+                    .map(|_| {
+                        let socket = socket.clone();
+                        runtime::spawn(async move {
+                            let mut buf = [0; 2048];
+                            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                                let _ = socket.send_to(&buf[..n], from).await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    let _ = task.await;
+                }
+                return;
+            }
             let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
             let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -121,8 +155,12 @@ mod ours {
                 runtime::spawn(async move {
                     match workload {
                         Workload::Echo => futures_io_handlers::echo(stream).await,
+                        Workload::EchoSplit => {
+                            let (read, write) = stream.into_split();
+                            futures_io_handlers::echo_halves(read, write).await
+                        }
                         Workload::Http => futures_io_handlers::http(stream).await,
-                        Workload::Idle => futures_io_handlers::idle(stream).await,
+                        Workload::Idle | Workload::Udp => futures_io_handlers::idle(stream).await,
                     }
                 });
             }
@@ -140,6 +178,25 @@ mod with_smol {
             std::thread::spawn(move || smol::block_on(executor.run(std::future::pending::<()>())));
         }
         smol::block_on(executor.clone().run(async move {
+            if workload == Workload::Udp {
+                let socket = smol::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                announce(socket.local_addr().unwrap());
+                let tasks: Vec<_> = (0..workers())
+                    .map(|_| {
+                        let socket = socket.clone();
+                        executor.spawn(async move {
+                            let mut buf = [0; 2048];
+                            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                                let _ = socket.send_to(&buf[..n], from).await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await;
+                }
+                return;
+            }
             let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
             let accepted = std::sync::atomic::AtomicUsize::new(0);
@@ -151,8 +208,10 @@ mod with_smol {
                     .spawn(async move {
                         match workload {
                             Workload::Echo => futures_io_handlers::echo(stream).await,
+                            // smol's halves: two handles on one socket.
+                            Workload::EchoSplit => futures_io_handlers::echo_halves(stream.clone(), stream).await,
                             Workload::Http => futures_io_handlers::http(stream).await,
-                            Workload::Idle => futures_io_handlers::idle(stream).await,
+                            Workload::Idle | Workload::Udp => futures_io_handlers::idle(stream).await,
                         }
                     })
                     .detach();
@@ -168,6 +227,25 @@ mod with_tokio {
     pub fn serve(workload: Workload) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers()).enable_all().build().unwrap();
         rt.block_on(async {
+            if workload == Workload::Udp {
+                let socket = std::sync::Arc::new(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+                announce(socket.local_addr().unwrap());
+                let tasks: Vec<_> = (0..workers())
+                    .map(|_| {
+                        let socket = socket.clone();
+                        tokio::spawn(async move {
+                            let mut buf = [0; 2048];
+                            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                                let _ = socket.send_to(&buf[..n], from).await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    let _ = task.await;
+                }
+                return;
+            }
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
             let accepted = std::sync::atomic::AtomicUsize::new(0);
@@ -181,6 +259,14 @@ mod with_tokio {
                         Workload::Echo => {
                             while let Ok(n @ 1..) = stream.read(&mut buf).await {
                                 if stream.write_all(&buf[..n]).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Workload::EchoSplit => {
+                            let (mut read, mut write) = stream.into_split();
+                            while let Ok(n @ 1..) = read.read(&mut buf).await {
+                                if write.write_all(&buf[..n]).await.is_err() {
                                     return;
                                 }
                             }
@@ -201,7 +287,7 @@ mod with_tokio {
                                 }
                             }
                         }
-                        Workload::Idle => {
+                        Workload::Idle | Workload::Udp => {
                             let _ = stream.read(&mut buf).await;
                         }
                     }
@@ -234,7 +320,29 @@ mod epoll_loop {
         assert_eq!(unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd, &mut event) }, 0);
     }
 
+    /// The UDP echo: one thread, recvfrom and sendto until EAGAIN.
+    fn serve_udp() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        announce(socket.local_addr().unwrap());
+        // SAFETY: no pointers.
+        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        epoll_add(epoll, socket.as_raw_fd());
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 8];
+        let mut buf = [0; 2048];
+        loop {
+            // SAFETY: the buffer holds 8 events and outlives the call.
+            unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), 8, -1) };
+            while let Ok((n, from)) = socket.recv_from(&mut buf) {
+                let _ = socket.send_to(&buf[..n], from);
+            }
+        }
+    }
+
     pub fn serve(workload: Workload) {
+        if workload == Workload::Udp {
+            return serve_udp();
+        }
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         announce(listener.local_addr().unwrap());
@@ -278,12 +386,12 @@ mod epoll_loop {
                 Ok(n) => {
                     let data_end = conn.filled + n;
                     let used = match workload {
-                        Workload::Echo => {
+                        Workload::Echo | Workload::EchoSplit => {
                             conn.out.extend_from_slice(&conn.buf[..data_end]);
                             data_end
                         }
                         Workload::Http => answer_requests(&conn.buf[..data_end], &mut conn.out),
-                        Workload::Idle => data_end,
+                        Workload::Idle | Workload::Udp => data_end,
                     };
                     conn.buf.copy_within(used..data_end, 0);
                     conn.filled = data_end - used;

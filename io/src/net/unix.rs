@@ -95,6 +95,15 @@ impl AsFd for UnixListener {
     }
 }
 
+impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
+    type Error = io::Error;
+
+    /// As [`from_std`](UnixListener::from_std).
+    fn try_from(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        UnixListener::from_std(listener)
+    }
+}
+
 /// A Unix-domain stream connection; `&UnixStream` reads and writes too.
 #[derive(Debug)]
 pub struct UnixStream {
