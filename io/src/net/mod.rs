@@ -66,6 +66,7 @@ macro_rules! impl_async_read_write {
 pub(crate) use impl_async_read_write;
 
 mod addr;
+mod datagram;
 mod split;
 mod stream;
 pub mod tcp;

@@ -139,20 +139,9 @@ pub(crate) use halves;
 /// through `$get`; and `AsyncRead` or `AsyncWrite`.
 macro_rules! half_methods {
     ($stream:ident, $addr:ty, $half:ty, read, |$h:ident| $get:expr) => {
+        $crate::net::split::half_common!($stream, $addr, $half, |$h| $get);
+
         impl $half {
-            fn stream(&self) -> &$stream {
-                let $h = self;
-                $get
-            }
-
-            /// As the stream's [`ready`]($stream::ready).
-            ///
-            /// # Errors
-            /// When the reactor has shut down.
-            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
-                self.stream().ready(interest).await
-            }
-
             /// As the stream's [`readable`]($stream::readable).
             ///
             /// # Errors
@@ -176,22 +165,6 @@ macro_rules! half_methods {
             pub fn try_read_vectored(&self, bufs: &mut [std::io::IoSliceMut<'_>]) -> std::io::Result<usize> {
                 self.stream().try_read_vectored(bufs)
             }
-
-            /// The remote address.
-            ///
-            /// # Errors
-            /// ENOTCONN once the connection is gone.
-            pub fn peer_addr(&self) -> std::io::Result<$addr> {
-                self.stream().peer_addr()
-            }
-
-            /// The local address.
-            ///
-            /// # Errors
-            /// What getsockname reports.
-            pub fn local_addr(&self) -> std::io::Result<$addr> {
-                self.stream().local_addr()
-            }
         }
 
         impl futures_util::io::AsyncRead for $half {
@@ -203,28 +176,11 @@ macro_rules! half_methods {
                 self.stream().io.poll_recv(cx, buf)
             }
         }
-
-        impl AsRef<$stream> for $half {
-            fn as_ref(&self) -> &$stream {
-                self.stream()
-            }
-        }
     };
     ($stream:ident, $addr:ty, $half:ty, write, |$h:ident| $get:expr) => {
+        $crate::net::split::half_common!($stream, $addr, $half, |$h| $get);
+
         impl $half {
-            fn stream(&self) -> &$stream {
-                let $h = self;
-                $get
-            }
-
-            /// As the stream's [`ready`]($stream::ready).
-            ///
-            /// # Errors
-            /// When the reactor has shut down.
-            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
-                self.stream().ready(interest).await
-            }
-
             /// As the stream's [`writable`]($stream::writable).
             ///
             /// # Errors
@@ -247,22 +203,6 @@ macro_rules! half_methods {
             /// As `try_write`.
             pub fn try_write_vectored(&self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 self.stream().try_write_vectored(bufs)
-            }
-
-            /// The remote address.
-            ///
-            /// # Errors
-            /// ENOTCONN once the connection is gone.
-            pub fn peer_addr(&self) -> std::io::Result<$addr> {
-                self.stream().peer_addr()
-            }
-
-            /// The local address.
-            ///
-            /// # Errors
-            /// What getsockname reports.
-            pub fn local_addr(&self) -> std::io::Result<$addr> {
-                self.stream().local_addr()
             }
         }
 
@@ -294,6 +234,44 @@ macro_rules! half_methods {
                 std::task::Poll::Ready(self.stream().io.shutdown_write())
             }
         }
+    };
+}
+pub(crate) use half_methods;
+
+/// What both directions' halves have: the stream they reach through `$get`,
+/// `ready`, the addresses, `AsRef`.
+macro_rules! half_common {
+    ($stream:ident, $addr:ty, $half:ty, |$h:ident| $get:expr) => {
+        impl $half {
+            fn stream(&self) -> &$stream {
+                let $h = self;
+                $get
+            }
+
+            /// As the stream's [`ready`]($stream::ready).
+            ///
+            /// # Errors
+            /// When the reactor has shut down.
+            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
+                self.stream().ready(interest).await
+            }
+
+            /// The remote address.
+            ///
+            /// # Errors
+            /// ENOTCONN once the connection is gone.
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.stream().peer_addr()
+            }
+
+            /// The local address.
+            ///
+            /// # Errors
+            /// What getsockname reports.
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.stream().local_addr()
+            }
+        }
 
         impl AsRef<$stream> for $half {
             fn as_ref(&self) -> &$stream {
@@ -302,4 +280,4 @@ macro_rules! half_methods {
         }
     };
 }
-pub(crate) use half_methods;
+pub(crate) use half_common;

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
-use runtime_reactor::{socket, Direction, Interest, Ready};
+use runtime_reactor::{socket, Direction, Interest};
 
 use super::addr::{first_working, resolve, ToSocketAddrs};
 use crate::evented::Evented;
@@ -99,48 +99,6 @@ impl UdpSocket {
         self.io.try_io(Interest::READABLE, |s| socket::recv_from(s.as_fd(), buf))
     }
 
-    /// Sends a datagram to the connected address.
-    ///
-    /// # Errors
-    /// ENOTCONN when not connected, or what send reports.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| socket::send(s.as_fd(), buf)).await
-    }
-
-    /// Polls to send a datagram to the connected address.
-    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Write, cx, |s| socket::send(s.as_fd(), buf))
-    }
-
-    /// Sends a datagram to the connected address if the socket is writable now.
-    ///
-    /// # Errors
-    /// `WouldBlock` when it is not, or what send reports.
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| socket::send(s.as_fd(), buf))
-    }
-
-    /// Receives a datagram from the connected address.
-    ///
-    /// # Errors
-    /// What recv reports.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| socket::recv(s.as_fd(), buf, false)).await
-    }
-
-    /// Polls to receive a datagram from the connected address.
-    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Read, cx, |s| socket::recv(s.as_fd(), buf, false))
-    }
-
-    /// Receives a datagram from the connected address if one is queued now.
-    ///
-    /// # Errors
-    /// `WouldBlock` when none is, or what recv reports.
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| socket::recv(s.as_fd(), buf, false))
-    }
-
     /// Reads the next datagram without taking it from the queue.
     ///
     /// # Errors
@@ -202,58 +160,6 @@ impl UdpSocket {
     /// `WouldBlock` when none is.
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
         self.io.try_io(Interest::READABLE, |s| s.peek_from(&mut []).map(|(_, from)| from))
-    }
-
-    /// Waits until the socket is ready for any of `interest`.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
-    /// Waits until a datagram can be received.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a datagram can be sent.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Polls for read readiness.
-    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Interest::READABLE, cx).map_ok(drop)
-    }
-
-    /// Polls for write readiness.
-    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Interest::WRITABLE, cx).map_ok(drop)
-    }
-
-    /// Runs `f`, the caller's own non-blocking syscall on the socket, if it
-    /// is ready for `interest` now; a `WouldBlock` from `f` clears that
-    /// readiness.
-    ///
-    /// # Errors
-    /// `WouldBlock` when not ready, or what `f` returns.
-    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
-        self.io.try_io(interest, |_| f())
-    }
-
-    /// Waits for `interest` and runs `f` until it does not return `WouldBlock`.
-    ///
-    /// # Errors
-    /// What `f` returns, or the reactor's shutdown.
-    pub async fn async_io<R>(&self, interest: Interest, mut f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
-        self.io.async_io(interest, |_| f()).await
     }
 
     /// The local address.
@@ -435,14 +341,6 @@ impl UdpSocket {
     pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
         super::bind_device(self.io.get_ref().as_fd(), interface)
     }
-
-    /// The socket's pending error (SO_ERROR), clearing it.
-    ///
-    /// # Errors
-    /// When the option cannot be read.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.io.get_ref().take_error()
-    }
 }
 
 impl AsFd for UdpSocket {
@@ -459,6 +357,8 @@ impl TryFrom<std::net::UdpSocket> for UdpSocket {
         UdpSocket::from_std(socket)
     }
 }
+
+super::datagram::datagram_io!(UdpSocket);
 
 impl AsRawFd for UdpSocket {
     fn as_raw_fd(&self) -> RawFd {

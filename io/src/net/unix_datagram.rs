@@ -7,7 +7,7 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
-use runtime_reactor::{socket, Direction, Interest, Ready};
+use runtime_reactor::{Direction, Interest};
 
 use crate::evented::Evented;
 
@@ -90,49 +90,6 @@ impl UnixDatagram {
         Ok(self.io.into_inner())
     }
 
-    /// Sends a datagram to the connected peer.
-    ///
-    /// # Errors
-    /// ENOTCONN when not connected, ECONNREFUSED when the peer is gone,
-    /// EMSGSIZE …
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| socket::send(s.as_fd(), buf)).await
-    }
-
-    /// Polls to send a datagram to the connected peer.
-    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Write, cx, |s| socket::send(s.as_fd(), buf))
-    }
-
-    /// Sends to the connected peer if the socket is writable now.
-    ///
-    /// # Errors
-    /// `WouldBlock` when it is not, or what send reports.
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| socket::send(s.as_fd(), buf))
-    }
-
-    /// Receives a datagram from the connected peer.
-    ///
-    /// # Errors
-    /// What recv reports.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| socket::recv(s.as_fd(), buf, false)).await
-    }
-
-    /// Polls to receive a datagram.
-    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Read, cx, |s| socket::recv(s.as_fd(), buf, false))
-    }
-
-    /// Receives a datagram if one is queued now.
-    ///
-    /// # Errors
-    /// `WouldBlock` when none is.
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| socket::recv(s.as_fd(), buf, false))
-    }
-
     /// Sends a datagram to the socket at `target`.
     ///
     /// # Errors
@@ -177,57 +134,6 @@ impl UnixDatagram {
         self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
     }
 
-    /// Waits until the socket is ready for any of `interest`.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
-    /// Waits until a datagram can be received.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a datagram can be sent.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Polls for read readiness.
-    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Interest::READABLE, cx).map_ok(drop)
-    }
-
-    /// Polls for write readiness.
-    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Interest::WRITABLE, cx).map_ok(drop)
-    }
-
-    /// Runs `f`, the caller's own non-blocking syscall, if the socket is
-    /// ready for `interest` now; a `WouldBlock` from `f` clears it.
-    ///
-    /// # Errors
-    /// `WouldBlock` when not ready, or what `f` returns.
-    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
-        self.io.try_io(interest, |_| f())
-    }
-
-    /// Waits for `interest` and runs `f` until it does not return `WouldBlock`.
-    ///
-    /// # Errors
-    /// What `f` returns, or the reactor's shutdown.
-    pub async fn async_io<R>(&self, interest: Interest, mut f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
-        self.io.async_io(interest, |_| f()).await
-    }
-
     /// The address it is bound to.
     ///
     /// # Errors
@@ -244,14 +150,6 @@ impl UnixDatagram {
         self.io.get_ref().peer_addr()
     }
 
-    /// The socket's pending error (SO_ERROR), clearing it.
-    ///
-    /// # Errors
-    /// When the option cannot be read.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.io.get_ref().take_error()
-    }
-
     /// Shuts down the reading side, the writing side or both.
     ///
     /// # Errors
@@ -260,6 +158,8 @@ impl UnixDatagram {
         self.io.get_ref().shutdown(how)
     }
 }
+
+super::datagram::datagram_io!(UnixDatagram);
 
 impl AsRawFd for UnixDatagram {
     fn as_raw_fd(&self) -> RawFd {

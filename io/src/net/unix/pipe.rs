@@ -131,48 +131,6 @@ pub struct Receiver {
 }
 
 impl Sender {
-    /// Takes over a pipe's writing end, checking that it is one and making
-    /// it non-blocking.
-    ///
-    /// # Errors
-    /// `InvalidInput` when it is not a pipe open for writing.
-    pub fn from_file(file: File) -> io::Result<Sender> {
-        Ok(Sender { io: Evented::new(checked(file, libc::O_WRONLY)?)? })
-    }
-
-    /// [`from_file`](Sender::from_file) for a descriptor.
-    ///
-    /// # Errors
-    /// As `from_file`.
-    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Sender> {
-        Sender::from_file(File::from(fd))
-    }
-
-    /// Takes over a descriptor without checks, making it non-blocking.
-    ///
-    /// # Errors
-    /// When it cannot be made non-blocking or registered.
-    pub fn from_file_unchecked(file: File) -> io::Result<Sender> {
-        process::set_nonblocking(file.as_fd())?;
-        Ok(Sender { io: Evented::new(file)? })
-    }
-
-    /// [`from_file_unchecked`](Sender::from_file_unchecked) for a descriptor.
-    ///
-    /// # Errors
-    /// As `from_file_unchecked`.
-    pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Sender> {
-        Sender::from_file_unchecked(File::from(fd))
-    }
-
-    /// Waits until the pipe is ready for any of `interest`.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
     /// Waits until there is room in the pipe.
     ///
     /// # Errors
@@ -201,24 +159,6 @@ impl Sender {
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.try_write(bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]))
     }
-
-    /// The descriptor, set blocking again.
-    ///
-    /// # Errors
-    /// When the flag cannot be changed.
-    pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
-        let file = self.io.into_inner();
-        process::set_blocking(file.as_fd())?;
-        Ok(file.into())
-    }
-
-    /// The descriptor, still non-blocking.
-    ///
-    /// # Errors
-    /// None today; the signature is tokio's.
-    pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
-        Ok(self.io.into_inner().into())
-    }
 }
 
 impl AsyncWrite for Sender {
@@ -237,48 +177,6 @@ impl AsyncWrite for Sender {
 }
 
 impl Receiver {
-    /// Takes over a pipe's reading end, checking that it is one and making
-    /// it non-blocking.
-    ///
-    /// # Errors
-    /// `InvalidInput` when it is not a pipe open for reading.
-    pub fn from_file(file: File) -> io::Result<Receiver> {
-        Ok(Receiver { io: Evented::new(checked(file, libc::O_RDONLY)?)? })
-    }
-
-    /// [`from_file`](Receiver::from_file) for a descriptor.
-    ///
-    /// # Errors
-    /// As `from_file`.
-    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Receiver> {
-        Receiver::from_file(File::from(fd))
-    }
-
-    /// Takes over a descriptor without checks, making it non-blocking.
-    ///
-    /// # Errors
-    /// When it cannot be made non-blocking or registered.
-    pub fn from_file_unchecked(file: File) -> io::Result<Receiver> {
-        process::set_nonblocking(file.as_fd())?;
-        Ok(Receiver { io: Evented::new(file)? })
-    }
-
-    /// [`from_file_unchecked`](Receiver::from_file_unchecked) for a descriptor.
-    ///
-    /// # Errors
-    /// As `from_file_unchecked`.
-    pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Receiver> {
-        Receiver::from_file_unchecked(File::from(fd))
-    }
-
-    /// Waits until the pipe is ready for any of `interest`.
-    ///
-    /// # Errors
-    /// When the reactor has shut down.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.io.ready(interest).await
-    }
-
     /// Waits until data (or the end: every writer gone) can be read.
     ///
     /// # Errors
@@ -307,24 +205,6 @@ impl Receiver {
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io.try_io(Interest::READABLE, |mut file| file.read_vectored(bufs))
     }
-
-    /// The descriptor, set blocking again.
-    ///
-    /// # Errors
-    /// When the flag cannot be changed.
-    pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
-        let file = self.io.into_inner();
-        process::set_blocking(file.as_fd())?;
-        Ok(file.into())
-    }
-
-    /// The descriptor, still non-blocking.
-    ///
-    /// # Errors
-    /// None today; the signature is tokio's.
-    pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
-        Ok(self.io.into_inner().into())
-    }
 }
 
 impl AsyncRead for Receiver {
@@ -333,9 +213,73 @@ impl AsyncRead for Receiver {
     }
 }
 
-macro_rules! fd_traits {
-    ($($ty:ident),*) => {
-        $(impl AsRawFd for $ty {
+/// What both ends have: construction from a file or descriptor (checked
+/// to be a pipe open for `$mode`, or unchecked), readiness, the descriptor
+/// back, `AsFd`.
+macro_rules! pipe_end {
+    ($ty:ident, $mode:expr, $end:literal) => {
+        impl $ty {
+            #[doc = concat!("Takes over a pipe's ", $end, " end, checking that it is one and making it non-blocking.")]
+            ///
+            /// # Errors
+            /// `InvalidInput` when it is not a pipe open for this direction.
+            pub fn from_file(file: File) -> io::Result<$ty> {
+                Ok($ty { io: Evented::new(checked(file, $mode)?)? })
+            }
+
+            /// [`from_file`](Self::from_file) for a descriptor.
+            ///
+            /// # Errors
+            /// As `from_file`.
+            pub fn from_owned_fd(fd: OwnedFd) -> io::Result<$ty> {
+                $ty::from_file(File::from(fd))
+            }
+
+            /// Takes over a descriptor without checks, making it non-blocking.
+            ///
+            /// # Errors
+            /// When it cannot be made non-blocking or registered.
+            pub fn from_file_unchecked(file: File) -> io::Result<$ty> {
+                process::set_nonblocking(file.as_fd())?;
+                Ok($ty { io: Evented::new(file)? })
+            }
+
+            /// [`from_file_unchecked`](Self::from_file_unchecked) for a descriptor.
+            ///
+            /// # Errors
+            /// As `from_file_unchecked`.
+            pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<$ty> {
+                $ty::from_file_unchecked(File::from(fd))
+            }
+
+            /// Waits until the pipe is ready for any of `interest`.
+            ///
+            /// # Errors
+            /// When the reactor has shut down.
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                self.io.ready(interest).await
+            }
+
+            /// The descriptor, set blocking again.
+            ///
+            /// # Errors
+            /// When the flag cannot be changed.
+            pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
+                let file = self.io.into_inner();
+                process::set_blocking(file.as_fd())?;
+                Ok(file.into())
+            }
+
+            /// The descriptor, still non-blocking.
+            ///
+            /// # Errors
+            /// None today; the signature is tokio's.
+            pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
+                Ok(self.io.into_inner().into())
+            }
+        }
+
+        impl AsRawFd for $ty {
             fn as_raw_fd(&self) -> RawFd {
                 self.io.get_ref().as_raw_fd()
             }
@@ -345,8 +289,9 @@ macro_rules! fd_traits {
             fn as_fd(&self) -> BorrowedFd<'_> {
                 self.io.get_ref().as_fd()
             }
-        })*
+        }
     };
 }
 
-fd_traits!(Sender, Receiver);
+pipe_end!(Sender, libc::O_WRONLY, "writing");
+pipe_end!(Receiver, libc::O_RDONLY, "reading");
