@@ -6,6 +6,8 @@
 /// Implements the shared datagram methods for `$ty`.
 macro_rules! datagram_io {
     ($ty:ident) => {
+        $crate::net::stream::socket_io!($ty);
+
         impl $ty {
             /// Sends a datagram to the connected peer.
             ///
@@ -67,14 +69,6 @@ macro_rules! datagram_io {
                 })
             }
 
-            /// Waits until the socket is ready for any of `interest`.
-            ///
-            /// # Errors
-            /// When the reactor has shut down.
-            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
-                self.io.ready(interest).await
-            }
-
             /// Waits until a datagram can be received.
             ///
             /// # Errors
@@ -99,41 +93,6 @@ macro_rules! datagram_io {
             /// Polls for write readiness.
             pub fn poll_send_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
                 self.io.poll_ready(crate::Interest::WRITABLE, cx).map_ok(drop)
-            }
-
-            /// Runs `f`, the caller's own non-blocking syscall on the socket,
-            /// if it is ready for `interest` now; a `WouldBlock` from `f`
-            /// clears that readiness.
-            ///
-            /// # Errors
-            /// `WouldBlock` when not ready, or what `f` returns.
-            pub fn try_io<R>(
-                &self,
-                interest: crate::Interest,
-                f: impl FnOnce() -> std::io::Result<R>,
-            ) -> std::io::Result<R> {
-                self.io.try_io(interest, |_| f())
-            }
-
-            /// Waits for `interest` and runs `f` until it does not return
-            /// `WouldBlock`.
-            ///
-            /// # Errors
-            /// What `f` returns, or the reactor's shutdown.
-            pub async fn async_io<R>(
-                &self,
-                interest: crate::Interest,
-                mut f: impl FnMut() -> std::io::Result<R>,
-            ) -> std::io::Result<R> {
-                self.io.async_io(interest, |_| f()).await
-            }
-
-            /// The socket's pending error (SO_ERROR), clearing it.
-            ///
-            /// # Errors
-            /// When the option cannot be read.
-            pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
-                self.io.get_ref().take_error()
             }
         }
     };

@@ -7,16 +7,9 @@
 /// conversions for the stream type `$ty`, whose std type is `$std`.
 macro_rules! stream_io {
     ($ty:ident, $std:ty) => {
-        impl $ty {
-            /// Waits until the stream is ready for any of `interest`; returns
-            /// what it is ready for (an error counts as ready for all).
-            ///
-            /// # Errors
-            /// When the reactor has shut down.
-            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
-                self.io.ready(interest).await
-            }
+        $crate::net::stream::socket_io!($ty);
 
+        impl $ty {
             /// Waits until data (or the end of the stream) can be read; then
             /// [`try_read`](Self::try_read) may still find nothing (a
             /// spurious wake-up) and return `WouldBlock`.
@@ -82,42 +75,6 @@ macro_rules! stream_io {
                 self.io.try_send_vectored(bufs)
             }
 
-            /// Runs `f`, a non-blocking operation on the socket (through its
-            /// descriptor), if the socket is ready for `interest` now. A
-            /// `WouldBlock` from `f` clears that readiness; any other result
-            /// is returned as it is.
-            ///
-            /// # Errors
-            /// `WouldBlock` when the socket is not ready, or what `f` returns.
-            pub fn try_io<R>(
-                &self,
-                interest: crate::Interest,
-                f: impl FnOnce() -> std::io::Result<R>,
-            ) -> std::io::Result<R> {
-                self.io.try_io(interest, |_| f())
-            }
-
-            /// Waits for `interest` and runs `f` until it does not return
-            /// `WouldBlock` (each `WouldBlock` clears the readiness first).
-            ///
-            /// # Errors
-            /// What `f` returns, or the reactor's shutdown.
-            pub async fn async_io<R>(
-                &self,
-                interest: crate::Interest,
-                mut f: impl FnMut() -> std::io::Result<R>,
-            ) -> std::io::Result<R> {
-                self.io.async_io(interest, |_| f()).await
-            }
-
-            /// The socket's pending error (SO_ERROR), clearing it.
-            ///
-            /// # Errors
-            /// When the option cannot be read.
-            pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
-                self.io.get_ref().take_error()
-            }
-
             /// Takes over a stream made by `std`, setting it non-blocking.
             ///
             /// # Errors
@@ -176,3 +133,57 @@ macro_rules! stream_io {
     };
 }
 pub(crate) use stream_io;
+
+/// What every socket type has: `ready`, the caller's own syscalls
+/// (`try_io`, `async_io`) and `take_error`.
+macro_rules! socket_io {
+    ($ty:ident) => {
+        impl $ty {
+            /// Waits until the socket is ready for any of `interest`; returns
+            /// what it is ready for (an error counts as ready for all).
+            ///
+            /// # Errors
+            /// When the reactor has shut down.
+            pub async fn ready(&self, interest: crate::Interest) -> std::io::Result<crate::Ready> {
+                self.io.ready(interest).await
+            }
+
+            /// Runs `f`, the caller's own non-blocking syscall on the socket
+            /// (through its descriptor), if it is ready for `interest` now. A
+            /// `WouldBlock` from `f` clears that readiness; any other result
+            /// is returned as it is.
+            ///
+            /// # Errors
+            /// `WouldBlock` when the socket is not ready, or what `f` returns.
+            pub fn try_io<R>(
+                &self,
+                interest: crate::Interest,
+                f: impl FnOnce() -> std::io::Result<R>,
+            ) -> std::io::Result<R> {
+                self.io.try_io(interest, |_| f())
+            }
+
+            /// Waits for `interest` and runs `f` until it does not return
+            /// `WouldBlock` (each `WouldBlock` clears the readiness first).
+            ///
+            /// # Errors
+            /// What `f` returns, or the reactor's shutdown.
+            pub async fn async_io<R>(
+                &self,
+                interest: crate::Interest,
+                mut f: impl FnMut() -> std::io::Result<R>,
+            ) -> std::io::Result<R> {
+                self.io.async_io(interest, |_| f()).await
+            }
+
+            /// The socket's pending error (SO_ERROR), clearing it.
+            ///
+            /// # Errors
+            /// When the option cannot be read.
+            pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
+                self.io.get_ref().take_error()
+            }
+        }
+    };
+}
+pub(crate) use socket_io;
