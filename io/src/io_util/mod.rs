@@ -6,6 +6,7 @@ mod buf_stream;
 mod copy_bidirectional;
 mod ext;
 mod pipe;
+mod split;
 mod stdio;
 
 pub use buf_stream::BufStream;
@@ -13,14 +14,8 @@ pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, Lines, ReadNum, Split, WriteNum};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, BufReader, BufWriter, Empty,
-    ReadHalf, Repeat, Sink, WriteHalf,
+    Repeat, Sink,
 };
 pub use pipe::{duplex, simplex, DuplexStream, SimplexStream};
+pub use split::{split, ReadHalf, WriteHalf};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
-
-/// Splits a stream that reads and writes into a read half and a write half
-/// for two tasks (a lock between them; a socket's own `into_split` needs
-/// none).
-pub fn split<T: AsyncRead + AsyncWrite>(stream: T) -> (ReadHalf<T>, WriteHalf<T>) {
-    futures_util::io::AsyncReadExt::split(stream)
-}
