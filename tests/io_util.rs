@@ -217,3 +217,32 @@ fn stdin_reads_every_line() {
         assert!(text.contains("read 5000 12502500"), "{text}");
     });
 }
+
+/// `empty`, `sink` and `repeat` spend the task's budget: a loop over them
+/// inside `select!` lets the other branch run (it would spin forever
+/// otherwise), and each does what tokio's does.
+#[test]
+fn empty_sink_and_repeat_are_cooperative() {
+    watchdog(LIMIT, || {
+        runtime::block_on(async {
+            runtime::select! {
+                biased;
+                _ = async {
+                    loop {
+                        let mut buf = [0; 16];
+                        let _ = runtime::io::empty().read(&mut buf).await;
+                        let _ = runtime::io::sink().write(&buf).await;
+                        let _ = runtime::io::repeat(1).read(&mut buf).await;
+                    }
+                } => unreachable!(),
+                _ = runtime::task::yield_now() => {}
+            }
+            use runtime::io::AsyncSeekExt;
+            let mut empty = runtime::io::empty();
+            assert_eq!(empty.seek(std::io::SeekFrom::End(-5)).await.unwrap(), 0);
+            assert_eq!(empty.write(b"abc").await.unwrap(), 3);
+            let mut line = String::new();
+            assert_eq!(runtime::io::BufReader::new(runtime::io::empty()).read_line(&mut line).await.unwrap(), 0);
+        });
+    });
+}
