@@ -43,6 +43,8 @@ mod task;
 #[cfg(not(loom))]
 mod thread_spec;
 mod wake_flag;
+#[allow(unsafe_code)] // the waker cell, under the slot's state protocol
+mod waker_slot;
 
 pub use diagnostics::dump::{Dump, TaskInfo, TaskState};
 pub use diagnostics::metrics::{ServiceMetrics, POLL_TIME_BUCKETS};
@@ -70,6 +72,7 @@ pub use task::{
     TaskLocalFuture, YieldNow,
 };
 pub use task::{id, try_id, waiting_on, AbortHandle, Id, JoinError, JoinHandle, Resource, WaitingOn};
+pub use waker_slot::{Register, WakerSlot};
 
 /// The index (from 0 to the number of workers) of the multi-thread worker
 /// running on this thread, `None` on any other thread: for drivers that keep

@@ -6,120 +6,22 @@
 //! takes the slot's waker and the whole list: every waiter is woken, and a
 //! woken task that finds nothing to do simply waits again.
 //!
-//! # WakerSlot state
-//! ```text
-//!            register (CAS)            done (CAS)
-//! WAITING ───────────────▶ REGISTERING ─────────▶ WAITING
-//!    │                          │ take() meanwhile sets WAKING:
-//!    │ take(): fetch_or WAKING  ▼ the registrant takes its waker back and wakes it
-//!    ▼                       REGISTERING|WAKING ──▶ WAITING
-//! WAKING ──(waker taken)──▶ WAITING
-//! ```
 //! # Invariants
-//! 1. Only the thread that moved the state from WAITING to REGISTERING, or
-//!    from WAITING to WAKING, touches the waker cell, until it resets the state.
 //! 2. No lost wake-up: a registrant that publishes its waker (slot or list)
 //!    and then re-reads the readiness word either sees the event or is woken.
-//!    For the slot this is the AtomicWaker argument (the RMWs on `state` order
-//!    the two sides). For the list it is a Dekker pair: the registrant sets
+//!    For the slot this is the AtomicWaker argument (the slot's invariant,
+//!    `runtime_executor::WakerSlot`). For the list it is a Dekker pair: the registrant sets
 //!    `has_more`, then a SeqCst fence, then reads readiness; the reactor updates
 //!    readiness, then a SeqCst fence, then reads `has_more`. At least one of
 //!    them sees the other's write.
 
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::task::Waker;
 
+use runtime_executor::{Register, WakerSlot};
+
 use crate::readiness::Direction;
-use crate::sync::{fence, lock, AtomicBool, AtomicUsize, Mutex, UnsafeCell};
-
-const WAITING: usize = 0;
-const REGISTERING: usize = 1;
-const WAKING: usize = 2;
-
-/// One waker, registered and taken without a lock (futures' AtomicWaker
-/// protocol), which hands back the waker it displaces.
-#[derive(Debug)]
-pub(crate) struct WakerSlot {
-    state: AtomicUsize,
-    waker: UnsafeCell<Option<Waker>>,
-}
-
-// SAFETY: the waker cell is only touched under the state protocol (invariant 1);
-// Waker is Send + Sync.
-unsafe impl Sync for WakerSlot {}
-// SAFETY: as above.
-unsafe impl Send for WakerSlot {}
-
-/// What [`WakerSlot::register`] did.
-#[must_use]
-#[derive(Debug)]
-pub(crate) enum Register {
-    /// The waker is stored (a different one it replaced went to `on_displaced`).
-    Stored,
-    /// A wake-up was in progress: the waker was woken instead of stored.
-    Woken,
-    /// Another thread is registering: the caller must use the list.
-    Busy,
-}
-
-impl WakerSlot {
-    pub(crate) fn new() -> WakerSlot {
-        WakerSlot { state: AtomicUsize::new(WAITING), waker: UnsafeCell::new(None) }
-    }
-
-    /// Stores `waker`. A different waker it replaces is handed to
-    /// `on_displaced` while the slot is still held, so that a concurrent
-    /// [`WakerSlot::take`] either finds it where `on_displaced` put it or makes
-    /// us wake it.
-    pub(crate) fn register(&self, waker: &Waker, on_displaced: impl FnOnce(&Waker)) -> Register {
-        // Acquire: pairs with the AcqRel of `take` and of earlier registrations.
-        match self.state.compare_exchange(WAITING, REGISTERING, Acquire, Acquire) {
-            Ok(_) => {}
-            Err(WAKING) => {
-                waker.wake_by_ref();
-                return Register::Woken;
-            }
-            Err(_) => return Register::Busy,
-        }
-        // SAFETY: we moved the state to REGISTERING: the cell is ours (invariant 1).
-        let displaced = self.waker.with_mut(|cell| match unsafe { &mut *cell } {
-            Some(old) if old.will_wake(waker) => None,
-            cell => cell.replace(waker.clone()),
-        });
-        if let Some(displaced) = &displaced {
-            on_displaced(displaced);
-        }
-        // AcqRel: Release publishes the waker to `take`; Acquire sees a WAKING set meanwhile.
-        match self.state.compare_exchange(REGISTERING, WAITING, AcqRel, Acquire) {
-            Ok(_) => Register::Stored,
-            Err(_) => {
-                // A wake-up came while we registered: the state is REGISTERING|WAKING
-                // and the waking thread left the waker to us.
-                // SAFETY: still ours until the swap below (invariant 1).
-                let waker = self.waker.with_mut(|cell| unsafe { (*cell).take() });
-                self.state.swap(WAITING, AcqRel);
-                waker.into_iter().chain(displaced).for_each(Waker::wake);
-                Register::Woken
-            }
-        }
-    }
-
-    /// Takes the stored waker, if any and if no registration is in progress
-    /// (that registrant sees WAKING and wakes itself).
-    pub(crate) fn take(&self) -> Option<Waker> {
-        // AcqRel: Acquire sees the registrant's waker; Release orders our
-        // earlier readiness update before the registrant's re-check.
-        match self.state.fetch_or(WAKING, AcqRel) {
-            WAITING => {
-                // SAFETY: we moved the state from WAITING to WAKING (invariant 1).
-                let waker = self.waker.with_mut(|cell| unsafe { (*cell).take() });
-                self.state.fetch_and(!WAKING, AcqRel);
-                waker
-            }
-            _ => None,
-        }
-    }
-}
+use crate::sync::{fence, lock, AtomicBool, Mutex};
 
 /// Everyone waiting on a source: per direction a slot for the first waiter,
 /// and one list, shared by both directions, for the rest (rare, so one list
@@ -193,7 +95,7 @@ impl Waiters {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::sync::Arc;
+    use crate::sync::{Arc, AtomicUsize};
 
     /// A waker that counts its wake-ups.
     fn counting_waker() -> (Waker, Arc<AtomicUsize>) {
@@ -233,30 +135,6 @@ mod loom_tests {
             for (saw_ready, count) in results {
                 assert!(saw_ready || count.load(Relaxed) > 0, "a waiter was lost");
             }
-        });
-    }
-
-    /// Registration racing a take on the lock-free slot alone.
-    #[test]
-    fn loom_slot_register_races_take() {
-        loom::model(|| {
-            let slot = Arc::new(WakerSlot::new());
-            let ready = Arc::new(AtomicBool::new(false));
-            let (waker, count) = counting_waker();
-            let reactor = {
-                let (slot, ready) = (slot.clone(), ready.clone());
-                loom::thread::spawn(move || {
-                    ready.store(true, SeqCst);
-                    if let Some(waker) = slot.take() {
-                        waker.wake();
-                    }
-                })
-            };
-            let registered = slot.register(&waker, |_| unreachable!("the slot was empty"));
-            let saw_ready = ready.load(SeqCst);
-            reactor.join().unwrap();
-            assert!(!matches!(registered, Register::Busy));
-            assert!(saw_ready || count.load(Relaxed) > 0, "the wake-up was lost");
         });
     }
 }

@@ -10,11 +10,12 @@
 //!   of messages costs it one lock per batch.
 //!
 //! # Waking the receiver
-//! A push, then a SeqCst fence, then a look at `waiting`; the receiver sets
-//! `waiting`, fences, then looks at the queue again before it sleeps. One of
-//! the two sees the other's write (the store-buffer pattern), so a message
-//! never sits unseen beside a sleeping receiver, and a push while the
-//! receiver runs costs no lock.
+//! The receiver's waker sits in a lock-free `WakerSlot`. A push, then a
+//! SeqCst fence, then a look at `waiting`; the receiver stores its waker,
+//! sets `waiting`, fences, then looks at the queue again before it sleeps.
+//! One of the two sees the other's write (the store-buffer pattern), so a
+//! message never sits unseen beside a sleeping receiver; a push while the
+//! receiver runs costs a fence and a load, and one that wakes it no lock.
 //!
 //! # Closing
 //! ```text
@@ -41,6 +42,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use std::task::{Context, Poll, Waker};
+
+use runtime_executor::{Register, WakerSlot};
 
 use super::error::TryRecvError;
 use super::ring::Ring;
@@ -71,24 +74,22 @@ enum Queue<T> {
     Unbounded(Mutex<VecDeque<T>>),
 }
 
-/// The receiver's waker and whether it sleeps on it.
+/// The receiver's waker, in a lock-free slot, and whether it sleeps on it.
 struct RxWaker {
     waiting: AtomicBool,
-    waker: Mutex<Option<Waker>>,
+    slot: WakerSlot,
 }
 
 impl RxWaker {
     /// Stores the receiver's waker; the caller then looks at the queue again.
     fn register(&self, waker: &Waker) {
-        let mut slot = lock(&self.waker);
-        let displaced = match &*slot {
-            Some(stored) if stored.will_wake(waker) => None,
-            _ => slot.replace(waker.clone()),
-        };
+        match self.slot.register(waker, |_| {}) {
+            // Woken: a push took the slot meanwhile, and the waker was woken.
+            Register::Stored | Register::Woken => {}
+            // Only the receiver registers, one poll at a time.
+            Register::Busy => unreachable!("one receiver registers at a time"),
+        }
         self.waiting.store(true, Relaxed);
-        drop(slot);
-        // A waker's drop may run a destructor that sends here: never under the lock.
-        drop(displaced);
         // SeqCst: pairs with the fence in `wake` (see the module docs).
         fence(SeqCst);
     }
@@ -97,8 +98,7 @@ impl RxWaker {
     /// alive), not with the last sender.
     fn clear(&self) {
         self.waiting.store(false, Relaxed);
-        let waker = lock(&self.waker).take();
-        drop(waker);
+        drop(self.slot.take());
     }
 
     /// The receiver found a message: pushes need not wake it.
@@ -115,11 +115,9 @@ impl RxWaker {
         if !self.waiting.load(Relaxed) {
             return;
         }
-        let mut slot = lock(&self.waker);
         self.waiting.store(false, Relaxed);
-        let waker = slot.take();
-        drop(slot);
-        if let Some(waker) = waker {
+        // The slot's RMW chain orders the receiver's waker before this take.
+        if let Some(waker) = self.slot.take() {
             waker.wake();
         }
     }
@@ -136,7 +134,7 @@ impl<T> Chan<T> {
             senders: AtomicUsize::new(1),
             weak_senders: AtomicUsize::new(0),
             rx_closed: AtomicBool::new(false),
-            rx_waker: RxWaker { waiting: AtomicBool::new(false), waker: Mutex::new(None) },
+            rx_waker: RxWaker { waiting: AtomicBool::new(false), slot: WakerSlot::new() },
             closed: Notify::new(),
             capacity: capacity.unwrap_or(usize::MAX),
         })
