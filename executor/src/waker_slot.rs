@@ -168,3 +168,38 @@ mod loom_tests {
         });
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
+    use std::sync::Arc;
+
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn counting() -> (Waker, Arc<Count>) {
+        let count = Arc::new(Count(std::sync::atomic::AtomicUsize::new(0)));
+        (Waker::from(count.clone()), count)
+    }
+
+    /// Under Miri: a stored waker is taken once, and a different one
+    /// displaces it (handed to the caller, here woken).
+    #[test]
+    fn register_take_and_displace() {
+        let slot = WakerSlot::new();
+        assert!(slot.take().is_none());
+        let ((a, a_count), (b, b_count)) = (counting(), counting());
+        assert!(matches!(slot.register(&a, |_| unreachable!("empty slot")), Register::Stored));
+        assert!(matches!(slot.register(&b, Waker::wake_by_ref), Register::Stored));
+        assert_eq!(a_count.0.load(Relaxed), 1, "a was displaced");
+        slot.take().expect("b is stored").wake();
+        assert_eq!(b_count.0.load(Relaxed), 1);
+        assert!(slot.take().is_none());
+    }
+}
