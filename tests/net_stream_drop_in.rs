@@ -261,7 +261,11 @@ fn options_peek_and_conversions() {
 #[test]
 fn unix_peer_cred_is_this_process() {
     runtime::block_on(async {
-        let (a, _b) = UnixStream::pair().unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        (&b).write_all(b"p").await.unwrap();
+        let mut peeked = [0; 1];
+        assert_eq!(a.peek(&mut peeked).await.unwrap(), 1);
+        assert_eq!(std::future::poll_fn(|cx| a.poll_peek(cx, &mut peeked)).await.unwrap(), 1, "still there");
         let cred: unix::UCred = a.peer_cred().unwrap();
         assert_eq!(cred.pid(), Some(std::process::id() as i32));
         use std::os::unix::fs::MetadataExt;

@@ -57,6 +57,24 @@ macro_rules! stream_io {
                 self.io.try_recv_vectored(bufs)
             }
 
+            /// Reads into `buf` without taking the data out of the socket,
+            /// waiting for some.
+            ///
+            /// # Errors
+            /// The socket's error.
+            pub async fn peek(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                std::future::poll_fn(|cx| self.poll_peek(cx, buf)).await
+            }
+
+            /// Polls for [`peek`](Self::peek) (tokio's `ReadBuf` becomes `&mut [u8]`).
+            pub fn poll_peek(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_peek(cx, buf)
+            }
+
             /// Writes what fits without waiting.
             ///
             /// # Errors

@@ -249,20 +249,6 @@ impl TcpStream {
         self.io.get_ref().nodelay()
     }
 
-    /// Reads into `buf` without taking the data out of the socket, waiting
-    /// for some.
-    ///
-    /// # Errors
-    /// The socket's error.
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_peek(cx, buf)).await
-    }
-
-    /// Polls for [`peek`](TcpStream::peek) (tokio's `ReadBuf` becomes `&mut [u8]`).
-    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_peek(cx, buf)
-    }
-
     /// Sets SO_LINGER: with `Some(duration)`, closing waits up to that long
     /// for unsent data to go out (and a zero duration resets the connection
     /// at once); with `None`, closing returns at once and the kernel sends
