@@ -157,7 +157,7 @@ pub mod time {
     };
     pub use std::time::Duration;
 
-    /// tokio's `time::error`: a timeout's [`Elapsed`](error::Elapsed) and the timers' [`Error`](error::Error).
+    /// tokio's `time::error`: a timeout's [`Elapsed`] and the timers' [`Error`](error::Error).
     pub mod error {
         pub use runtime_timer::error::{Elapsed, Error};
     }
@@ -224,7 +224,7 @@ pub mod io {
     pub use runtime_io::io_util::*;
     pub use runtime_io::{AsyncFd, AsyncFdReadyGuard, Interest, Ready};
 
-    /// Unix-specific I/O, at tokio's path: [`AsyncFd`](unix::AsyncFd) and its guards.
+    /// Unix-specific I/O, at tokio's path: [`AsyncFd`] and its guards.
     pub mod unix {
         pub use runtime_io::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError};
     }
