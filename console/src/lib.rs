@@ -1,0 +1,11 @@
+//! The live console of `runtime` (issue 32, being built): an HTTP/1.1
+//! endpoint, served from the runtime's own sockets, that shows what every
+//! task is doing.
+//!
+//! What is here so far is the piece everything else stands on: [`http`],
+//! a small HTTP/1.1 request reader that never panics on what a client
+//! sends, bounded in size and in time.
+#![deny(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod http;
