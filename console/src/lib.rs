@@ -2,10 +2,11 @@
 //! endpoint, served from the runtime's own sockets, that shows what every
 //! task is doing.
 //!
-//! What is here so far is the piece everything else stands on: [`http`],
-//! a small HTTP/1.1 request reader that never panics on what a client
-//! sends, bounded in size and in time.
+//! What is here so far: [`http`], a small HTTP/1.1 request reader that
+//! never panics on what a client sends, bounded in size and in time; and
+//! [`render`], the `/metrics` (Prometheus) and `/tasks.json` answers.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod http;
+pub mod render;
