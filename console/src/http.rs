@@ -152,8 +152,9 @@ pub async fn read_request(
     runtime_timer::timeout_at(deadline, read).await.unwrap_or(Err(Error::TimedOut))
 }
 
-/// Writes a complete response with `body` and closes the write side:
-/// `Connection: close`, so the client reads to the end.
+/// Writes a complete response with `body` (only its length, for a HEAD
+/// request: `head_only`) and closes the write side: `Connection: close`,
+/// so the client reads to the end.
 ///
 /// # Errors
 /// What the connection reports.
@@ -162,6 +163,7 @@ pub async fn write_response(
     status: u16,
     content_type: &str,
     body: &[u8],
+    head_only: bool,
 ) -> io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
@@ -169,7 +171,9 @@ pub async fn write_response(
         body.len()
     );
     stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+    if !head_only {
+        stream.write_all(body).await?;
+    }
     stream.close().await
 }
 

@@ -4,9 +4,15 @@
 //!
 //! What is here so far: [`http`], a small HTTP/1.1 request reader that
 //! never panics on what a client sends, bounded in size and in time; and
-//! [`render`], the `/metrics` (Prometheus) and `/tasks.json` answers.
+//! [`render`], the `/metrics` (Prometheus) and `/tasks.json` answers; and
+//! [`serve`], the server that answers them (with `/dump`) on a listener the
+//! caller binds. Still to come: the page at `/`, `Builder::console` and
+//! `RUNTIME_CONSOLE`, and per-task busy time.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod http;
 pub mod render;
+mod server;
+
+pub use server::serve;

@@ -110,10 +110,19 @@ async fn a_client_that_leaves_mid_head_is_closed() {
 #[runtime::test]
 async fn a_response_is_complete_and_closes() {
     let (mut client, mut server) = runtime::io::duplex(1024);
-    http::write_response(&mut server, 404, "text/plain", b"no such page").await.unwrap();
+    http::write_response(&mut server, 404, "text/plain", b"no such page", false).await.unwrap();
     let mut response = String::new();
     client.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 404 Not Found\r\n"), "{response}");
     assert!(response.contains("Content-Length: 12\r\n") && response.contains("Connection: close\r\n"));
     assert!(response.ends_with("\r\n\r\nno such page"));
+}
+
+#[runtime::test]
+async fn a_head_response_has_the_length_and_no_body() {
+    let (mut client, mut server) = runtime::io::duplex(1024);
+    http::write_response(&mut server, 200, "text/plain", b"twelve bytes", true).await.unwrap();
+    let mut response = String::new();
+    client.read_to_string(&mut response).await.unwrap();
+    assert!(response.contains("Content-Length: 12\r\n") && response.ends_with("\r\n\r\n"), "{response}");
 }
