@@ -58,6 +58,8 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "console")]
+mod console;
 mod default;
 mod macros;
 #[doc(hidden)]

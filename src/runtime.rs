@@ -58,7 +58,15 @@ impl executor::Assembly for WithReactor {
             .service(Arc::new(IoDriver::new(reactor.handle().clone())))
             .service(Arc::new(TimerDriver::new(timers.clone(), reactor.handle().clone())))
             .build_engine()?;
-        Ok(Runtime { executor, reactor, timers: TimersShutdown(timers) })
+        #[cfg(feature = "console")]
+        let console = crate::console::start(builder, &executor)?;
+        Ok(Runtime {
+            executor,
+            reactor,
+            timers: TimersShutdown(timers),
+            #[cfg(feature = "console")]
+            console,
+        })
     }
 }
 
@@ -83,6 +91,9 @@ pub struct Runtime {
     executor: executor::Runtime,
     reactor: Reactor,
     timers: TimersShutdown,
+    /// Where the console listens, if it serves.
+    #[cfg(feature = "console")]
+    console: Option<std::net::SocketAddr>,
 }
 
 /// Shuts the runtime's timers down when dropped: sleeps that outlive the
@@ -109,6 +120,12 @@ impl Runtime {
     /// When the OS refuses a thread or the reactor's descriptors.
     pub fn new() -> io::Result<Runtime> {
         Builder::new_multi_thread().build()
+    }
+
+    /// Where the live console serves ([`Builder::console`]), if it does.
+    #[cfg(feature = "console")]
+    pub fn console_addr(&self) -> Option<std::net::SocketAddr> {
+        self.console
     }
 
     /// Runs `future` to completion on this thread, in the runtime's context.
@@ -176,7 +193,7 @@ impl Runtime {
     /// default one, held by a static that is never dropped): its reactor and
     /// timers are never stopped either, so they are let go of here.
     pub(crate) fn into_process_lifetime(self) -> executor::Runtime {
-        let Runtime { executor, reactor, timers } = self;
+        let Runtime { executor, reactor, timers, .. } = self;
         std::mem::forget((reactor, timers));
         executor
     }
@@ -184,7 +201,7 @@ impl Runtime {
     /// Shuts the runtime down, waiting at most `timeout` for running blocking
     /// jobs (those still running are left to finish on their own threads).
     pub fn shutdown_timeout(self, timeout: Duration) {
-        let Runtime { executor, reactor, timers } = self;
+        let Runtime { executor, reactor, timers, .. } = self;
         executor.shutdown_timeout(timeout);
         drop(reactor);
         drop(timers);

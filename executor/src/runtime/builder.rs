@@ -50,6 +50,9 @@ pub struct Builder<A: Assembly = Engine> {
     /// The scheduler's settings but the monitor's (above, until `build`).
     scheduler: Config,
     start_paused: bool,
+    /// Where the facade's console serves (`console`).
+    #[cfg(feature = "console")]
+    console: Option<String>,
     assembly: PhantomData<A>,
 }
 
@@ -124,6 +127,8 @@ impl<A: Assembly> Builder<A> {
             monitor: monitor::Config::default(),
             scheduler: Config::default(),
             start_paused: false,
+            #[cfg(feature = "console")]
+            console: None,
             assembly: PhantomData,
         }
     }
@@ -491,8 +496,38 @@ impl<A: Assembly> Builder<A> {
             monitor: self.monitor.clone(),
             scheduler: self.scheduler.clone(),
             start_paused: self.start_paused,
+            #[cfg(feature = "console")]
+            console: self.console.clone(),
             assembly: PhantomData,
         }
+    }
+
+    /// Serves the live console at `addr`: `HOST:PORT`, or a port alone for
+    /// loopback (`"6669"` is `127.0.0.1:6669`). It answers `/metrics`
+    /// (Prometheus text), `/dump` and `/tasks.json` from the runtime's own
+    /// sockets; `RUNTIME_CONSOLE=ADDR` does the same for the first runtime a
+    /// process builds. An address that does not parse, or cannot be bound,
+    /// makes [`build`](Builder::build) fail.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = runtime::Builder::new_current_thread().console("127.0.0.1:0").build()?;
+    /// let addr = rt.console_addr().expect("the console serves");
+    /// assert!(addr.ip().is_loopback());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "console")]
+    pub fn console(&mut self, addr: impl Into<String>) -> &mut Self {
+        self.console = Some(addr.into());
+        self
+    }
+
+    /// The address [`console`](Builder::console) set, for the assembly
+    /// that serves it.
+    #[cfg(feature = "console")]
+    #[doc(hidden)] // for assemblies (the facade's), not applications
+    pub fn console_address(&self) -> Option<&str> {
+        self.console.as_deref()
     }
 
     /// Starts the executor alone with these options and services.
