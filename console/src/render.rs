@@ -132,3 +132,54 @@ pub fn tasks_json(dump: &Dump) -> String {
     out.push_str("]}");
     out
 }
+
+/// The runtime's metrics as JSON, for the page: `{"now_seconds"` (the
+/// server's clock, so rates need no trust in the browser's), `"workers": [{"busy_seconds",
+/// "polls", "steals", "parks", "local_queue"}], "global_queue", "alive_tasks",
+/// "blocking_threads", "blocking_idle", "reactor_events", "io_registrations",
+/// "timers_pending", "poll_histogram": [{"le", "count"}]}` (the histogram
+/// empty unless the runtime keeps one).
+pub fn stats_json(metrics: &RuntimeMetrics) -> String {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let now = EPOCH.get_or_init(std::time::Instant::now).elapsed();
+    let mut out = format!("{{\"now_seconds\":{},\"workers\":[", seconds(now));
+    for worker in 0..metrics.num_workers() {
+        if worker > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            "{{\"busy_seconds\":{},\"polls\":{},\"steals\":{},\"parks\":{},\"local_queue\":{}}}",
+            seconds(metrics.worker_total_busy_duration(worker)),
+            metrics.worker_poll_count(worker),
+            metrics.worker_steal_count(worker),
+            metrics.worker_park_count(worker),
+            metrics.worker_local_queue_depth(worker),
+        );
+    }
+    let _ = write!(
+        out,
+        "],\"global_queue\":{},\"alive_tasks\":{},\"blocking_threads\":{},\"blocking_idle\":{},\
+         \"reactor_events\":{},\"io_registrations\":{},\"timers_pending\":{},\"poll_histogram\":[",
+        metrics.global_queue_depth(),
+        metrics.num_alive_tasks(),
+        metrics.num_blocking_threads(),
+        metrics.num_idle_blocking_threads(),
+        metrics.reactor_events(),
+        metrics.io_registrations(),
+        metrics.timers_pending(),
+    );
+    for (index, count) in metrics.poll_time_histogram().iter().enumerate().take(POLL_TIME_BUCKETS) {
+        if index > 0 {
+            out.push(',');
+        }
+        let le = if index + 1 == POLL_TIME_BUCKETS {
+            json_string("+Inf")
+        } else {
+            json_string(&format!("{:?}", RuntimeMetrics::poll_time_bucket_range(index).end))
+        };
+        let _ = write!(out, "{{\"le\":{le},\"count\":{count}}}");
+    }
+    out.push_str("]}");
+    out
+}

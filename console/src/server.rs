@@ -9,6 +9,9 @@ use runtime_io::net::{TcpListener, TcpStream};
 
 use crate::{http, render};
 
+/// The page at `/`: no external script, style or font.
+const PAGE: &str = include_str!("page.html");
+
 /// How long a client has to send its request head.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(5);
 /// How long, and how much, a closing connection still reads (see `linger`).
@@ -20,9 +23,11 @@ const LINGER_BYTES: usize = 256 << 10;
 ///
 /// | path | answer |
 /// |---|---|
+/// | `/` | the page: one self-contained HTML file that polls the JSON below |
 /// | `/metrics` | the runtime's metrics, Prometheus text |
 /// | `/dump` | the task dump, plain text |
 /// | `/tasks.json` | the live tasks, JSON |
+/// | `/stats.json` | the metrics, JSON (for the page) |
 ///
 /// Anything else is 404; a method other than GET or HEAD, 405; a malformed
 /// request, 400 (431 when too large, 408 when too slow), and the
@@ -78,7 +83,9 @@ fn respond(request: &http::Request, handle: &Handle) -> (u16, &'static str, Stri
         return (405, "text/plain; charset=utf-8", "only GET and HEAD\n".to_string());
     }
     match request.path.as_str() {
+        "/" => (200, "text/html; charset=utf-8", PAGE.to_string()),
         "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", render::prometheus(&handle.metrics())),
+        "/stats.json" => (200, "application/json", render::stats_json(&handle.metrics())),
         "/dump" => (200, "text/plain; charset=utf-8", handle.dump().to_string()),
         "/tasks.json" => (200, "application/json", render::tasks_json(&handle.dump())),
         _ => (404, "text/plain; charset=utf-8", "no such page\n".to_string()),

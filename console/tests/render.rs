@@ -135,3 +135,13 @@ fn the_task_json_names_spawn_sites_and_what_tasks_wait_on() {
         blocked.await.unwrap();
     });
 }
+
+#[test]
+fn the_stats_json_is_well_formed_with_a_histogram() {
+    let rt = runtime::Builder::new_multi_thread().worker_threads(2).enable_poll_time_histogram().build().unwrap();
+    rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
+    let json = render::stats_json(&rt.metrics());
+    assert_eq!(skip_value(json.as_bytes(), 0), json.len(), "well-formed: {json}");
+    assert_eq!(json.matches("\"busy_seconds\"").count(), 2, "{json}");
+    assert!(json.contains("{\"le\":\"+Inf\",\"count\":"), "{json}");
+}

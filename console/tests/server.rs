@@ -95,3 +95,23 @@ fn bad_requests_get_an_error_and_a_close_and_the_server_goes_on() {
         assert!(get(addr, "/metrics").await.starts_with("HTTP/1.1 200 OK"), "still serving");
     });
 }
+
+/// The page: self-contained (no external script, style or font), with the
+/// panels the JSON feeds; and the JSON it polls.
+#[test]
+fn the_page_is_self_contained_and_its_json_is_served() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let addr = start().await;
+        let page = get(addr, "/").await;
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n") && page.contains("text/html"), "{page}");
+        for id in ["worker-bars", "task-table", "site-table", "histogram", "service-stats", "filter"] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "no #{id}");
+        }
+        for external in ["src=\"http", "href=\"http", "@import", "<script src", "<link"] {
+            assert!(!page.contains(external), "the page loads {external}");
+        }
+        let stats = get(addr, "/stats.json").await;
+        assert!(stats.contains("application/json") && stats.contains("\"workers\":["), "{stats}");
+    });
+}
