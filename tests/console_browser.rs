@@ -23,7 +23,8 @@ fn chromium() -> Option<&'static str> {
 /// Chromium, headless, on `url` with `args`; its stdout.
 fn browse(chromium: &str, url: &str, args: &[&str]) -> String {
     let out = Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=5000"])
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"])
+        .arg("--virtual-time-budget=5000")
         .args(args)
         .arg(url)
         .output()
