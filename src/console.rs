@@ -27,23 +27,28 @@ fn parse(addr: &str) -> io::Result<SocketAddr> {
     })
 }
 
-/// Serves the console of `executor` if `builder` asks for one (or the
-/// environment does, for the first runtime); returns where it listens.
+/// Where the console of a runtime `builder` builds should serve: its
+/// `console` address, or the environment's for the first runtime (which
+/// takes it).
+pub(crate) fn address(builder: &crate::Builder) -> Option<String> {
+    match builder.console_address() {
+        Some(addr) => Some(addr.to_string()),
+        None => match std::env::var(CONSOLE_ENV) {
+            Ok(addr) if !ENV_TAKEN.swap(true, Ordering::Relaxed) => Some(addr),
+            _ => None,
+        },
+    }
+}
+
+/// Serves the console of `executor` at `addr`; returns where it listens.
 ///
 /// # Errors
 /// An address that does not parse, or that cannot be bound (EADDRINUSE …).
-pub(crate) fn start(builder: &crate::Builder, executor: &executor::Runtime) -> io::Result<Option<SocketAddr>> {
-    let addr = match builder.console_address() {
-        Some(addr) => addr.to_string(),
-        None => match std::env::var(CONSOLE_ENV) {
-            Ok(addr) if !ENV_TAKEN.swap(true, Ordering::Relaxed) => addr,
-            _ => return Ok(None),
-        },
-    };
-    let listener = std::net::TcpListener::bind(parse(&addr)?)?;
+pub(crate) fn start(addr: &str, executor: &executor::Runtime) -> io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(parse(addr)?)?;
     let bound = listener.local_addr()?;
     let _context = executor.handle().enter();
     let listener = runtime_io::net::TcpListener::from_std(listener)?;
     executor.spawn(runtime_console::serve(listener, executor.handle().clone()));
-    Ok(Some(bound))
+    Ok(bound)
 }

@@ -53,13 +53,20 @@ impl executor::Assembly for WithReactor {
         if builder.is_start_paused() {
             runtime_timer::pause_timers(&timers);
         }
-        let executor = builder
-            .engine()
+        let mut engine = builder.engine();
+        #[cfg(feature = "console")]
+        let console = crate::console::address(builder);
+        #[cfg(feature = "console")]
+        if console.is_some() {
+            // The console's page shows poll times.
+            engine.enable_poll_time_histogram();
+        }
+        let executor = engine
             .service(Arc::new(IoDriver::new(reactor.handle().clone())))
             .service(Arc::new(TimerDriver::new(timers.clone(), reactor.handle().clone())))
             .build_engine()?;
         #[cfg(feature = "console")]
-        let console = crate::console::start(builder, &executor)?;
+        let console = console.map(|addr| crate::console::start(&addr, &executor)).transpose()?;
         Ok(Runtime {
             executor,
             reactor,

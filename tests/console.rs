@@ -24,6 +24,7 @@ fn builder_console_serves_while_the_runtime_works() {
     let sleeper = rt.spawn(runtime::time::sleep(Duration::from_secs(600)));
     let metrics = get(addr, "/metrics");
     assert!(metrics.starts_with("HTTP/1.1 200 OK") && metrics.contains("\nruntime_workers 2\n"), "{metrics}");
+    assert!(metrics.contains("runtime_poll_time_polls_total{le="), "the console turns poll times on: {metrics}");
     let dump = get(addr, "/dump");
     assert!(dump.contains(&format!("console.rs:{line}:")), "{dump}");
     sleeper.abort();
