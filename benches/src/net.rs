@@ -110,39 +110,19 @@ pub fn tcp_echo(runtime: &str, server_workload: &str) -> Sample {
     Sample { rate: round_trips / seconds, p99_us, cpu_us: cpu.as_secs_f64() * 1e6 / round_trips, bytes: 0.0 }
 }
 
-/// The echo load generator (a child process): prints round trips, seconds and
-/// p99 latency in microseconds.
-pub fn echo_client(addr: &str) {
-    let addr: SocketAddr = addr.parse().unwrap();
-    // One thread unless ECHO_CLIENT_THREADS says otherwise (a machine with
-    // cores to spare, where one client thread would be the limit).
-    let rt = match std::env::var("ECHO_CLIENT_THREADS").map(|n| n.parse::<usize>().expect("ECHO_CLIENT_THREADS=N")) {
-        Ok(threads) => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
-        Err(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-    }
-    .unwrap();
+/// Runs `client(deadline)` on `connections` tasks of `rt` until the deadline
+/// (each returns its round trips' latencies in microseconds), then prints
+/// round trips, seconds and p99 latency (and more percentiles with
+/// `ECHO_PERCENTILES`): the load generators' common part.
+fn drive_clients<F, Fut>(rt: tokio::runtime::Runtime, connections: usize, client: F)
+where
+    F: Fn(Instant) -> Fut,
+    Fut: std::future::Future<Output = Vec<f64>> + Send + 'static,
+{
     let (count, elapsed, mut latencies) = rt.block_on(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let start = Instant::now();
         let deadline = start + Duration::from_secs(ECHO_SECONDS);
-        let connections = std::env::var("ECHO_CONNECTIONS").map_or(ECHO_CONNECTIONS, |n| n.parse().unwrap());
-        let tasks: Vec<_> = (0..connections)
-            .map(|_| {
-                tokio::spawn(async move {
-                    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-                    stream.set_nodelay(true).unwrap();
-                    let (message, mut reply) = ([7u8; 64], [0u8; 64]);
-                    let mut latencies = Vec::new();
-                    while Instant::now() < deadline {
-                        let sent = Instant::now();
-                        stream.write_all(&message).await.unwrap();
-                        stream.read_exact(&mut reply).await.unwrap();
-                        latencies.push(sent.elapsed().as_secs_f64() * 1e6);
-                    }
-                    latencies
-                })
-            })
-            .collect();
+        let tasks: Vec<_> = (0..connections).map(|_| tokio::spawn(client(deadline))).collect();
         let mut all = Vec::new();
         for task in tasks {
             all.extend(task.await.unwrap());
@@ -158,46 +138,59 @@ pub fn echo_client(addr: &str) {
     println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
 }
 
+/// The echo load generator (a child process): 64-byte round trips on
+/// `ECHO_CONNECTIONS` TCP connections.
+pub fn echo_client(addr: &str) {
+    let addr: SocketAddr = addr.parse().unwrap();
+    // One thread unless ECHO_CLIENT_THREADS says otherwise (a machine with
+    // cores to spare, where one client thread would be the limit).
+    let rt = match std::env::var("ECHO_CLIENT_THREADS").map(|n| n.parse::<usize>().expect("ECHO_CLIENT_THREADS=N")) {
+        Ok(threads) => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
+        Err(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    }
+    .unwrap();
+    let connections = std::env::var("ECHO_CONNECTIONS").map_or(ECHO_CONNECTIONS, |n| n.parse().unwrap());
+    drive_clients(rt, connections, move |deadline| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (message, mut reply) = ([7u8; 64], [0u8; 64]);
+        let mut latencies = Vec::new();
+        while Instant::now() < deadline {
+            let sent = Instant::now();
+            stream.write_all(&message).await.unwrap();
+            stream.read_exact(&mut reply).await.unwrap();
+            latencies.push(sent.elapsed().as_secs_f64() * 1e6);
+        }
+        latencies
+    });
+}
+
 /// The UDP echo's load generator (a child process): 100 sockets, each
 /// sending a 64-byte datagram and waiting for its echo (a datagram lost on
 /// the way is sent again after 200 ms, and that wait counts in the
-/// latency); prints round trips, seconds and p99 latency in microseconds.
+/// latency).
 pub fn udp_echo_client(addr: &str) {
     let addr: SocketAddr = addr.parse().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let (count, elapsed, mut latencies) = rt.block_on(async move {
-        let start = Instant::now();
-        let deadline = start + Duration::from_secs(ECHO_SECONDS);
-        let tasks: Vec<_> = (0..ECHO_CONNECTIONS)
-            .map(|_| {
-                tokio::spawn(async move {
-                    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    socket.connect(addr).await.unwrap();
-                    let (message, mut reply) = ([7u8; 64], [0u8; 64]);
-                    let mut latencies = Vec::new();
-                    while Instant::now() < deadline {
-                        let sent = Instant::now();
-                        loop {
-                            socket.send(&message).await.unwrap();
-                            let wait = tokio::time::timeout(Duration::from_millis(200), socket.recv(&mut reply));
-                            if let Ok(Ok(64)) = wait.await {
-                                break;
-                            }
-                        }
-                        latencies.push(sent.elapsed().as_secs_f64() * 1e6);
-                    }
-                    latencies
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for task in tasks {
-            all.extend(task.await.unwrap());
+    drive_clients(rt, ECHO_CONNECTIONS, move |deadline| async move {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.connect(addr).await.unwrap();
+        let (message, mut reply) = ([7u8; 64], [0u8; 64]);
+        let mut latencies = Vec::new();
+        while Instant::now() < deadline {
+            let sent = Instant::now();
+            loop {
+                socket.send(&message).await.unwrap();
+                let wait = tokio::time::timeout(Duration::from_millis(200), socket.recv(&mut reply));
+                if let Ok(Ok(64)) = wait.await {
+                    break;
+                }
+            }
+            latencies.push(sent.elapsed().as_secs_f64() * 1e6);
         }
-        (all.len(), start.elapsed(), all)
+        latencies
     });
-    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{count} {} {}", elapsed.as_secs_f64(), percentile(&latencies, 0.99));
 }
 
 /// http_hello: `wrk -t1 -c64 --latency` against the server.

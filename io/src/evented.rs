@@ -89,15 +89,6 @@ impl<T: AsFd> Evented<T> {
         self.tell_dump(direction, polled)
     }
 
-    /// Waits until `direction` is ready (a unit of the task's budget).
-    pub(crate) async fn readiness(&self, direction: Direction) -> io::Result<ReadyEvent> {
-        std::future::poll_fn(|cx| {
-            let polled = coop::poll_budgeted(cx, |cx| self.registration.poll_ready(direction, cx));
-            self.tell_dump(direction, polled)
-        })
-        .await
-    }
-
     /// Ready when the source is ready for any of `interest` (a unit of the
     /// task's budget). An error satisfies any interest, and is reported with
     /// the interest's own bits too, so that the operation a caller runs on
@@ -215,7 +206,7 @@ impl<T: AsFd> Evented<T> {
         if done {
             return Ok(());
         }
-        self.readiness(Direction::Write).await?;
+        self.ready(Interest::WRITABLE).await?;
         match take_error(&self.io)? {
             Some(error) => Err(error),
             None => Ok(()),

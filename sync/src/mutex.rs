@@ -18,6 +18,7 @@ use runtime_executor::Resource;
 use crate::semaphore::{Acquiring, Semaphore, TryAcquireError};
 use std::sync::Arc;
 
+use crate::guard::take_field;
 use crate::sync::UnsafeCell;
 
 mod mapped;
@@ -236,11 +237,8 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert_eq!(pair.lock().await.1, "ab");
     /// # });
     /// ```
-    pub fn map<U: ?Sized>(mut this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
-        let value = NonNull::from(f(&mut *this));
-        let semaphore = &this.mutex.semaphore;
-        std::mem::forget(this); // its permit passes to the mapped guard
-        MappedMutexGuard::new(semaphore, value)
+    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+        MappedMutexGuard::map(Self::into_mapped(this), f)
     }
 
     /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
@@ -248,17 +246,22 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Errors
     /// The unchanged guard when `f` returns `None`.
     pub fn try_map<U: ?Sized>(
-        mut this: Self,
+        this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        match f(&mut *this).map(NonNull::from) {
-            Some(value) => {
-                let semaphore = &this.mutex.semaphore;
-                std::mem::forget(this);
-                Ok(MappedMutexGuard::new(semaphore, value))
-            }
-            None => Err(this),
-        }
+        let mutex = this.mutex;
+        MappedMutexGuard::try_map(Self::into_mapped(this), f).map_err(|whole| {
+            std::mem::forget(whole); // its permit passes back to a guard of the mutex
+            MutexGuard { mutex }
+        })
+    }
+
+    /// The same lock as a mapped guard of the whole value (the permit moves).
+    fn into_mapped(mut this: Self) -> MappedMutexGuard<'a, T> {
+        let value = NonNull::from(&mut *this);
+        let semaphore = &this.mutex.semaphore;
+        std::mem::forget(this);
+        MappedMutexGuard::new(semaphore, value)
     }
 }
 
@@ -307,9 +310,8 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
 
     /// Narrows the guard to a part of the value; the lock stays held until
     /// the mapped guard drops.
-    pub fn map<U: ?Sized>(mut this: Self, f: impl FnOnce(&mut T) -> &mut U) -> OwnedMappedMutexGuard<T, U> {
-        let value = NonNull::from(f(&mut *this));
-        OwnedMappedMutexGuard::new(this.into_mutex(), value)
+    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> OwnedMappedMutexGuard<T, U> {
+        OwnedMappedMutexGuard::map(Self::into_mapped(this), f)
     }
 
     /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
@@ -317,20 +319,16 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     /// # Errors
     /// The unchanged guard when `f` returns `None`.
     pub fn try_map<U: ?Sized>(
-        mut this: Self,
+        this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
-        match f(&mut *this).map(NonNull::from) {
-            Some(value) => Ok(OwnedMappedMutexGuard::new(this.into_mutex(), value)),
-            None => Err(this),
-        }
+        OwnedMappedMutexGuard::try_map(Self::into_mapped(this), f).map_err(OwnedMappedMutexGuard::into_whole)
     }
 
-    /// The mutex, its permit still held (the caller's guard takes it over).
-    fn into_mutex(self) -> Arc<Mutex<T>> {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the Arc is moved out once.
-        unsafe { std::ptr::read(&this.mutex) }
+    /// The same lock as a mapped guard of the whole value (the permit moves).
+    fn into_mapped(mut this: Self) -> OwnedMappedMutexGuard<T, T> {
+        let value = NonNull::from(&mut *this);
+        OwnedMappedMutexGuard::new(take_field(this, |guard| &guard.mutex), value)
     }
 }
 

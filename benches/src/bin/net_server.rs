@@ -73,6 +73,29 @@ fn main() {
     }
 }
 
+/// The UDP echo on runtime or tokio (the same API): `workers()` tasks share
+/// one socket, each receiving a datagram and sending it back.
+macro_rules! udp_echo {
+    ($rt:ident) => {{
+        let socket = std::sync::Arc::new($rt::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        announce(socket.local_addr().unwrap());
+        let tasks: Vec<_> = (0..workers())
+            .map(|_| {
+                let socket = socket.clone();
+                $rt::spawn(async move {
+                    let mut buf = [0; 2048];
+                    while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                        let _ = socket.send_to(&buf[..n], from).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            let _ = task.await;
+        }
+    }};
+}
+
 /// The connection handlers on the futures-io traits (runtime and smol).
 mod futures_io_handlers {
     use futures_util::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -127,23 +150,7 @@ mod ours {
         let rt = runtime::Builder::new_multi_thread().worker_threads(workers()).build().unwrap();
         rt.block_on(async {
             if workload == Workload::Udp {
-                let socket = std::sync::Arc::new(runtime::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
-                announce(socket.local_addr().unwrap());
-                let tasks: Vec<_> = (0..workers())
-                    .map(|_| {
-                        let socket = socket.clone();
-                        runtime::spawn(async move {
-                            let mut buf = [0; 2048];
-                            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
-                                let _ = socket.send_to(&buf[..n], from).await;
-                            }
-                        })
-                    })
-                    .collect();
-                for task in tasks {
-                    let _ = task.await;
-                }
-                return;
+                return udp_echo!(runtime);
             }
             let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());
@@ -228,23 +235,7 @@ mod with_tokio {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers()).enable_all().build().unwrap();
         rt.block_on(async {
             if workload == Workload::Udp {
-                let socket = std::sync::Arc::new(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
-                announce(socket.local_addr().unwrap());
-                let tasks: Vec<_> = (0..workers())
-                    .map(|_| {
-                        let socket = socket.clone();
-                        tokio::spawn(async move {
-                            let mut buf = [0; 2048];
-                            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
-                                let _ = socket.send_to(&buf[..n], from).await;
-                            }
-                        })
-                    })
-                    .collect();
-                for task in tasks {
-                    let _ = task.await;
-                }
-                return;
+                return udp_echo!(tokio);
             }
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             announce(listener.local_addr().unwrap());

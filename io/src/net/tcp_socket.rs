@@ -219,8 +219,7 @@ impl TcpSocket {
     /// # Errors
     /// When the option cannot be read.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let code: libc::c_int = socket::option(self.fd.as_fd(), libc::SOL_SOCKET, libc::SO_ERROR)?;
-        Ok((code != 0).then(|| io::Error::from_raw_os_error(code)))
+        socket::take_error(self.fd.as_fd())
     }
 
     /// Binds to `addr`.

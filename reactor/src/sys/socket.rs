@@ -273,6 +273,12 @@ pub fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<std::time::Duration>> {
     Ok((value.l_onoff != 0).then(|| std::time::Duration::from_secs(value.l_linger as u64)))
 }
 
+/// The socket's pending error (SO_ERROR), clearing it.
+pub fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
+    let code: libc::c_int = option(fd, libc::SOL_SOCKET, libc::SO_ERROR)?;
+    Ok((code != 0).then(|| io::Error::from_raw_os_error(code)))
+}
+
 /// A plain C value a socket option holds: all-zero bytes are a valid value,
 /// and the kernel reads or writes at most `size_of::<Self>()` bytes of it.
 pub trait OptionValue: Copy + sealed::Sealed {}

@@ -14,7 +14,8 @@ use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use super::Mutex;
+use super::{Mutex, OwnedMutexGuard};
+use crate::guard::take_field;
 use crate::semaphore::Semaphore;
 
 /// The lock of a [`Mutex`], narrowed to a part of its value by
@@ -119,7 +120,7 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     /// Narrows the guard further.
     pub fn map<S: ?Sized>(mut this: Self, f: impl FnOnce(&mut U) -> &mut S) -> OwnedMappedMutexGuard<T, S> {
         let value = NonNull::from(f(&mut *this));
-        OwnedMappedMutexGuard::new(this.into_mutex(), value)
+        OwnedMappedMutexGuard::new(take_field(this, |guard| &guard.mutex), value)
     }
 
     /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
@@ -131,16 +132,16 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
         f: impl FnOnce(&mut U) -> Option<&mut S>,
     ) -> Result<OwnedMappedMutexGuard<T, S>, Self> {
         match f(&mut *this).map(NonNull::from) {
-            Some(value) => Ok(OwnedMappedMutexGuard::new(this.into_mutex(), value)),
+            Some(value) => Ok(OwnedMappedMutexGuard::new(take_field(this, |guard| &guard.mutex), value)),
             None => Err(this),
         }
     }
+}
 
-    /// The mutex, its permit still held (the caller's guard takes it over).
-    fn into_mutex(self) -> Arc<Mutex<T>> {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the Arc is moved out once.
-        unsafe { std::ptr::read(&this.mutex) }
+impl<T: ?Sized> OwnedMappedMutexGuard<T, T> {
+    /// The whole-value guard again (the permit moves back).
+    pub(super) fn into_whole(this: Self) -> OwnedMutexGuard<T> {
+        OwnedMutexGuard { mutex: take_field(this, |guard| &guard.mutex) }
     }
 }
 

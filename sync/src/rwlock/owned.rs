@@ -3,20 +3,12 @@
 //! to the part a `map` chose (see the parent module's invariants).
 
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::RwLock;
-
-/// Takes the lock out of a guard that is not dropped: its permits pass to
-/// the guard the caller makes next.
-fn into_lock<G, T: ?Sized>(guard: G, lock: impl FnOnce(&G) -> &Arc<RwLock<T>>) -> Arc<RwLock<T>> {
-    let guard = ManuallyDrop::new(guard);
-    // SAFETY: `guard` is never dropped, so the Arc is moved out once.
-    unsafe { std::ptr::read(lock(&guard)) }
-}
+use crate::guard::take_field;
 
 /// Shared access to an [`RwLock`] behind an `Arc`, to its value or (after
 /// [`map`](OwnedRwLockReadGuard::map)) a part `U` of it; released when dropped.
@@ -45,7 +37,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     /// Narrows the guard to a part of the value.
     pub fn map<V: ?Sized>(this: Self, f: impl FnOnce(&U) -> &V) -> OwnedRwLockReadGuard<T, V> {
         let value = NonNull::from(f(&*this));
-        OwnedRwLockReadGuard::new(into_lock(this, |guard| &guard.lock), value)
+        OwnedRwLockReadGuard::new(take_field(this, |guard| &guard.lock), value)
     }
 
     /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
@@ -57,7 +49,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
         f: impl FnOnce(&U) -> Option<&V>,
     ) -> Result<OwnedRwLockReadGuard<T, V>, Self> {
         match f(&*this).map(NonNull::from) {
-            Some(value) => Ok(OwnedRwLockReadGuard::new(into_lock(this, |guard| &guard.lock), value)),
+            Some(value) => Ok(OwnedRwLockReadGuard::new(take_field(this, |guard| &guard.lock), value)),
             None => Err(this),
         }
     }
@@ -117,7 +109,7 @@ macro_rules! owned_write_guard {
             /// held until the mapped guard drops.
             pub fn map<V: ?Sized>(mut this: Self, f: impl FnOnce(&mut $u) -> &mut V) -> OwnedRwLockMappedWriteGuard<$t, V> {
                 let value = NonNull::from(f(&mut *this));
-                OwnedRwLockMappedWriteGuard { lock: into_lock(this, |guard| &guard.lock), value }
+                OwnedRwLockMappedWriteGuard { lock: take_field(this, |guard| &guard.lock), value }
             }
 
             /// [`map`](Self::map) when `f` finds the part; the guard back otherwise.
@@ -129,7 +121,7 @@ macro_rules! owned_write_guard {
                 f: impl FnOnce(&mut $u) -> Option<&mut V>,
             ) -> Result<OwnedRwLockMappedWriteGuard<$t, V>, Self> {
                 match f(&mut *this).map(NonNull::from) {
-                    Some(value) => Ok(OwnedRwLockMappedWriteGuard { lock: into_lock(this, |guard| &guard.lock), value }),
+                    Some(value) => Ok(OwnedRwLockMappedWriteGuard { lock: take_field(this, |guard| &guard.lock), value }),
                     None => Err(this),
                 }
             }
@@ -208,7 +200,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// Gives back every permit but one and makes a read guard of `value`
     /// with that one (invariant 2).
     fn keep_one_permit<U: ?Sized>(this: Self, value: NonNull<U>) -> OwnedRwLockReadGuard<T, U> {
-        let lock = into_lock(this, |guard| &guard.lock);
+        let lock = take_field(this, |guard| &guard.lock);
         lock.semaphore.release(lock.max_readers as usize - 1);
         OwnedRwLockReadGuard::new(lock, value)
     }
